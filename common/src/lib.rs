@@ -1,0 +1,22 @@
+//! The plugin contract shared by every hastack plugin: states and their worst-of order, Nagios
+//! ranges and thresholds, perfdata, the report, errors, secrets, the shared options and the runtime.
+//!
+//! A plugin builds a [`Report`] (or returns a [`CheckError`]); only [`runtime`] prints and exits.
+
+pub mod cli;
+pub mod error;
+pub mod perfdata;
+pub mod range;
+pub mod report;
+pub mod runtime;
+pub mod secret;
+pub mod state;
+
+pub use cli::CommonArgs;
+pub use error::CheckError;
+pub use perfdata::{Metric, Uom, Value};
+pub use range::{Range, RangeError};
+pub use report::Report;
+pub use runtime::{Context, Plugin};
+pub use secret::Secret;
+pub use state::State;

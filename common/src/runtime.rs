@@ -1,0 +1,361 @@
+//! The only place that prints and exits: parses arguments, installs the panic hook, runs the
+//! check under one deadline on a current-thread tokio runtime with a watchdog thread, renders
+//! the report and exits with its code.
+
+use std::future::Future;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use crate::cli::{CommonArgs, format_seconds};
+use crate::{CheckError, Report, State};
+
+/// A plugin: a clap definition (which flattens [`CommonArgs`]), a validation step turning the
+/// parsed options into a config before any I/O, and the check itself.
+pub trait Plugin: Parser {
+    /// The service name that opens the output line (`GALERA`, `SPLIT ORDER`...).
+    const SERVICE: &'static str;
+
+    /// The validated configuration the check runs with.
+    type Config;
+
+    fn common(&self) -> &CommonArgs;
+
+    /// Validate the options (ranges, combinations, files to read...) into a config.
+    fn into_config(self) -> Result<Self::Config, CheckError>;
+
+    /// Probe and evaluate. Must not print or exit.
+    fn check(
+        config: Self::Config,
+        ctx: Context,
+    ) -> impl Future<Output = Result<Report, CheckError>>;
+}
+
+/// What a running check knows about its budget and verbosity, and where it tells the runtime
+/// which stage it is in, so that a timeout names the stage that hung.
+#[derive(Debug, Clone)]
+pub struct Context {
+    started: Instant,
+    timeout: Duration,
+    timeout_state: State,
+    verbosity: u8,
+    stage: Arc<Mutex<String>>,
+}
+
+/// A stage that did not finish before the deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimedOut {
+    pub stage: String,
+    pub after: Duration,
+    /// The `--timeout-state` the run reports it with.
+    pub state: State,
+}
+
+impl From<TimedOut> for CheckError {
+    fn from(timed_out: TimedOut) -> CheckError {
+        CheckError::new(timed_out.state, timed_out.to_string())
+    }
+}
+
+impl std::fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "timed out after {} while {}",
+            format_seconds(self.after),
+            self.stage
+        )
+    }
+}
+
+const DEFAULT_STAGE: &str = "running the check";
+
+impl Context {
+    pub fn new(
+        started: Instant,
+        timeout: Duration,
+        timeout_state: State,
+        verbosity: u8,
+    ) -> Context {
+        Context {
+            started,
+            timeout,
+            timeout_state,
+            verbosity,
+            stage: Arc::new(Mutex::new(DEFAULT_STAGE.to_string())),
+        }
+    }
+
+    /// When the whole run must be over.
+    pub fn deadline(&self) -> Instant {
+        self.started + self.timeout
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Time left before the deadline (zero once it has passed).
+    pub fn remaining(&self) -> Duration {
+        self.deadline().saturating_duration_since(Instant::now())
+    }
+
+    pub fn timeout_state(&self) -> State {
+        self.timeout_state
+    }
+
+    pub fn verbosity(&self) -> u8 {
+        self.verbosity
+    }
+
+    /// Name the stage now running, in words that complete "timed out after 5s while ...".
+    pub fn set_stage(&self, stage: impl Into<String>) {
+        if let Ok(mut current) = self.stage.lock() {
+            *current = stage.into();
+        }
+    }
+
+    pub fn stage(&self) -> String {
+        self.stage
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_else(|_| DEFAULT_STAGE.to_string())
+    }
+
+    /// Run `future` as the named stage, bounded by the run's deadline. The error converts into
+    /// the `--timeout-state` [`CheckError`] naming the stage, so `?` is all a probe needs.
+    pub async fn within<F: Future>(
+        &self,
+        stage: impl Into<String>,
+        future: F,
+    ) -> Result<F::Output, TimedOut> {
+        let stage = stage.into();
+        self.set_stage(stage.clone());
+        tokio::time::timeout_at(self.deadline().into(), future)
+            .await
+            .map_err(|_| TimedOut {
+                stage,
+                after: self.timeout,
+                state: self.timeout_state,
+            })
+    }
+
+    /// The line the runtime prints when the deadline passes.
+    fn timeout_message(&self) -> String {
+        TimedOut {
+            stage: self.stage(),
+            after: self.timeout,
+            state: self.timeout_state,
+        }
+        .to_string()
+    }
+}
+
+/// Run plugin `P` as the process's `main`: never returns.
+pub fn main<P: Plugin>() -> ! {
+    let started = Instant::now();
+    install_panic_hook(P::SERVICE);
+    let cli = match P::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => finish(&usage_error_output::<P>(&error), State::Unknown),
+    };
+    let common = cli.common().clone();
+    let config = match cli.into_config() {
+        Ok(config) => config,
+        Err(error) => finish(&error_line::<P>(&error), error.state()),
+    };
+    let ctx = Context::new(
+        started,
+        common.timeout,
+        common.timeout_state,
+        common.verbosity(),
+    );
+    start_watchdog::<P>(ctx.clone());
+
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => finish(
+            &format!(
+                "{} UNKNOWN - internal error: cannot start the runtime: {e}",
+                P::SERVICE
+            ),
+            State::Unknown,
+        ),
+    };
+    let outcome = runtime.block_on(async {
+        tokio::time::timeout_at(ctx.deadline().into(), P::check(config, ctx.clone())).await
+    });
+    match outcome {
+        Ok(Ok(report)) => finish(&report.render(P::SERVICE, ctx.verbosity()), report.state()),
+        Ok(Err(error)) => finish(&error_line::<P>(&error), error.state()),
+        Err(_) => finish(&timeout_line(P::SERVICE, &ctx), ctx.timeout_state()),
+    }
+}
+
+fn timeout_line(service: &str, ctx: &Context) -> String {
+    format!(
+        "{service} {} - {}",
+        ctx.timeout_state(),
+        ctx.timeout_message()
+    )
+}
+
+/// A watchdog thread: if the check blocks its thread past the deadline, this still prints the
+/// timeout line and exits.
+fn start_watchdog<P: Plugin>(ctx: Context) {
+    let spawned = std::thread::Builder::new()
+        .name("watchdog".into())
+        .spawn(move || {
+            // The async timeout normally fires first; the margin lets it win the race with its
+            // own (identical) line, and stays far inside the timeout + 0.5 s promise.
+            let wake = ctx.deadline() + Duration::from_millis(50);
+            loop {
+                let left = wake.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                std::thread::sleep(left);
+            }
+            finish(&timeout_line(P::SERVICE, &ctx), ctx.timeout_state())
+        });
+    if let Err(e) = spawned {
+        finish(
+            &format!(
+                "{} UNKNOWN - internal error: cannot start the watchdog: {e}",
+                P::SERVICE
+            ),
+            State::Unknown,
+        );
+    }
+}
+
+fn error_line<P: Plugin>(error: &CheckError) -> String {
+    let mut line = format!(
+        "{} {} - {}",
+        P::SERVICE,
+        error.state(),
+        crate::report::clean(error.message())
+    );
+    if error.is_usage() {
+        line.push_str(&help_hint::<P>());
+    }
+    line
+}
+
+fn help_hint<P: Plugin>() -> String {
+    format!(" (see '{} --help')", P::command().get_name())
+}
+
+/// `--help` and `--version` as clap renders them; any other clap error as one UNKNOWN line.
+fn usage_error_output<P: Plugin>(error: &clap::Error) -> String {
+    let rendered = error.render().to_string();
+    match error.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => rendered.trim_end().to_string(),
+        _ => {
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments");
+            let reason = first.strip_prefix("error: ").unwrap_or(first);
+            format!(
+                "{} UNKNOWN - {}{}",
+                P::SERVICE,
+                crate::report::clean(reason),
+                help_hint::<P>()
+            )
+        }
+    }
+}
+
+/// A panic anywhere ends the run as one UNKNOWN line and exit 3, never 101 or an abort.
+fn install_panic_hook(service: &'static str) {
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".to_string());
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        finish(
+            &format!("{service} UNKNOWN - internal error: {message}{place}"),
+            State::Unknown,
+        )
+    }));
+}
+
+static FINISHED: AtomicBool = AtomicBool::new(false);
+
+/// Print `output` and exit with `state`'s code. The first caller wins; a racing caller (the
+/// watchdog, a panic on another thread) waits for the winner's exit.
+#[allow(clippy::print_stdout, clippy::exit)]
+fn finish(output: &str, state: State) -> ! {
+    if FINISHED.swap(true, Ordering::SeqCst) {
+        loop {
+            std::thread::park();
+        }
+    }
+    let mut stdout = std::io::stdout().lock();
+    // Nothing sensible is left to do if stdout is gone; the exit code still tells the state.
+    let _ = writeln!(stdout, "{output}");
+    let _ = stdout.flush();
+    std::process::exit(i32::from(state.exit_code()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn within_names_the_stage_that_hung() {
+        let ctx = Context::new(
+            Instant::now(),
+            Duration::from_millis(20),
+            State::Critical,
+            0,
+        );
+        let result = ctx
+            .within(
+                "waiting for the MySQL handshake from 10.0.0.2:3306",
+                std::future::pending::<()>(),
+            )
+            .await;
+        let err = result.expect_err("must time out");
+        assert_eq!(
+            err.to_string(),
+            "timed out after 0.02s while waiting for the MySQL handshake from 10.0.0.2:3306"
+        );
+        assert_eq!(
+            ctx.stage(),
+            "waiting for the MySQL handshake from 10.0.0.2:3306"
+        );
+        let error = CheckError::from(err);
+        assert_eq!(error.state(), State::Critical);
+        assert!(
+            error
+                .message()
+                .starts_with("timed out after 0.02s while waiting")
+        );
+    }
+
+    #[test]
+    fn timeout_line_format() {
+        let ctx = Context::new(Instant::now(), Duration::from_secs(5), State::Critical, 0);
+        assert_eq!(
+            timeout_line("GALERA", &ctx),
+            "GALERA CRITICAL - timed out after 5s while running the check"
+        );
+    }
+}

@@ -1,0 +1,119 @@
+//! Secrets (passwords) read from the environment or a file, never printed.
+
+use std::fmt;
+use std::path::Path;
+
+use crate::CheckError;
+
+/// A secret value. `Debug` and `Display` redact it; only [`Secret::expose`] gives the text, to be
+/// handed straight to the client library that needs it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The value of environment variable `name`, if set (an empty value is a valid, empty secret).
+    /// A value that is not valid UTF-8 is a usage error naming the variable, never echoing it.
+    pub fn from_env(name: &str) -> Result<Option<Secret>, CheckError> {
+        match std::env::var(name) {
+            Ok(value) => Ok(Some(Secret(value))),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(CheckError::usage(format!(
+                "environment variable {name} is not valid UTF-8"
+            ))),
+        }
+    }
+
+    /// The content of `path` with trailing newlines removed. An unreadable file is UNKNOWN naming
+    /// the path (and never the content).
+    pub fn from_file(what: &str, path: &Path) -> Result<Secret, CheckError> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| CheckError::unreadable(what, path, &e))?;
+        let trimmed_len = text.trim_end_matches(['\n', '\r']).len();
+        let mut text = text;
+        text.truncate(trimmed_len);
+        Ok(Secret(text))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        // Best effort: overwrite the buffer so the secret does not linger in freed memory.
+        let mut bytes = std::mem::take(&mut self.0).into_bytes();
+        bytes.iter_mut().for_each(|b| *b = 0);
+        std::hint::black_box(&bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn never_prints_its_content() {
+        let s = Secret::new("hunter2");
+        assert_eq!(
+            format!("{s} {s:?} {:?}", Some(&s)),
+            "<redacted> Secret(<redacted>) Some(Secret(<redacted>))"
+        );
+        assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn file_is_read_and_newlines_trimmed() {
+        let dir = std::env::temp_dir().join(format!("hastack-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let table = [
+            ("a", "pw\n", "pw"),
+            ("b", "pw\r\n", "pw"),
+            ("c", "pw", "pw"),
+            ("d", "p w \n\n", "p w "),
+            ("e", "", ""),
+        ];
+        for (name, content, expected) in table {
+            let path = dir.join(name);
+            std::fs::write(&path, content).expect("write");
+            assert_eq!(
+                Secret::from_file("password file", &path)
+                    .expect("read")
+                    .expose(),
+                expected
+            );
+        }
+        let missing = dir.join("missing");
+        let err = Secret::from_file("password file", &missing).expect_err("missing");
+        assert_eq!(
+            err.message(),
+            format!(
+                "cannot read password file '{}': no such file or directory",
+                missing.display()
+            )
+        );
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn env_var() {
+        // A name no other test or CI uses.
+        assert_eq!(Secret::from_env("HASTACK_TEST_NEVER_SET_VAR"), Ok(None));
+    }
+}

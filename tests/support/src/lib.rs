@@ -1,0 +1,14 @@
+//! Test support shared by every plugin's tests: free loopback ports, server processes stopped by
+//! PID whatever happens, bounded waits, running a plugin binary and reading its output, and hung
+//! peers (a TCP tarpit and a UDP black hole).
+
+pub mod output;
+pub mod peers;
+pub mod ports;
+pub mod process;
+
+pub use output::{Perf, PluginOutput, PluginRun};
+pub use peers::{TcpTarpit, UdpBlackHole};
+pub use ports::{free_tcp_port, free_udp_port};
+pub use process::{Server, wait_until};
+pub use tempfile::{TempDir, tempdir};
