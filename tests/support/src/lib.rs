@@ -2,11 +2,13 @@
 //! PID whatever happens, bounded waits, running a plugin binary and reading its output, and hung
 //! peers (a TCP tarpit and a UDP black hole).
 
+pub mod contract;
 pub mod output;
 pub mod peers;
 pub mod ports;
 pub mod process;
 
+pub use contract::assert_shared_cli_contract;
 pub use output::{Perf, PluginOutput, PluginRun};
 pub use peers::{TcpTarpit, UdpBlackHole};
 pub use ports::{free_tcp_port, free_udp_port};

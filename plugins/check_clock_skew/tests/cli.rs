@@ -1,0 +1,17 @@
+//! The check_clock_skew binary honours the shared option contract and says plainly that it is not built yet.
+
+use hastack_test_support::{PluginRun, assert_shared_cli_contract};
+
+const BIN: &str = env!("CARGO_BIN_EXE_check_clock_skew");
+
+#[test]
+fn shared_cli_contract() {
+    assert_shared_cli_contract(BIN, "CLOCK SKEW");
+}
+
+#[test]
+fn says_it_is_not_implemented_yet() {
+    let out = PluginRun::new(BIN).run();
+    out.assert(3, "CLOCK SKEW UNKNOWN - not implemented yet");
+    assert_eq!(out.line_count(), 1);
+}
