@@ -3,6 +3,7 @@
 //! peers (a TCP tarpit and a UDP black hole).
 
 pub mod contract;
+pub mod galera;
 pub mod output;
 pub mod peers;
 pub mod ports;

@@ -1,0 +1,414 @@
+//! Real MariaDB servers for the tests: a 3-node Galera cluster on loopback (brought up from a
+//! cached seed datadir, each joiner by IST: ~10-15 s) and a plain MariaDB without Galera.
+//!
+//! The seed holds two accounts besides a passwordless `root`: `monitor` with only
+//! `USAGE, PROCESS, REPLICATION CLIENT` (password [`MONITOR_PASSWORD`]), from 127.0.0.1 and localhost.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::ports::free_ports;
+use crate::process::{Server, wait_until};
+
+pub const MONITOR_USER: &str = "monitor";
+pub const MONITOR_PASSWORD: &str = "m0n-S3cret!pw";
+const PROVIDER: &str = "/usr/lib/galera/libgalera_smm.so";
+const SEED_VERSION: &str = "v1";
+
+/// The ports one node listens on.
+#[derive(Debug, Clone, Copy)]
+struct Ports {
+    sql: u16,
+    gcomm: u16,
+    ist: u16,
+    sst: u16,
+}
+
+/// One mariadbd of a cluster (or a plain server).
+pub struct Node {
+    pub name: String,
+    pub port: u16,
+    pub socket: PathBuf,
+    cnf: PathBuf,
+    dir: PathBuf,
+    server: Option<Server>,
+}
+
+impl Node {
+    /// `127.0.0.1:PORT`
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Run SQL as root over the node's socket; rows tab-separated, no headers.
+    pub fn sql(&self, sql: &str) -> Result<String, String> {
+        run_sql(&self.cnf, sql)
+    }
+
+    /// One `SHOW GLOBAL STATUS` value.
+    pub fn status(&self, variable: &str) -> Option<String> {
+        let out = self
+            .sql(&format!("SHOW GLOBAL STATUS LIKE '{variable}'"))
+            .ok()?;
+        out.lines()
+            .next()
+            .and_then(|l| l.split('\t').nth(1))
+            .map(str::to_string)
+    }
+
+    /// SIGKILL the node, as a crash or power loss would.
+    pub fn kill(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            server.kill();
+        }
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.server.as_mut().is_some_and(Server::is_running)
+    }
+
+    pub fn server(&self) -> Option<&Server> {
+        self.server.as_ref()
+    }
+
+    /// The server's error log, for assertion messages.
+    pub fn error_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default()
+    }
+
+    /// Wait until `SHOW GLOBAL STATUS LIKE variable` reads `value`.
+    pub fn wait_status(&self, variable: &str, value: &str, limit: Duration) -> Result<(), String> {
+        wait_until(&format!("{} {variable}={value}", self.name), limit, || {
+            self.status(variable).as_deref() == Some(value)
+        })
+        .map_err(|e| format!("{e} (now {:?})", self.status(variable)))
+    }
+}
+
+/// A running Galera cluster; every node is SIGKILLed when it drops (data is throwaway).
+pub struct GaleraCluster {
+    pub nodes: Vec<Node>,
+    _dir: tempfile::TempDir,
+}
+
+impl GaleraCluster {
+    /// Start `size` nodes named node1..nodeN, all Synced, or explain why not.
+    pub fn start(size: usize) -> Result<GaleraCluster, String> {
+        require_binaries()?;
+        let seed = seed_datadir()?;
+        let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
+        let ports = free_ports(4 * size);
+        let ports: Vec<Ports> = ports
+            .chunks(4)
+            .map(|p| Ports {
+                sql: p[0],
+                gcomm: p[1],
+                ist: p[2],
+                sst: p[3],
+            })
+            .collect();
+        let gcomm = ports
+            .iter()
+            .map(|p| format!("127.0.0.1:{}", p.gcomm))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut nodes = Vec::new();
+        for (i, p) in ports.iter().enumerate() {
+            let name = format!("node{}", i + 1);
+            let node_dir = dir.path().join(&name);
+            std::fs::create_dir_all(&node_dir)
+                .map_err(|e| format!("{}: {e}", node_dir.display()))?;
+            copy_dir(&seed, &node_dir.join("data"))?;
+            let cnf = write_cnf(&node_dir, &name, *p, Some(&gcomm))?;
+            nodes.push(Node {
+                name,
+                port: p.sql,
+                socket: node_dir.join("mysqld.sock"),
+                cnf,
+                dir: node_dir,
+                server: None,
+            });
+        }
+        let mut cluster = GaleraCluster { nodes, _dir: dir };
+        for i in 0..size {
+            // One at a time: joiners starting together cost seconds of reconnect churn.
+            cluster.start_node(i, i == 0)?;
+        }
+        Ok(cluster)
+    }
+
+    fn start_node(&mut self, index: usize, bootstrap: bool) -> Result<(), String> {
+        let node = &mut self.nodes[index];
+        let mut command = Command::new(mariadbd());
+        command.arg(format!("--defaults-file={}", node.cnf.display()));
+        if bootstrap {
+            command.arg("--wsrep-new-cluster");
+        }
+        node.server = Some(
+            Server::spawn(&node.name, command, node.dir.join("stdout.log"))
+                .with_grace(Duration::from_secs(20)),
+        );
+        node.wait_status(
+            "wsrep_local_state_comment",
+            "Synced",
+            Duration::from_secs(60),
+        )
+        .map_err(|e| format!("{e}\n{}", tail(&node.error_log(), 30)))?;
+        node.wait_status("wsrep_ready", "ON", Duration::from_secs(10))
+    }
+
+    pub fn node(&self, index: usize) -> &Node {
+        &self.nodes[index]
+    }
+
+    pub fn node_mut(&mut self, index: usize) -> &mut Node {
+        &mut self.nodes[index]
+    }
+}
+
+impl Drop for GaleraCluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            node.kill();
+        }
+    }
+}
+
+/// A plain MariaDB (no Galera provider) from the same seed, with the same accounts.
+pub struct PlainMariadb {
+    pub node: Node,
+    _dir: tempfile::TempDir,
+}
+
+impl PlainMariadb {
+    pub fn start() -> Result<PlainMariadb, String> {
+        require_binaries()?;
+        let seed = seed_datadir()?;
+        let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
+        let ports = free_ports(4);
+        let p = Ports {
+            sql: ports[0],
+            gcomm: ports[1],
+            ist: ports[2],
+            sst: ports[3],
+        };
+        copy_dir(&seed, &dir.path().join("data"))?;
+        let cnf = write_cnf(dir.path(), "plain", p, None)?;
+        let mut command = Command::new(mariadbd());
+        command.arg(format!("--defaults-file={}", cnf.display()));
+        let server = Server::spawn("plain mariadb", command, dir.path().join("stdout.log"));
+        let node = Node {
+            name: "plain".into(),
+            port: p.sql,
+            socket: dir.path().join("mysqld.sock"),
+            cnf,
+            dir: dir.path().to_path_buf(),
+            server: Some(server),
+        };
+        wait_until(
+            "plain mariadb accepts queries",
+            Duration::from_secs(30),
+            || node.sql("SELECT 1").is_ok(),
+        )
+        .map_err(|e| format!("{e}\n{}", tail(&node.error_log(), 30)))?;
+        Ok(PlainMariadb { node, _dir: dir })
+    }
+}
+
+impl Drop for PlainMariadb {
+    fn drop(&mut self) {
+        self.node.kill();
+    }
+}
+
+fn mariadbd() -> &'static str {
+    if Path::new("/usr/sbin/mariadbd").exists() {
+        "/usr/sbin/mariadbd"
+    } else {
+        "mariadbd"
+    }
+}
+
+fn require_binaries() -> Result<(), String> {
+    for needed in [
+        mariadbd(),
+        "/usr/bin/mariadb-install-db",
+        "/usr/bin/mariadb",
+        PROVIDER,
+    ] {
+        if needed.starts_with('/') && !Path::new(needed).exists() {
+            return Err(format!(
+                "{needed} is missing: run scripts/setup (Debian packages mariadb-server galera-4)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn run_sql(cnf: &Path, sql: &str) -> Result<String, String> {
+    let out = Command::new("mariadb")
+        .arg(format!("--defaults-file={}", cnf.display()))
+        .args(["--connect-timeout=5", "-N", "-B", "-e", sql])
+        .output()
+        .map_err(|e| format!("mariadb client: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+/// The node's option file. Always passed with `--defaults-file`, so nothing under /etc/mysql is read.
+fn write_cnf(dir: &Path, name: &str, p: Ports, gcomm: Option<&str>) -> Result<PathBuf, String> {
+    let d = dir.display();
+    let mut cnf = String::new();
+    let run_as_root = rustix::process::getuid().is_root();
+    let _ = writeln!(cnf, "[mysqld]");
+    if run_as_root {
+        let _ = writeln!(cnf, "user = root");
+    }
+    let _ = write!(
+        cnf,
+        "datadir = {d}/data\nsocket = {d}/mysqld.sock\npid_file = {d}/mysqld.pid\nlog_error = {d}/error.log\n\
+         bind_address = 127.0.0.1\nport = {sql}\nskip_name_resolve = ON\ninnodb_buffer_pool_size = 32M\n\
+         innodb_log_file_size = 48M\nbinlog_format = ROW\ndefault_storage_engine = InnoDB\n\
+         innodb_autoinc_lock_mode = 2\nperformance_schema = OFF\n",
+        sql = p.sql
+    );
+    if let Some(gcomm) = gcomm {
+        let _ = write!(
+            cnf,
+            "wsrep_on = ON\nwsrep_provider = {PROVIDER}\nwsrep_cluster_name = hastack_test\n\
+             wsrep_cluster_address = gcomm://{gcomm}\nwsrep_node_name = {name}\n\
+             wsrep_node_address = 127.0.0.1:{g}\nwsrep_node_incoming_address = 127.0.0.1:{sql}\n\
+             wsrep_provider_options = \"gmcast.listen_addr=tcp://127.0.0.1:{g};ist.recv_addr=127.0.0.1:{ist};gcache.size=32M;base_port={g}\"\n\
+             wsrep_sst_method = mariabackup\nwsrep_sst_auth = root:\nwsrep_sst_receive_address = 127.0.0.1:{sst}\n\
+             wsrep_slave_threads = 2\n",
+            g = p.gcomm,
+            sql = p.sql,
+            ist = p.ist,
+            sst = p.sst
+        );
+    }
+    let _ = write!(
+        cnf,
+        "[client]\nsocket = {d}/mysqld.sock\nport = {}\nuser = root\n[sst]\nsst-log-archive-dir = {d}/sst_log\n",
+        p.sql
+    );
+    let path = dir.join("my.cnf");
+    std::fs::write(&path, cnf).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .map_err(|e| format!("cp: {e}"))?;
+    status
+        .success()
+        .then_some(())
+        .ok_or_else(|| format!("cp -a {} {} failed", from.display(), to.display()))
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// A datadir that a bootstrapped one-node cluster left behind after a clean shutdown, with the
+/// test accounts: copies of it join each other by IST. Built once per machine and cached.
+fn seed_datadir() -> Result<PathBuf, String> {
+    let cache = std::env::temp_dir().join(format!("hastack-galera-seed-{SEED_VERSION}"));
+    if cache.join("grastate.dat").exists() {
+        return Ok(cache);
+    }
+    let nonce = Instant::now().elapsed().as_nanos() ^ u128::from(std::process::id());
+    let build = std::env::temp_dir().join(format!(
+        "hastack-galera-seed-build-{}-{nonce}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&build).map_err(|e| format!("{}: {e}", build.display()))?;
+    let result = build_seed(&build);
+    if result.is_ok() {
+        // Another test may have finished first; either seed is good.
+        let _ = std::fs::rename(build.join("data"), &cache);
+    }
+    let _ = std::fs::remove_dir_all(&build);
+    result.and_then(|()| {
+        cache
+            .join("grastate.dat")
+            .exists()
+            .then_some(cache.clone())
+            .ok_or_else(|| "seed datadir missing".to_string())
+    })
+}
+
+fn build_seed(dir: &Path) -> Result<(), String> {
+    let ports = free_ports(4);
+    let p = Ports {
+        sql: ports[0],
+        gcomm: ports[1],
+        ist: ports[2],
+        sst: ports[3],
+    };
+    let cnf = write_cnf(dir, "seed", p, Some(&format!("127.0.0.1:{}", p.gcomm)))?;
+    let mut install = Command::new("mariadb-install-db");
+    install
+        .arg(format!("--defaults-file={}", cnf.display()))
+        .args(["--auth-root-authentication-method=normal", "--skip-test-db"]);
+    if rustix::process::getuid().is_root() {
+        install.arg("--user=root");
+    }
+    let out = install
+        .output()
+        .map_err(|e| format!("mariadb-install-db: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "mariadb-install-db failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let mut command = Command::new(mariadbd());
+    command
+        .arg(format!("--defaults-file={}", cnf.display()))
+        .arg("--wsrep-new-cluster");
+    let mut server =
+        Server::spawn("seed", command, dir.join("stdout.log")).with_grace(Duration::from_secs(30));
+    let status = |v: &str| {
+        run_sql(&cnf, &format!("SHOW GLOBAL STATUS LIKE '{v}'"))
+            .ok()
+            .and_then(|o| {
+                o.lines()
+                    .next()
+                    .and_then(|l| l.split('\t').nth(1))
+                    .map(str::to_string)
+            })
+    };
+    wait_until("seed node Synced", Duration::from_secs(60), || {
+        status("wsrep_local_state_comment").as_deref() == Some("Synced")
+    })
+    .map_err(|e| {
+        format!(
+            "{e}\n{}",
+            tail(
+                &std::fs::read_to_string(dir.join("error.log")).unwrap_or_default(),
+                30
+            )
+        )
+    })?;
+    let grants = format!(
+        "CREATE USER '{MONITOR_USER}'@'127.0.0.1' IDENTIFIED BY '{MONITOR_PASSWORD}';\
+         CREATE USER '{MONITOR_USER}'@'localhost' IDENTIFIED BY '{MONITOR_PASSWORD}';\
+         GRANT USAGE, PROCESS, REPLICATION CLIENT ON *.* TO '{MONITOR_USER}'@'127.0.0.1';\
+         GRANT USAGE, PROCESS, REPLICATION CLIENT ON *.* TO '{MONITOR_USER}'@'localhost';"
+    );
+    run_sql(&cnf, &grants)?;
+    server.stop();
+    let _ = std::fs::remove_file(dir.join("data").join("gvwstate.dat"));
+    Ok(())
+}
