@@ -12,6 +12,7 @@ pub struct Report {
     findings: Vec<(State, String)>,
     details: Vec<Detail>,
     ok_summary: Option<String>,
+    subject: Option<String>,
     metrics: Vec<Metric>,
 }
 
@@ -36,6 +37,13 @@ impl Report {
     /// The summary to show when no finding is worse than OK.
     pub fn ok_summary(&mut self, text: impl Into<String>) -> &mut Report {
         self.ok_summary = Some(text.into());
+        self
+    }
+
+    /// What the whole report is about (`node2 (127.0.0.1:3307)`): written once, before the
+    /// summary, instead of in front of every finding.
+    pub fn subject(&mut self, text: impl Into<String>) -> &mut Report {
+        self.subject = Some(text.into());
         self
     }
 
@@ -80,6 +88,13 @@ impl Report {
     /// Non-OK findings, worst first (stable within a state), joined by `; `. When all is well:
     /// the OK summary, else the OK findings.
     pub fn summary(&self) -> String {
+        match &self.subject {
+            Some(subject) => format!("{subject}: {}", self.findings_summary()),
+            None => self.findings_summary(),
+        }
+    }
+
+    fn findings_summary(&self) -> String {
         let mut problems: Vec<&(State, String)> = self
             .findings
             .iter()
@@ -182,6 +197,21 @@ mod tests {
         r.add(State::Warning, "a|b\nc")
             .detail(State::Warning, "x|y\r\n");
         assert_eq!(r.render("X", 0), "X WARNING - a/b c\n\\_ [WARNING] x/y  ");
+    }
+
+    #[test]
+    fn subject_is_written_once() {
+        let mut r = Report::new();
+        r.subject("node2 (127.0.0.1:3307)")
+            .add(State::Warning, "a")
+            .add(State::Critical, "b");
+        assert_eq!(
+            r.render("X", 0),
+            "X CRITICAL - node2 (127.0.0.1:3307): b; a"
+        );
+        let mut r = Report::new();
+        r.subject("node1").ok_summary("Synced");
+        assert_eq!(r.render("X", 0), "X OK - node1: Synced");
     }
 
     #[test]

@@ -133,13 +133,25 @@ impl Context {
         stage: impl Into<String>,
         future: F,
     ) -> Result<F::Output, TimedOut> {
+        self.within_until(self.deadline(), stage, future).await
+    }
+
+    /// Like [`Context::within`], with an earlier deadline of the caller's (one node among
+    /// several gets less than the whole budget, so the others can still be reported).
+    pub async fn within_until<F: Future>(
+        &self,
+        deadline: Instant,
+        stage: impl Into<String>,
+        future: F,
+    ) -> Result<F::Output, TimedOut> {
         let stage = stage.into();
         self.set_stage(stage.clone());
-        tokio::time::timeout_at(self.deadline().into(), future)
+        let deadline = deadline.min(self.deadline());
+        tokio::time::timeout_at(deadline.into(), future)
             .await
             .map_err(|_| TimedOut {
                 stage,
-                after: self.timeout,
+                after: deadline.saturating_duration_since(self.started),
                 state: self.timeout_state,
             })
     }

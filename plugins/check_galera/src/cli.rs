@@ -1,0 +1,577 @@
+//! What the user can say to check_galera, and its validation into a [`Config`] before any I/O.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use hastack_common::range::Thresholds;
+use hastack_common::{CheckError, CommonArgs, Range, Secret};
+
+use crate::defaults_file::{self, ClientOptions};
+use crate::evaluate::Judgement;
+use crate::probe::{Endpoint, Login, Tls};
+
+const DEFAULT_HOST: &str = "127.0.0.1";
+const DEFAULT_PORT: u16 = 3306;
+
+/// Galera cluster health, per node and cluster-wide.
+///
+/// One node: Primary component, ready, connected, local state (Synced, Joining, Donor...),
+/// replication switched off with wsrep_on=OFF, cluster size, flow control and queues.
+/// Cluster-wide (--node, --discover): every member at once, named when unreachable, compared for
+/// split brain, configuration, last_committed lag and clock skew. Read-only: SHOW and SELECT.
+#[derive(Debug, Parser)]
+#[command(
+    name = "check_galera",
+    version,
+    after_help = "Password sources, first found wins: -p, --password-file, --defaults-file, MYSQL_PWD.\n\n\
+Examples:\n  \
+MYSQL_PWD=... check_galera -H db1 -u monitor --expected-size 3\n  \
+check_galera --defaults-file /etc/icinga2/galera.cnf --node db1 --node db2 --node db3 --skew-critical 5\n  \
+check_galera -H db1 -u monitor --password-file /etc/icinga2/galera.pw --discover --expected-size 3"
+)]
+pub struct Cli {
+    /// Host of the node to check [default: 127.0.0.1]
+    #[arg(short = 'H', long, value_name = "HOST", help_heading = "Connection")]
+    pub host: Option<String>,
+
+    /// TCP port [default: 3306]
+    #[arg(short = 'P', long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Connection")]
+    pub port: Option<u16>,
+
+    /// Connect through this UNIX socket instead of TCP
+    #[arg(
+        short = 'S',
+        long,
+        value_name = "PATH",
+        conflicts_with = "host",
+        help_heading = "Connection"
+    )]
+    pub socket: Option<PathBuf>,
+
+    /// User to log in as [default: from --defaults-file, else the login name]
+    #[arg(short = 'u', long, value_name = "USER", help_heading = "Connection")]
+    pub user: Option<String>,
+
+    /// Password; visible to every local user in `ps`: prefer MYSQL_PWD, --password-file or --defaults-file
+    #[arg(
+        short = 'p',
+        long,
+        value_name = "PASSWORD",
+        conflicts_with = "password_file",
+        help_heading = "Connection"
+    )]
+    pub password: Option<String>,
+
+    /// Read the password from this file (trailing newline ignored)
+    #[arg(long, value_name = "FILE", help_heading = "Connection")]
+    pub password_file: Option<PathBuf>,
+
+    /// MySQL option file (~/.my.cnf format): user, password, host, port, socket from [client]
+    #[arg(long, value_name = "FILE", help_heading = "Connection")]
+    pub defaults_file: Option<PathBuf>,
+
+    /// Require TLS (off by default)
+    #[arg(long, help_heading = "Connection")]
+    pub tls: bool,
+
+    /// Trust this CA (PEM) for the server certificate; implies --tls
+    #[arg(long, value_name = "FILE", help_heading = "Connection")]
+    pub tls_ca: Option<PathBuf>,
+
+    /// Do not verify the server certificate or name (insecure); implies --tls
+    #[arg(long, help_heading = "Connection")]
+    pub tls_skip_verify: bool,
+
+    /// Warning range for wsrep_cluster_size, e.g. 3:
+    #[arg(
+        short = 'w',
+        long = "warning",
+        value_name = "RANGE",
+        help_heading = "Thresholds"
+    )]
+    pub size_warning: Option<Range>,
+
+    /// Critical range for wsrep_cluster_size, e.g. 2:
+    #[arg(
+        short = 'c',
+        long = "critical",
+        value_name = "RANGE",
+        help_heading = "Thresholds"
+    )]
+    pub size_critical: Option<Range>,
+
+    /// Members the cluster should have: WARNING below N, CRITICAL below a majority of N
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..1000), conflicts_with_all = ["size_warning", "size_critical"], help_heading = "Thresholds")]
+    pub expected_size: Option<u64>,
+
+    /// Accept Donor/Desynced as OK (a node serving a backup or state transfer)
+    #[arg(long, help_heading = "Thresholds")]
+    pub donor_ok: bool,
+
+    /// Warning range for wsrep_flow_control_paused (fraction of time, 0..1)
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub fc_warning: Option<Range>,
+
+    /// Critical range for wsrep_flow_control_paused
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub fc_critical: Option<Range>,
+
+    /// Warning range for wsrep_local_recv_queue_avg
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub recv_queue_warning: Option<Range>,
+
+    /// Critical range for wsrep_local_recv_queue_avg
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub recv_queue_critical: Option<Range>,
+
+    /// Warning range for wsrep_local_send_queue_avg
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub send_queue_warning: Option<Range>,
+
+    /// Critical range for wsrep_local_send_queue_avg
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub send_queue_critical: Option<Range>,
+
+    /// A cluster member to check (repeatable); NAME labels it in the output
+    #[arg(
+        long = "node",
+        value_name = "[NAME=]HOST[:PORT]",
+        help_heading = "Cluster-wide"
+    )]
+    pub nodes: Vec<String>,
+
+    /// Take the members from wsrep_incoming_addresses of the first node that answers
+    #[arg(long, help_heading = "Cluster-wide")]
+    pub discover: bool,
+
+    /// Warning range for the spread of wsrep_last_committed across members (transactions)
+    #[arg(long, value_name = "RANGE", help_heading = "Cluster-wide")]
+    pub lag_warning: Option<Range>,
+
+    /// Critical range for the spread of wsrep_last_committed across members
+    #[arg(long, value_name = "RANGE", help_heading = "Cluster-wide")]
+    pub lag_critical: Option<Range>,
+
+    /// Warning range for the largest clock difference between members (seconds)
+    #[arg(long, value_name = "RANGE", help_heading = "Cluster-wide")]
+    pub skew_warning: Option<Range>,
+
+    /// Critical range for the largest clock difference between members (seconds)
+    #[arg(long, value_name = "RANGE", help_heading = "Cluster-wide")]
+    pub skew_critical: Option<Range>,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// A member named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub name: Option<String>,
+    pub endpoint: Endpoint,
+}
+
+/// Which nodes to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Single(Endpoint),
+    /// `members` are checked; with `discover`, `seeds` (the members, else the main endpoint)
+    /// are asked for the rest.
+    Cluster {
+        members: Vec<Member>,
+        discover: bool,
+        seeds: Vec<Member>,
+    },
+}
+
+#[derive(Debug)]
+pub struct Config {
+    pub mode: Mode,
+    pub login: Login,
+    pub judge: Judgement,
+    /// Port for members named without one.
+    pub default_port: u16,
+}
+
+impl Cli {
+    pub fn into_config(self) -> Result<Config, CheckError> {
+        let file = match &self.defaults_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| CheckError::unreadable("defaults file", path, &e))?;
+                defaults_file::parse(&text).map_err(|why| {
+                    CheckError::usage(format!("defaults file '{}' {why}", path.display()))
+                })?
+            }
+            None => ClientOptions::default(),
+        };
+        let password = match (&self.password, &self.password_file) {
+            (Some(password), _) => Some(Secret::new(password.clone())),
+            (None, Some(path)) => Some(Secret::from_file("password file", path)?),
+            (None, None) => match file.password.clone() {
+                Some(password) => Some(password),
+                None => Secret::from_env("MYSQL_PWD")?,
+            },
+        };
+        let user = self
+            .user
+            .clone()
+            .or(file.user.clone())
+            .unwrap_or_else(login_name);
+        if let Some(ca) = &self.tls_ca {
+            std::fs::metadata(ca).map_err(|e| CheckError::unreadable("TLS CA file", ca, &e))?;
+        }
+        let tls = if self.tls || self.tls_ca.is_some() || self.tls_skip_verify {
+            Tls::Required {
+                ca: self.tls_ca.clone(),
+                skip_verify: self.tls_skip_verify,
+            }
+        } else {
+            Tls::Off
+        };
+        let default_port = self.port.or(file.port).unwrap_or(DEFAULT_PORT);
+        let main = self.main_endpoint(&file, default_port);
+
+        let cluster = !self.nodes.is_empty() || self.discover;
+        if !cluster {
+            for (given, option) in [
+                (
+                    self.lag_warning.is_some() || self.lag_critical.is_some(),
+                    "--lag-warning/--lag-critical",
+                ),
+                (
+                    self.skew_warning.is_some() || self.skew_critical.is_some(),
+                    "--skew-warning/--skew-critical",
+                ),
+            ] {
+                if given {
+                    return Err(CheckError::usage(format!(
+                        "{option} compare members: add --node or --discover"
+                    )));
+                }
+            }
+        }
+        let members = self
+            .nodes
+            .iter()
+            .map(|spec| parse_member(spec, default_port))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(CheckError::usage)?;
+        let mode = if cluster {
+            let seeds = if members.is_empty() {
+                vec![Member {
+                    name: None,
+                    endpoint: main,
+                }]
+            } else {
+                members.clone()
+            };
+            Mode::Cluster {
+                members,
+                discover: self.discover,
+                seeds,
+            }
+        } else {
+            Mode::Single(main)
+        };
+
+        let size = match self.expected_size {
+            Some(n) => Thresholds::new(
+                Some(Range::at_least(n as f64)),
+                Some(Range::at_least((n / 2 + 1) as f64)),
+            ),
+            None => Thresholds::new(self.size_warning, self.size_critical),
+        };
+        let judge = Judgement {
+            size,
+            expected_size: self.expected_size,
+            donor_ok: self.donor_ok,
+            flow_control: Thresholds::new(self.fc_warning, self.fc_critical),
+            recv_queue: Thresholds::new(self.recv_queue_warning, self.recv_queue_critical),
+            send_queue: Thresholds::new(self.send_queue_warning, self.send_queue_critical),
+            lag: Thresholds::new(self.lag_warning, self.lag_critical),
+            skew: Thresholds::new(self.skew_warning, self.skew_critical),
+        };
+        Ok(Config {
+            mode,
+            login: Login {
+                user,
+                password,
+                tls,
+            },
+            judge,
+            default_port,
+        })
+    }
+
+    /// -S, -H/-P, then the defaults file (a socket there is used only without a host, or with
+    /// host `localhost`, as the mariadb client does), then 127.0.0.1:3306.
+    fn main_endpoint(&self, file: &ClientOptions, port: u16) -> Endpoint {
+        if let Some(socket) = &self.socket {
+            return Endpoint::Socket(socket.clone());
+        }
+        if let Some(host) = &self.host {
+            return Endpoint::Tcp {
+                host: host.clone(),
+                port,
+            };
+        }
+        match (&file.host, &file.socket) {
+            (Some(host), Some(socket)) if host == "localhost" => Endpoint::Socket(socket.into()),
+            (Some(host), _) => Endpoint::Tcp {
+                host: host.clone(),
+                port,
+            },
+            (None, Some(socket)) if self.port.is_none() => Endpoint::Socket(socket.into()),
+            _ => Endpoint::Tcp {
+                host: DEFAULT_HOST.into(),
+                port,
+            },
+        }
+    }
+}
+
+/// The login name, as the mariadb client defaults to it.
+fn login_name() -> String {
+    ["LOGNAME", "USER"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "root".to_string())
+}
+
+/// `[NAME=]HOST[:PORT]`, IPv6 in brackets (`[::1]:3307`).
+pub fn parse_member(spec: &str, default_port: u16) -> Result<Member, String> {
+    let bad = |why: &str| format!("invalid --node '{spec}': {why} (expected [NAME=]HOST[:PORT])");
+    let (name, address) = match spec.split_once('=') {
+        Some((name, address)) if !name.trim().is_empty() => {
+            (Some(name.trim().to_string()), address)
+        }
+        Some(_) => return Err(bad("the name before '=' is empty")),
+        None => (None, spec),
+    };
+    let endpoint = parse_address(address, default_port).map_err(|why| bad(&why))?;
+    Ok(Member { name, endpoint })
+}
+
+/// `HOST[:PORT]` or `[IPv6]:PORT`, as in --node and wsrep_incoming_addresses.
+pub fn parse_address(address: &str, default_port: u16) -> Result<Endpoint, String> {
+    let address = address.trim();
+    let (host, port) = if let Some(rest) = address.strip_prefix('[') {
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or("missing ']' after an IPv6 address")?;
+        match after {
+            "" => (host, None),
+            _ => (
+                host,
+                Some(
+                    after
+                        .strip_prefix(':')
+                        .ok_or("text after ']' is not :PORT")?,
+                ),
+            ),
+        }
+    } else {
+        match address.rsplit_once(':') {
+            Some((host, _)) if host.contains(':') => (address, None),
+            Some((host, port)) => (host, Some(port)),
+            None => (address, None),
+        }
+    };
+    if host.is_empty() {
+        return Err("the host is empty".into());
+    }
+    if host
+        .chars()
+        .any(|c| c.is_whitespace() || c == '/' || c == ',')
+    {
+        return Err(format!("'{host}' is not a host name or address"));
+    }
+    let port = match port {
+        Some(p) => p
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| format!("'{p}' is not a TCP port"))?,
+        None => default_port,
+    };
+    Ok(Endpoint::Tcp {
+        host: host.to_string(),
+        port,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tcp(host: &str, port: u16) -> Endpoint {
+        Endpoint::Tcp {
+            host: host.into(),
+            port,
+        }
+    }
+
+    #[test]
+    fn members() {
+        let table = [
+            ("db1", None, tcp("db1", 3306)),
+            ("db1:3307", None, tcp("db1", 3307)),
+            (
+                "node2=127.0.0.1:3307",
+                Some("node2"),
+                tcp("127.0.0.1", 3307),
+            ),
+            ("[::1]:3308", None, tcp("::1", 3308)),
+            ("[::1]", None, tcp("::1", 3306)),
+            ("::1", None, tcp("::1", 3306)),
+        ];
+        for (spec, name, endpoint) in table {
+            assert_eq!(
+                parse_member(spec, 3306),
+                Ok(Member {
+                    name: name.map(str::to_string),
+                    endpoint
+                }),
+                "{spec}"
+            );
+        }
+        let errors = [
+            (
+                "",
+                "invalid --node '': the host is empty (expected [NAME=]HOST[:PORT])",
+            ),
+            (
+                "db1:0",
+                "invalid --node 'db1:0': '0' is not a TCP port (expected [NAME=]HOST[:PORT])",
+            ),
+            (
+                "db1:x",
+                "invalid --node 'db1:x': 'x' is not a TCP port (expected [NAME=]HOST[:PORT])",
+            ),
+            (
+                "=db1",
+                "invalid --node '=db1': the name before '=' is empty (expected [NAME=]HOST[:PORT])",
+            ),
+            (
+                "[::1",
+                "invalid --node '[::1': missing ']' after an IPv6 address (expected [NAME=]HOST[:PORT])",
+            ),
+            (
+                "a b",
+                "invalid --node 'a b': 'a b' is not a host name or address (expected [NAME=]HOST[:PORT])",
+            ),
+        ];
+        for (spec, message) in errors {
+            assert_eq!(parse_member(spec, 3306), Err(message.to_string()));
+        }
+    }
+
+    fn config(args: &[&str]) -> Result<Config, CheckError> {
+        let cli = Cli::try_parse_from(std::iter::once("check_galera").chain(args.iter().copied()))
+            .expect("parse");
+        cli.into_config()
+    }
+
+    #[test]
+    fn expected_size_is_a_shortcut_for_size_ranges() {
+        let c = config(&["--expected-size", "3"]).expect("config");
+        assert_eq!(
+            c.judge.size,
+            Thresholds::new(
+                Some("3:".parse().expect("r")),
+                Some("2:".parse().expect("r"))
+            )
+        );
+        let c = config(&["--expected-size", "5"]).expect("config");
+        assert_eq!(c.judge.size.critical, Some("3:".parse().expect("r")));
+        let c = config(&["--expected-size", "2"]).expect("config");
+        assert_eq!(c.judge.size.critical, Some("2:".parse().expect("r")));
+    }
+
+    #[test]
+    fn modes() {
+        assert_eq!(
+            config(&[]).expect("config").mode,
+            Mode::Single(tcp("127.0.0.1", 3306))
+        );
+        assert_eq!(
+            config(&["-S", "/tmp/s.sock"]).expect("config").mode,
+            Mode::Single(Endpoint::Socket("/tmp/s.sock".into()))
+        );
+        let c = config(&["-P", "3310", "--node", "a", "--node", "b=h:1"]).expect("config");
+        let Mode::Cluster {
+            members,
+            discover,
+            seeds,
+        } = c.mode
+        else {
+            panic!("cluster")
+        };
+        assert_eq!(members.len(), 2);
+        assert_eq!(members[0].endpoint, tcp("a", 3310));
+        assert!(!discover);
+        assert_eq!(seeds, members);
+        let c = config(&["-H", "db1", "--discover"]).expect("config");
+        assert_eq!(
+            c.mode,
+            Mode::Cluster {
+                members: vec![],
+                discover: true,
+                seeds: vec![Member {
+                    name: None,
+                    endpoint: tcp("db1", 3306)
+                }]
+            }
+        );
+    }
+
+    #[test]
+    fn cluster_only_thresholds_need_cluster_mode() {
+        let err = config(&["--skew-critical", "5"]).expect_err("usage");
+        assert_eq!(
+            err.message(),
+            "--skew-warning/--skew-critical compare members: add --node or --discover"
+        );
+        assert!(err.is_usage());
+    }
+
+    #[test]
+    fn defaults_file_endpoint_rules() {
+        let cli = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("check_galera").chain(args.iter().copied()))
+                .expect("parse")
+        };
+        let file = ClientOptions {
+            host: Some("localhost".into()),
+            socket: Some("/s".into()),
+            ..ClientOptions::default()
+        };
+        assert_eq!(
+            cli(&[]).main_endpoint(&file, 3306),
+            Endpoint::Socket("/s".into())
+        );
+        assert_eq!(
+            cli(&["-H", "localhost"]).main_endpoint(&file, 3306),
+            tcp("localhost", 3306)
+        );
+        let file = ClientOptions {
+            host: Some("db".into()),
+            socket: Some("/s".into()),
+            ..ClientOptions::default()
+        };
+        assert_eq!(cli(&[]).main_endpoint(&file, 3307), tcp("db", 3307));
+        let file = ClientOptions {
+            socket: Some("/s".into()),
+            ..ClientOptions::default()
+        };
+        assert_eq!(
+            cli(&[]).main_endpoint(&file, 3306),
+            Endpoint::Socket("/s".into())
+        );
+        assert_eq!(
+            cli(&["-P", "3307"]).main_endpoint(&file, 3307),
+            tcp("127.0.0.1", 3307)
+        );
+    }
+}

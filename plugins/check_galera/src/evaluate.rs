@@ -1,0 +1,1022 @@
+//! Every judgement check_galera makes, as pure functions from what the nodes reported to a
+//! report: one node on its own, and a whole cluster compared member by member.
+
+use std::collections::BTreeMap;
+
+use hastack_common::range::Thresholds;
+use hastack_common::{Metric, Report, State, Uom};
+
+use crate::status::{LocalState, NodeStatus};
+
+/// The thresholds and switches the user gave.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Judgement {
+    /// On `wsrep_cluster_size` (from `-w/-c` or `--expected-size`).
+    pub size: Thresholds,
+    /// The number of members the cluster should have, when known.
+    pub expected_size: Option<u64>,
+    pub donor_ok: bool,
+    pub flow_control: Thresholds,
+    pub recv_queue: Thresholds,
+    pub send_queue: Thresholds,
+    /// On the spread of `wsrep_last_committed` across members.
+    pub lag: Thresholds,
+    /// On the largest clock difference between members, seconds.
+    pub skew: Thresholds,
+}
+
+/// A node's clock as read over its connection: `server time - local midpoint of the query`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClockSample {
+    /// Seconds the server's clock is ahead of ours (negative: behind).
+    pub offset: f64,
+    /// Round trip of the clock query, seconds: the uncertainty of `offset` is half of it.
+    pub round_trip: f64,
+}
+
+/// What a node answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeFacts {
+    pub status: NodeStatus,
+    pub clock: Option<ClockSample>,
+}
+
+/// One member of a cluster check: who it is and what came back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberOutcome {
+    /// The name the user gave (`--node node2=HOST`), if any.
+    pub name: Option<String>,
+    /// `HOST:PORT` or the socket path.
+    pub endpoint: String,
+    pub result: Result<NodeFacts, String>,
+}
+
+impl MemberOutcome {
+    /// The short name: given name, else `wsrep_node_name`, else the endpoint.
+    fn name(&self) -> String {
+        self.name
+            .clone()
+            // A server outside any cluster still has a default wsrep_node_name (its host name).
+            .or_else(|| {
+                self.result
+                    .as_ref()
+                    .ok()
+                    .filter(|f| f.status.is_member())
+                    .and_then(|f| f.status.node_name.clone())
+            })
+            .unwrap_or_else(|| self.endpoint.clone())
+    }
+
+    /// `node2 (127.0.0.1:3307)`, or just the endpoint when there is no name.
+    fn label(&self) -> String {
+        let name = self.name();
+        if name == self.endpoint {
+            name
+        } else {
+            format!("{name} ({})", self.endpoint)
+        }
+    }
+}
+
+/// Judge one node on its own (also used for each member of a cluster).
+pub fn judge_node(status: &NodeStatus, judge: &Judgement) -> Vec<(State, String)> {
+    let mut findings = Vec::new();
+    if !status.is_member() {
+        let mut why = vec![format!(
+            "wsrep_cluster_status={}",
+            if status.cluster_status.is_empty() {
+                "none"
+            } else {
+                &status.cluster_status
+            }
+        )];
+        if status.provider.is_empty() {
+            why.push("no wsrep provider loaded".into());
+        }
+        if let Some(size) = status.cluster_size {
+            why.push(format!("cluster size {size}"));
+        }
+        findings.push((
+            State::Critical,
+            format!("not a Galera cluster member ({})", why.join(", ")),
+        ));
+        return findings;
+    }
+    if status.wsrep_on == Some(false) {
+        findings.push((
+            State::Critical,
+            "wsrep_on=OFF globally: the node still reports Primary and ready, but its own writes are not \
+             replicated and its data diverges from the cluster"
+                .into(),
+        ));
+    }
+    let mut down = Vec::new();
+    if !status.is_primary() {
+        down.push(format!("cluster status {}", status.cluster_status));
+    }
+    if status.ready == Some(false) {
+        down.push("wsrep_ready=OFF".into());
+    }
+    if status.connected == Some(false) {
+        down.push("wsrep_connected=OFF".into());
+    }
+    if status.local_state == Some(LocalState::Initialized) {
+        down.push(status.state_text());
+    }
+    if !down.is_empty() {
+        let why = if !status.is_primary() {
+            "not in a Primary component (quorum lost): it refuses queries"
+        } else if status.ready == Some(false) {
+            "it refuses queries"
+        } else if status.connected == Some(false) {
+            "not connected to the cluster"
+        } else {
+            "not part of the cluster yet"
+        };
+        findings.push((State::Critical, format!("{}: {why}", down.join(", "))));
+    }
+    match status.local_state {
+        Some(LocalState::Synced) | Some(LocalState::Initialized) | None => {}
+        Some(LocalState::DonorDesynced) if judge.donor_ok => {}
+        Some(LocalState::Joining) | Some(LocalState::Joined) => {
+            findings.push((State::Warning, format!("{}: still catching up with the cluster", status.state_text())));
+        }
+        Some(LocalState::DonorDesynced) => findings.push((
+            State::Warning,
+            format!(
+                "{}: donating a state transfer or desynced, not applying writes in step (--donor-ok accepts this)",
+                status.state_text()
+            ),
+        )),
+        Some(LocalState::Other(code)) => {
+            findings.push((State::Unknown, format!("unrecognised local state {code} ({})", status.state_text())));
+        }
+    }
+    let mut threshold = |value: Option<f64>, thresholds: &Thresholds, what: &str| {
+        if let Some(value) = value {
+            let (state, range) = thresholds.evaluate(value);
+            if let Some(range) = range {
+                findings.push((
+                    state,
+                    format!("{what} {} ({})", format_number(value), range.violation()),
+                ));
+            }
+        }
+    };
+    threshold(
+        status.flow_control_paused,
+        &judge.flow_control,
+        "flow control paused",
+    );
+    threshold(
+        status.recv_queue_avg,
+        &judge.recv_queue,
+        "receive queue average",
+    );
+    threshold(
+        status.send_queue_avg,
+        &judge.send_queue,
+        "send queue average",
+    );
+    findings
+}
+
+/// The per-node metrics, labels prefixed with `prefix` (empty for a single node).
+fn node_metrics(prefix: &str, status: &NodeStatus, judge: &Judgement) -> Vec<Metric> {
+    let mut metrics = Vec::new();
+    let label = |name: &str| format!("{prefix}{name}");
+    if let Some(state) = status.local_state {
+        metrics.push(
+            Metric::new(label("local_state"), state.code())
+                .min(0u8)
+                .max(4u8),
+        );
+    }
+    if let Some(v) = status.flow_control_paused {
+        metrics.push(
+            Metric::new(label("flow_control_paused"), v)
+                .thresholds(judge.flow_control)
+                .min(0u8)
+                .max(1u8),
+        );
+    }
+    if let Some(v) = status.recv_queue_avg {
+        metrics.push(
+            Metric::new(label("local_recv_queue_avg"), v)
+                .thresholds(judge.recv_queue)
+                .min(0u8),
+        );
+    }
+    if let Some(v) = status.send_queue_avg {
+        metrics.push(
+            Metric::new(label("local_send_queue_avg"), v)
+                .thresholds(judge.send_queue)
+                .min(0u8),
+        );
+    }
+    let counters = [
+        ("local_cert_failures", status.cert_failures.map(i128::from)),
+        ("local_bf_aborts", status.bf_aborts.map(i128::from)),
+        (
+            "flow_control_sent",
+            status.flow_control_sent.map(i128::from),
+        ),
+        ("last_committed", status.last_committed.map(i128::from)),
+    ];
+    for (name, value) in counters {
+        if let Some(v) = value {
+            metrics.push(Metric::new(label(name), hastack_common::Value::Int(v)).uom(Uom::Counter));
+        }
+    }
+    metrics
+}
+
+/// One node on its own.
+pub fn evaluate_node(outcome: &MemberOutcome, judge: &Judgement) -> Report {
+    let mut report = Report::new();
+    report.subject(outcome.label());
+    let facts = match &outcome.result {
+        Ok(facts) => facts,
+        Err(cause) => {
+            report.add(State::Critical, cause.clone());
+            return report;
+        }
+    };
+    let status = &facts.status;
+    for (state, text) in judge_node(status, judge) {
+        report.add(state, text);
+    }
+    if status.is_member() {
+        if let Some(size) = status.cluster_size {
+            let (state, range) = judge.size.evaluate(size as f64);
+            if let Some(range) = range {
+                report.add(
+                    state,
+                    format!("cluster size {size} ({})", range.violation()),
+                );
+            }
+            report.metric(
+                Metric::new("cluster_size", size)
+                    .thresholds(judge.size)
+                    .min(0u8),
+            );
+        }
+        let accepted = if judge.donor_ok && status.local_state == Some(LocalState::DonorDesynced) {
+            " (accepted by --donor-ok)"
+        } else {
+            ""
+        };
+        report.ok_summary(format!(
+            "{}{accepted}, {}, cluster size {}",
+            status.state_text(),
+            status.cluster_status,
+            status
+                .cluster_size
+                .map_or("unknown".into(), |s| s.to_string())
+        ));
+        for metric in node_metrics("", status, judge) {
+            report.metric(metric);
+        }
+    }
+    verbose_details(&mut report, status, facts.clock);
+    report
+}
+
+fn verbose_details(report: &mut Report, status: &NodeStatus, clock: Option<ClockSample>) {
+    report.detail_at(
+        1,
+        State::Ok,
+        format!(
+            "state uuid {}, conf_id {}, last_committed {}, incoming {}",
+            if status.state_uuid.is_empty() {
+                "none"
+            } else {
+                &status.state_uuid
+            },
+            status
+                .known_conf_id()
+                .map_or("none".into(), |c| c.to_string()),
+            status
+                .last_committed
+                .map_or("none".into(), |c| c.to_string()),
+            if status.incoming_addresses.is_empty() {
+                "none".into()
+            } else {
+                status.incoming_addresses.join(",")
+            }
+        ),
+    );
+    if let Some(clock) = clock {
+        report.detail_at(
+            2,
+            State::Ok,
+            format!(
+                "clock offset {}s (round trip {}s)",
+                format_number(clock.offset),
+                format_number(clock.round_trip)
+            ),
+        );
+    }
+}
+
+/// A whole cluster: every member judged on its own, then compared with the others.
+pub fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report {
+    let mut report = Report::new();
+    let expected = judge.expected_size.unwrap_or(members.len() as u64).max(1);
+
+    // Members that answered and are in a Primary component with replication on.
+    let primary: Vec<(&MemberOutcome, &NodeFacts)> = members
+        .iter()
+        .filter_map(|m| m.result.as_ref().ok().map(|f| (m, f)))
+        .filter(|(_, f)| {
+            f.status.is_member() && f.status.is_primary() && f.status.wsrep_on != Some(false)
+        })
+        .collect();
+    let mut components: BTreeMap<&str, Vec<(&MemberOutcome, &NodeFacts)>> = BTreeMap::new();
+    for &(member, facts) in &primary {
+        components
+            .entry(facts.status.state_uuid.as_str())
+            .or_default()
+            .push((member, facts));
+    }
+    let main = components
+        .values()
+        .max_by_key(|c| c.len())
+        .cloned()
+        .unwrap_or_default();
+    let component_size = main
+        .iter()
+        .filter_map(|(_, f)| f.status.cluster_size)
+        .max()
+        .unwrap_or(0);
+    let has_majority = component_size * 2 > expected;
+
+    let reachable = members.iter().filter(|m| m.result.is_ok()).count();
+    if reachable == 0 {
+        report.add(
+            State::Critical,
+            format!("none of the {} nodes answered", members.len()),
+        );
+    } else if primary.is_empty() {
+        report.add(
+            State::Critical,
+            "no reachable node is in a Primary component: the cluster has lost quorum",
+        );
+    }
+
+    if components.len() > 1 {
+        let parts: Vec<String> = components
+            .iter()
+            .map(|(uuid, c)| format!("{uuid} on {}", names(c)))
+            .collect();
+        report.add(
+            State::Critical,
+            format!(
+                "split brain: {} Primary components with different state UUIDs: {}",
+                components.len(),
+                parts.join("; ")
+            ),
+        );
+    }
+    let mut by_conf: BTreeMap<Option<u64>, Vec<(&MemberOutcome, &NodeFacts)>> = BTreeMap::new();
+    for &(member, facts) in &main {
+        by_conf
+            .entry(facts.status.known_conf_id())
+            .or_default()
+            .push((member, facts));
+    }
+    if by_conf.len() > 1 {
+        let parts: Vec<String> = by_conf
+            .iter()
+            .map(|(id, c)| {
+                format!(
+                    "{} on {}",
+                    id.map_or("none".into(), |i| i.to_string()),
+                    names(c)
+                )
+            })
+            .collect();
+        report.add(
+            State::Critical,
+            format!("members disagree on the cluster configuration: conf_id {} (a partition or a stale member)", parts.join("; ")),
+        );
+    }
+
+    if !primary.is_empty() {
+        let (state, range) = judge.size.evaluate(component_size as f64);
+        if let Some(range) = range {
+            report.add(
+                state,
+                format!(
+                    "Primary component size {component_size} ({})",
+                    range.violation()
+                ),
+            );
+        }
+    }
+    report.metric(
+        Metric::new("cluster_size", component_size)
+            .thresholds(judge.size)
+            .min(0u8),
+    );
+    report.metric(
+        Metric::new("nodes_reachable", reachable)
+            .min(0u8)
+            .max(expected.max(members.len() as u64)),
+    );
+
+    let spread = last_committed_spread(&main);
+    if let Some((spread, low, high)) = &spread {
+        let (state, range) = judge.lag.evaluate(*spread as f64);
+        if let Some(range) = range {
+            report.add(
+                state,
+                format!(
+                    "last_committed differs by {spread} between {low} and {high} ({})",
+                    range.violation()
+                ),
+            );
+        }
+        report.metric(
+            Metric::new("last_committed_spread", *spread)
+                .thresholds(judge.lag)
+                .min(0u8),
+        );
+    }
+
+    let skew = clock_skew(members);
+    if let Some((skew, ahead, behind)) = &skew {
+        let (state, range) = judge.skew.evaluate(*skew);
+        if let Some(range) = range {
+            report.add(
+                state,
+                format!(
+                    "clock skew {}s between {ahead} and {behind} ({})",
+                    format_number(*skew),
+                    range.violation()
+                ),
+            );
+        }
+        report.metric(
+            Metric::new("clock_skew", *skew)
+                .uom(Uom::Seconds)
+                .thresholds(judge.skew)
+                .min(0u8),
+        );
+    }
+
+    // Each member on its own.
+    for member in members {
+        let label = member.label();
+        match &member.result {
+            Ok(facts) => {
+                let findings = judge_node(
+                    &facts.status,
+                    &Judgement {
+                        size: Thresholds::default(),
+                        ..judge.clone()
+                    },
+                );
+                let state = findings.iter().map(|(s, _)| *s).max().unwrap_or(State::Ok);
+                for (state, text) in findings {
+                    report.add(state, format!("{label}: {text}"));
+                }
+                report.detail(state, member_line(member, facts));
+                for metric in node_metrics(
+                    &format!("{}_", metric_prefix(&member.name())),
+                    &facts.status,
+                    judge,
+                ) {
+                    report.metric(metric);
+                }
+            }
+            Err(cause) => {
+                let state = if has_majority {
+                    State::Warning
+                } else {
+                    State::Critical
+                };
+                report.add(state, format!("{label} unreachable: {cause}"));
+                report.detail(
+                    state,
+                    format!("{} {}: {cause}", member.name(), member.endpoint),
+                );
+            }
+        }
+    }
+
+    let synced = main
+        .iter()
+        .filter(|(_, f)| f.status.local_state == Some(LocalState::Synced))
+        .count();
+    let mut summary = format!(
+        "{synced} of {expected} nodes Synced in one Primary component (size {component_size}, conf_id {})",
+        main.first()
+            .and_then(|(_, f)| f.status.known_conf_id())
+            .map_or("none".into(), |c| c.to_string())
+    );
+    if let Some((skew, _, _)) = skew {
+        summary.push_str(&format!(", clock skew {}s", format_number(skew)));
+    }
+    if let Some((spread, _, _)) = spread {
+        summary.push_str(&format!(", last_committed spread {spread}"));
+    }
+    report.ok_summary(summary);
+    report
+}
+
+/// `node1: Synced, Primary, size 3, conf_id 3, last_committed 5, clock +0.0012s`
+fn member_line(member: &MemberOutcome, facts: &NodeFacts) -> String {
+    let s = &facts.status;
+    let mut line = format!("{} {}: {}", member.name(), member.endpoint, s.state_text());
+    if s.is_member() {
+        line.push_str(&format!(
+            ", {}, size {}",
+            s.cluster_status,
+            s.cluster_size.unwrap_or(0)
+        ));
+        if let Some(id) = s.known_conf_id() {
+            line.push_str(&format!(", conf_id {id}"));
+        }
+        if let Some(lc) = s.last_committed {
+            line.push_str(&format!(", last_committed {lc}"));
+        }
+    } else {
+        line.push_str(", not a cluster member");
+    }
+    if s.wsrep_on == Some(false) {
+        line.push_str(", wsrep_on=OFF");
+    }
+    if let Some(clock) = facts.clock {
+        let sign = if clock.offset >= 0.0 { "+" } else { "" };
+        line.push_str(&format!(", clock {sign}{}s", format_number(clock.offset)));
+    }
+    line
+}
+
+fn names(members: &[(&MemberOutcome, &NodeFacts)]) -> String {
+    members
+        .iter()
+        .map(|(m, _)| m.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The spread of `wsrep_last_committed` and the names of the lowest and highest members.
+fn last_committed_spread(main: &[(&MemberOutcome, &NodeFacts)]) -> Option<(i64, String, String)> {
+    let values: Vec<(i64, String)> = main
+        .iter()
+        .filter_map(|(m, f)| f.status.last_committed.map(|lc| (lc, m.name())))
+        .collect();
+    if values.len() < 2 {
+        return None;
+    }
+    let low = values.iter().min_by_key(|(lc, _)| *lc)?;
+    let high = values.iter().max_by_key(|(lc, _)| *lc)?;
+    Some((high.0 - low.0, low.1.clone(), high.1.clone()))
+}
+
+/// The largest clock difference between two members, and the members furthest ahead and behind.
+fn clock_skew(members: &[MemberOutcome]) -> Option<(f64, String, String)> {
+    let clocks: Vec<(f64, String)> = members
+        .iter()
+        .filter_map(|m| {
+            m.result
+                .as_ref()
+                .ok()
+                .and_then(|f| f.clock)
+                .map(|c| (c.offset, m.name()))
+        })
+        .collect();
+    if clocks.len() < 2 {
+        return None;
+    }
+    let ahead = clocks.iter().max_by(|a, b| a.0.total_cmp(&b.0))?;
+    let behind = clocks.iter().min_by(|a, b| a.0.total_cmp(&b.0))?;
+    Some((
+        round_micros(ahead.0 - behind.0),
+        ahead.1.clone(),
+        behind.1.clone(),
+    ))
+}
+
+/// A perfdata-safe label prefix from a node name (`127.0.0.1:3307` -> `127.0.0.1_3307`).
+fn metric_prefix(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn round_micros(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// A reading for text: at most 6 decimals, no exponent, no trailing zeros.
+pub fn format_number(x: f64) -> String {
+    hastack_common::Value::Float(round_micros(x)).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::tests::fixture;
+
+    fn range(s: &str) -> Option<hastack_common::Range> {
+        Some(s.parse().expect("range"))
+    }
+
+    /// A member built from a real capture. The captures come from two runs of the test cluster
+    /// (node1's from one, node2's and node3's healthy ones from another), so each gets the same
+    /// state UUID here, as members of one cluster have.
+    fn node(name: &str, port: u16, capture: &str) -> MemberOutcome {
+        let mut status = fixture(capture);
+        status.state_uuid = "bad12cf1-e826-11f1-88fb-2afecc59c6af".into();
+        MemberOutcome {
+            name: Some(name.into()),
+            endpoint: format!("127.0.0.1:{port}"),
+            result: Ok(NodeFacts {
+                status,
+                clock: Some(ClockSample {
+                    offset: 0.0,
+                    round_trip: 0.0002,
+                }),
+            }),
+        }
+    }
+
+    fn down(name: &str, port: u16, cause: &str) -> MemberOutcome {
+        MemberOutcome {
+            name: Some(name.into()),
+            endpoint: format!("127.0.0.1:{port}"),
+            result: Err(cause.into()),
+        }
+    }
+
+    fn single(capture: &str, judge: &Judgement) -> (State, String) {
+        let outcome = MemberOutcome {
+            name: None,
+            ..node("unused", 3306, capture)
+        };
+        let report = evaluate_node(&outcome, judge);
+        (report.state(), report.render("GALERA", 0))
+    }
+
+    #[test]
+    fn single_node_table_over_real_captures() {
+        let plain = Judgement::default();
+        let donor_ok = Judgement {
+            donor_ok: true,
+            ..Judgement::default()
+        };
+        let sized = Judgement {
+            size: Thresholds::new(range("3:"), range("2:")),
+            ..Judgement::default()
+        };
+        let fc = Judgement {
+            flow_control: Thresholds::new(range("0.1"), range("0.5")),
+            recv_queue: Thresholds::new(range("10"), range("100")),
+            ..Judgement::default()
+        };
+        let table: Vec<(&str, &Judgement, State, &str)> = vec![
+            (
+                "a0-healthy-node1",
+                &plain,
+                State::Ok,
+                "GALERA OK - node1 (127.0.0.1:3306): Synced, Primary, cluster size 3 |",
+            ),
+            (
+                "a0-healthy-node2",
+                &sized,
+                State::Ok,
+                "GALERA OK - node2 (127.0.0.1:3306): Synced, Primary, cluster size 3 |",
+            ),
+            (
+                "a-one-killed-node1",
+                &plain,
+                State::Ok,
+                "GALERA OK - node1 (127.0.0.1:3306): Synced, Primary, cluster size 2 |",
+            ),
+            (
+                "a-one-killed-node1",
+                &sized,
+                State::Warning,
+                "GALERA WARNING - node1 (127.0.0.1:3306): cluster size 2 (outside 3:) |",
+            ),
+            (
+                "b-two-killed-node1",
+                &plain,
+                State::Critical,
+                "GALERA CRITICAL - node1 (127.0.0.1:3306): cluster status non-Primary, wsrep_ready=OFF, Initialized: not in a Primary component (quorum lost): it refuses queries |",
+            ),
+            (
+                "b-two-killed-node1",
+                &sized,
+                State::Critical,
+                "GALERA CRITICAL - node1 (127.0.0.1:3306): cluster status non-Primary",
+            ),
+            (
+                "c-desync-node2",
+                &plain,
+                State::Warning,
+                "GALERA WARNING - node2 (127.0.0.1:3306): Donor/Desynced: donating a state transfer or desynced",
+            ),
+            (
+                "c-desync-node2",
+                &donor_ok,
+                State::Ok,
+                "GALERA OK - node2 (127.0.0.1:3306): Donor/Desynced (accepted by --donor-ok), Primary, cluster size 3 |",
+            ),
+            (
+                "c-desync-node1-peer",
+                &plain,
+                State::Ok,
+                "GALERA OK - node1 (127.0.0.1:3306): Synced",
+            ),
+            (
+                "d-global-wsrep_on-OFF-node3",
+                &plain,
+                State::Critical,
+                "GALERA CRITICAL - node3 (127.0.0.1:3306): wsrep_on=OFF globally: the node still reports Primary and ready, but its own writes are not replicated",
+            ),
+            (
+                "e-ftwrl-node2",
+                &fc,
+                State::Warning,
+                "GALERA WARNING - node2 (127.0.0.1:3306): Donor/Desynced: donating",
+            ),
+            (
+                "e-locktables-node2-locked",
+                &fc,
+                State::Critical,
+                "GALERA CRITICAL - node2 (127.0.0.1:3306): flow control paused 0.635494 (outside 0.5); receive queue average 13.0968 (outside 10) |",
+            ),
+            (
+                "e-locktables-node1-writer",
+                &fc,
+                State::Critical,
+                "GALERA CRITICAL - node1 (127.0.0.1:3306): flow control paused 0.634763 (outside 0.5) |",
+            ),
+            (
+                "f-sst-in-progress-node1",
+                &plain,
+                State::Warning,
+                "GALERA WARNING - node1 (127.0.0.1:3306): Donor/Desynced",
+            ),
+            (
+                "f-sst-in-progress-node2",
+                &plain,
+                State::Ok,
+                "GALERA OK - node2 (127.0.0.1:3306): Synced",
+            ),
+            (
+                "h-plain-mariadb-no-galera",
+                &plain,
+                State::Critical,
+                "GALERA CRITICAL - 127.0.0.1:3306: not a Galera cluster member (wsrep_cluster_status=Disconnected, no wsrep provider loaded, cluster size 0)",
+            ),
+        ];
+        for (capture, judge, state, prefix) in table {
+            let (got_state, text) = single(capture, judge);
+            assert_eq!(got_state, state, "{capture}: {text}");
+            assert!(
+                text.starts_with(prefix),
+                "{capture}:\n{text}\nexpected prefix:\n{prefix}"
+            );
+        }
+    }
+
+    #[test]
+    fn single_node_perfdata_is_exact() {
+        let judge = Judgement {
+            size: Thresholds::new(range("3:"), range("2:")),
+            flow_control: Thresholds::new(range("0.1"), range("0.5")),
+            ..Judgement::default()
+        };
+        let report = evaluate_node(&node("node1", 3306, "a0-healthy-node1"), &judge);
+        let line = report.render("GALERA", 0);
+        let perf = line.split(" | ").nth(1).expect("perfdata");
+        assert_eq!(
+            perf,
+            "cluster_size=3;;;0 local_state=4;;;0;4 flow_control_paused=0;0.1;0.5;0;1 local_recv_queue_avg=0.2;;;0 \
+             local_send_queue_avg=0.5;;;0 local_cert_failures=0c local_bf_aborts=0c flow_control_sent=0c last_committed=3c"
+        );
+    }
+
+    #[test]
+    fn unreachable_single_node_is_critical_with_the_cause() {
+        let report = evaluate_node(
+            &down("node2", 3307, "connection refused"),
+            &Judgement::default(),
+        );
+        assert_eq!(
+            report.render("GALERA", 0),
+            "GALERA CRITICAL - node2 (127.0.0.1:3307): connection refused"
+        );
+    }
+
+    #[test]
+    fn healthy_cluster() {
+        let members = [
+            node("node1", 3306, "a0-healthy-node1"),
+            node("node2", 3307, "a0-healthy-node2"),
+            node("node3", 3308, "a0-healthy-node3"),
+        ];
+        let report = evaluate_cluster(&members, &Judgement::default());
+        let text = report.render("GALERA", 0);
+        assert_eq!(report.state(), State::Ok, "{text}");
+        assert!(text.starts_with("GALERA OK - 3 of 3 nodes Synced in one Primary component (size 3, conf_id 3), clock skew 0s, last_committed spread 0 | cluster_size=3;;;0 nodes_reachable=3;;;0;3 last_committed_spread=0;;;0 clock_skew=0s;;;0 node1_local_state=4"), "{text}");
+        assert!(text.contains("\n\\_ [OK] node2 127.0.0.1:3307: Synced, Primary, size 3, conf_id 3, last_committed 3, clock +0s"), "{text}");
+    }
+
+    #[test]
+    fn one_member_down_is_warning_while_the_majority_holds() {
+        let members = [
+            node("node1", 3306, "a-one-killed-node1"),
+            node("node2", 3307, "a-one-killed-node2"),
+            down("node3", 3308, "connection refused"),
+        ];
+        let report = evaluate_cluster(&members, &Judgement::default());
+        let text = report.render("GALERA", 0);
+        assert_eq!(report.state(), State::Warning, "{text}");
+        assert!(
+            text.starts_with(
+                "GALERA WARNING - node3 (127.0.0.1:3308) unreachable: connection refused |"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("\n\\_ [WARNING] node3 127.0.0.1:3308: connection refused"));
+    }
+
+    #[test]
+    fn two_members_down_is_critical() {
+        let members = [
+            node("node1", 3306, "b-two-killed-node1"),
+            down("node2", 3307, "connection refused"),
+            down("node3", 3308, "connection refused"),
+        ];
+        let report = evaluate_cluster(&members, &Judgement::default());
+        let text = report.render("GALERA", 0);
+        assert_eq!(report.state(), State::Critical);
+        let summary = text.lines().next().unwrap_or("");
+        assert!(
+            summary.contains("node2 (127.0.0.1:3307) unreachable: connection refused"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("node1 (127.0.0.1:3306): cluster status non-Primary"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("no reachable node is in a Primary component"),
+            "{summary}"
+        );
+        let none = [
+            down("node1", 1, "connection refused"),
+            down("node2", 2, "timed out"),
+        ];
+        assert!(
+            evaluate_cluster(&none, &Judgement::default())
+                .render("G", 0)
+                .contains("none of the 2 nodes answered")
+        );
+    }
+
+    #[test]
+    fn expected_size_decides_the_majority() {
+        // Two nodes listed, both fine, but five expected: the component of 3 holds a majority of 5.
+        let members = [
+            node("node1", 3306, "a0-healthy-node1"),
+            down("node4", 3309, "connection refused"),
+        ];
+        let judge = Judgement {
+            expected_size: Some(5),
+            ..Judgement::default()
+        };
+        assert_eq!(evaluate_cluster(&members, &judge).state(), State::Warning);
+        let judge = Judgement {
+            expected_size: Some(7),
+            ..Judgement::default()
+        };
+        assert_eq!(evaluate_cluster(&members, &judge).state(), State::Critical);
+    }
+
+    #[test]
+    fn split_brain_and_conf_id_mismatch() {
+        let mut other = node("node3", 3308, "a0-healthy-node3");
+        if let Ok(f) = &mut other.result {
+            f.status.state_uuid = "ffffffff-0000-0000-0000-000000000000".into();
+        }
+        let members = [
+            node("node1", 3306, "a0-healthy-node1"),
+            node("node2", 3307, "a0-healthy-node2"),
+            other,
+        ];
+        let text = evaluate_cluster(&members, &Judgement::default()).render("GALERA", 0);
+        assert!(text.starts_with("GALERA CRITICAL - split brain: 2 Primary components with different state UUIDs: bad12cf1-e826-11f1-88fb-2afecc59c6af on node1, node2; ffffffff-0000-0000-0000-000000000000 on node3"), "{text}");
+
+        let members = [
+            node("node1", 3306, "a-one-killed-node1"),
+            node("node2", 3307, "a0-healthy-node2"),
+        ];
+        let text = evaluate_cluster(&members, &Judgement::default()).render("GALERA", 0);
+        assert!(text.starts_with("GALERA CRITICAL - members disagree on the cluster configuration: conf_id 3 on node2; 4 on node1"), "{text}");
+    }
+
+    #[test]
+    fn wsrep_on_off_member_is_critical_and_left_out_of_the_component() {
+        let members = [
+            node("node1", 3306, "a0-healthy-node1"),
+            node("node2", 3307, "a0-healthy-node2"),
+            node("node3", 3308, "d-global-wsrep_on-OFF-node3"),
+        ];
+        let report = evaluate_cluster(&members, &Judgement::default());
+        let text = report.render("GALERA", 0);
+        assert_eq!(report.state(), State::Critical);
+        assert!(
+            text.starts_with("GALERA CRITICAL - node3 (127.0.0.1:3308): wsrep_on=OFF globally"),
+            "{text}"
+        );
+        assert!(text.contains("\\_ [CRITICAL] node3 127.0.0.1:3308: no local state, Primary, size 3, conf_id 3, wsrep_on=OFF"), "{text}");
+    }
+
+    #[test]
+    fn clock_skew_names_the_two_nodes_furthest_apart() {
+        let mut members = vec![
+            node("node1", 3306, "a0-healthy-node1"),
+            node("node2", 3307, "a0-healthy-node2"),
+            node("node3", 3308, "a0-healthy-node3"),
+        ];
+        for (member, offset) in members.iter_mut().zip([0.25, -1900.5, 0.0]) {
+            if let Ok(f) = &mut member.result {
+                f.clock = Some(ClockSample {
+                    offset,
+                    round_trip: 0.001,
+                });
+            }
+        }
+        let judge = Judgement {
+            skew: Thresholds::new(range("1"), range("5")),
+            ..Judgement::default()
+        };
+        let report = evaluate_cluster(&members, &judge);
+        let text = report.render("GALERA", 0);
+        assert!(
+            text.starts_with(
+                "GALERA CRITICAL - clock skew 1900.75s between node1 and node2 (outside 5) |"
+            ),
+            "{text}"
+        );
+        assert!(text.contains(" clock_skew=1900.75s;1;5;0 "), "{text}");
+    }
+
+    #[test]
+    fn last_committed_lag() {
+        let mut members = vec![
+            node("node1", 3306, "a0-healthy-node1"),
+            node("node2", 3307, "a0-healthy-node2"),
+        ];
+        if let Ok(f) = &mut members[1].result {
+            f.status.last_committed = Some(503);
+        }
+        let judge = Judgement {
+            lag: Thresholds::new(range("100"), range("1000")),
+            ..Judgement::default()
+        };
+        let text = evaluate_cluster(&members, &judge).render("GALERA", 0);
+        assert!(text.starts_with("GALERA WARNING - last_committed differs by 500 between node1 and node2 (outside 100) |"), "{text}");
+        assert!(
+            text.contains(" last_committed_spread=500;100;1000;0 "),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn cluster_size_thresholds_apply_to_the_primary_component() {
+        let members = [
+            node("node1", 3306, "a-one-killed-node1"),
+            node("node2", 3307, "a-one-killed-node2"),
+        ];
+        let judge = Judgement {
+            size: Thresholds::new(range("3:"), range("2:")),
+            ..Judgement::default()
+        };
+        let text = evaluate_cluster(&members, &judge).render("GALERA", 0);
+        assert!(
+            text.starts_with("GALERA WARNING - Primary component size 2 (outside 3:) |"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(format_number(2.51089e-05), "0.000025");
+        assert_eq!(format_number(1900.1234567), "1900.123457");
+        assert_eq!(format_number(0.0), "0");
+    }
+}

@@ -1,0 +1,298 @@
+//! I/O only: connect to one node (TCP or socket, optional TLS), read its wsrep status, the
+//! relevant global variables and, in cluster mode, its clock. Read-only: SHOW and SELECT only.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use hastack_common::error::describe_io_error;
+use hastack_common::runtime::TimedOut;
+use hastack_common::{Context, Secret};
+use mysql_async::prelude::Queryable;
+use mysql_async::{Conn, IoError, Opts, OptsBuilder, Row, SslOpts, Value};
+
+use crate::evaluate::{ClockSample, NodeFacts};
+use crate::status::NodeStatus;
+
+/// Where a node listens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Tcp { host: String, port: u16 },
+    Socket(PathBuf),
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Tcp { host, port } if host.contains(':') => write!(f, "[{host}]:{port}"),
+            Endpoint::Tcp { host, port } => write!(f, "{host}:{port}"),
+            Endpoint::Socket(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// How to log in: user, password, TLS.
+#[derive(Debug, Clone)]
+pub struct Login {
+    pub user: String,
+    pub password: Option<Secret>,
+    pub tls: Tls,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tls {
+    Off,
+    Required {
+        ca: Option<PathBuf>,
+        skip_verify: bool,
+    },
+}
+
+/// Why a node gave no facts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProbeError {
+    /// The deadline passed during a named stage.
+    TimedOut(TimedOut),
+    /// Refused, unreachable, access denied, TLS failure...: the cause in words.
+    Failed(String),
+}
+
+impl fmt::Display for ProbeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProbeError::TimedOut(t) => t.fmt(f),
+            ProbeError::Failed(cause) => f.write_str(cause),
+        }
+    }
+}
+
+fn options(endpoint: &Endpoint, login: &Login) -> Opts {
+    let mut builder = OptsBuilder::default()
+        .user(Some(login.user.clone()))
+        .pass(login.password.as_ref().map(|p| p.expose().to_string()))
+        // Never switch silently from the TCP endpoint the user asked for to @@socket.
+        .prefer_socket(false)
+        // Known up front, so the driver skips its settings query after login (which a
+        // non-Primary node would refuse with ERROR 1047).
+        .max_allowed_packet(Some(16 * 1024 * 1024))
+        .wait_timeout(Some(28800))
+        .stmt_cache_size(0)
+        .tcp_nodelay(true);
+    builder = match endpoint {
+        Endpoint::Tcp { host, port } => builder.ip_or_hostname(host.clone()).tcp_port(*port),
+        Endpoint::Socket(path) => builder.socket(Some(path.display().to_string())),
+    };
+    if let Tls::Required { ca, skip_verify } = &login.tls {
+        let mut ssl = SslOpts::default();
+        if let Some(ca) = ca {
+            ssl = ssl.with_root_certs(vec![ca.clone().into()]);
+        }
+        if *skip_verify {
+            ssl = ssl
+                .with_danger_accept_invalid_certs(true)
+                .with_danger_skip_domain_validation(true);
+        }
+        builder = builder.ssl_opts(Some(ssl));
+    }
+    Opts::from(builder)
+}
+
+/// The cause of a driver error in words an operator understands.
+pub fn describe(error: &mysql_async::Error) -> String {
+    match error {
+        mysql_async::Error::Io(IoError::Io(io)) => describe_io_error(io),
+        mysql_async::Error::Io(IoError::Tls(tls)) => format!("TLS failed: {tls}"),
+        mysql_async::Error::Server(server) => {
+            format!("{} (MySQL error {})", server.message, server.code)
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Read one node. `deadline` bounds every stage; `with_clock` adds the clock query.
+pub async fn probe(
+    endpoint: &Endpoint,
+    login: &Login,
+    with_clock: bool,
+    ctx: &Context,
+    deadline: Instant,
+) -> Result<NodeFacts, ProbeError> {
+    let stage = |what: &str| format!("{what} {endpoint}");
+    let mut conn = ctx
+        .within_until(
+            deadline,
+            stage("waiting to connect, for the MySQL handshake and login at"),
+            Conn::new(options(endpoint, login)),
+        )
+        .await
+        .map_err(ProbeError::TimedOut)?
+        .map_err(|e| ProbeError::Failed(describe(&e)))?;
+    let result = read_node(&mut conn, endpoint, with_clock, ctx, deadline).await;
+    // A polite COM_QUIT keeps "Aborted connection" noise out of the server log; never waited for long.
+    let _ = ctx
+        .within_until(deadline, stage("disconnecting from"), conn.disconnect())
+        .await;
+    result
+}
+
+async fn read_node(
+    conn: &mut Conn,
+    endpoint: &Endpoint,
+    with_clock: bool,
+    ctx: &Context,
+    deadline: Instant,
+) -> Result<NodeFacts, ProbeError> {
+    let stage = format!("reading the wsrep status of {endpoint}");
+    let status = query_pairs(
+        conn,
+        "SHOW GLOBAL STATUS LIKE 'wsrep%'",
+        &stage,
+        ctx,
+        deadline,
+    )
+    .await?;
+    let variables = query_pairs(
+        conn,
+        "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_node_name')",
+        &stage,
+        ctx,
+        deadline,
+    )
+    .await?;
+    let status = NodeStatus::parse(&status, &variables).map_err(ProbeError::Failed)?;
+    let clock = if with_clock {
+        read_clock(conn, endpoint, ctx, deadline).await?
+    } else {
+        None
+    };
+    Ok(NodeFacts { status, clock })
+}
+
+async fn query_pairs(
+    conn: &mut Conn,
+    sql: &str,
+    stage: &str,
+    ctx: &Context,
+    deadline: Instant,
+) -> Result<HashMap<String, String>, ProbeError> {
+    let rows: Vec<Row> = ctx
+        .within_until(deadline, stage, conn.query(sql))
+        .await
+        .map_err(ProbeError::TimedOut)?
+        .map_err(|e| ProbeError::Failed(format!("{sql} failed: {}", describe(&e))))?;
+    Ok(rows
+        .iter()
+        .map(|row| (text(row, 0), text(row, 1)))
+        .collect())
+}
+
+/// The server's clock against ours, on the same connection: the server's reading is compared
+/// with the midpoint of the round trip. A node that refuses SELECT (non-Primary) has no clock.
+async fn read_clock(
+    conn: &mut Conn,
+    endpoint: &Endpoint,
+    ctx: &Context,
+    deadline: Instant,
+) -> Result<Option<ClockSample>, ProbeError> {
+    let sent = now();
+    let started = Instant::now();
+    let rows: Result<Vec<Row>, _> = ctx
+        .within_until(
+            deadline,
+            format!("reading the clock of {endpoint}"),
+            conn.query("SELECT UNIX_TIMESTAMP(NOW(6))"),
+        )
+        .await
+        .map_err(ProbeError::TimedOut)?;
+    let round_trip = started.elapsed().as_secs_f64();
+    let server: Option<f64> = rows
+        .ok()
+        .and_then(|rows| rows.first().map(|r| text(r, 0)))
+        .and_then(|t| t.parse().ok());
+    Ok(server.map(|server| ClockSample {
+        offset: server - (sent + round_trip / 2.0),
+        round_trip,
+    }))
+}
+
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+fn text(row: &Row, index: usize) -> String {
+    match row.as_ref(index) {
+        Some(Value::Bytes(bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+        Some(Value::NULL) | None => String::new(),
+        Some(other) => other.as_sql(true),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_display_as_operators_write_them() {
+        assert_eq!(
+            Endpoint::Tcp {
+                host: "127.0.0.1".into(),
+                port: 3307
+            }
+            .to_string(),
+            "127.0.0.1:3307"
+        );
+        assert_eq!(
+            Endpoint::Tcp {
+                host: "::1".into(),
+                port: 3307
+            }
+            .to_string(),
+            "[::1]:3307"
+        );
+        assert_eq!(
+            Endpoint::Socket("/run/mysqld/mysqld.sock".into()).to_string(),
+            "/run/mysqld/mysqld.sock"
+        );
+    }
+
+    #[test]
+    fn tcp_stays_tcp() {
+        let login = Login {
+            user: "monitor".into(),
+            password: None,
+            tls: Tls::Off,
+        };
+        let opts = options(
+            &Endpoint::Tcp {
+                host: "127.0.0.1".into(),
+                port: 3306,
+            },
+            &login,
+        );
+        assert!(!opts.prefer_socket());
+        assert_eq!(opts.socket(), None);
+        assert!(opts.ssl_opts().is_none());
+        let tls = Login {
+            tls: Tls::Required {
+                ca: None,
+                skip_verify: true,
+            },
+            ..login
+        };
+        assert!(
+            options(
+                &Endpoint::Tcp {
+                    host: "db".into(),
+                    port: 3306
+                },
+                &tls
+            )
+            .ssl_opts()
+            .is_some_and(|s| s.accept_invalid_certs())
+        );
+    }
+}
