@@ -80,6 +80,10 @@ impl std::error::Error for CheckError {}
 /// An I/O error in words, without the `(os error N)` suffix an on-call person does not need.
 pub fn describe_io_error(error: &io::Error) -> String {
     use io::ErrorKind::*;
+    // An error a library wrapped (TLS, a parser...) says more than its kind.
+    if let Some(inner) = error.get_ref() {
+        return inner.to_string();
+    }
     let words = match error.kind() {
         NotFound => "no such file or directory",
         PermissionDenied => "permission denied",

@@ -98,13 +98,19 @@ fn options(endpoint: &Endpoint, login: &Login) -> Opts {
     Opts::from(builder)
 }
 
-/// The cause of a driver error in words an operator understands.
-pub fn describe(error: &mysql_async::Error) -> String {
+/// The cause of a driver error in words an operator understands. With TLS required, an I/O
+/// error carrying an inner error is the TLS layer's (rustls reports certificate problems so).
+pub fn describe(error: &mysql_async::Error, tls: &Tls) -> String {
+    use mysql_async::{DriverError, Error};
     match error {
-        mysql_async::Error::Io(IoError::Io(io)) => describe_io_error(io),
-        mysql_async::Error::Io(IoError::Tls(tls)) => format!("TLS failed: {tls}"),
-        mysql_async::Error::Server(server) => {
-            format!("{} (MySQL error {})", server.message, server.code)
+        Error::Io(IoError::Io(io)) if *tls != Tls::Off && io.get_ref().is_some() => {
+            format!("TLS failed: {}", describe_io_error(io))
+        }
+        Error::Io(IoError::Io(io)) => describe_io_error(io),
+        Error::Io(IoError::Tls(tls)) => format!("TLS failed: {tls}"),
+        Error::Server(server) => format!("{} (MySQL error {})", server.message, server.code),
+        Error::Driver(DriverError::NoClientSslFlagFromServer) => {
+            "TLS is required but the server does not offer it".to_string()
         }
         other => other.to_string(),
     }
@@ -127,7 +133,7 @@ pub async fn probe(
         )
         .await
         .map_err(ProbeError::TimedOut)?
-        .map_err(|e| ProbeError::Failed(describe(&e)))?;
+        .map_err(|e| ProbeError::Failed(describe(&e, &login.tls)))?;
     let result = read_node(&mut conn, endpoint, with_clock, ctx, deadline).await;
     // A polite COM_QUIT keeps "Aborted connection" noise out of the server log; never waited for long.
     let _ = ctx
@@ -180,7 +186,7 @@ async fn query_pairs(
         .within_until(deadline, stage, conn.query(sql))
         .await
         .map_err(ProbeError::TimedOut)?
-        .map_err(|e| ProbeError::Failed(format!("{sql} failed: {}", describe(&e))))?;
+        .map_err(|e| ProbeError::Failed(format!("{sql} failed: {}", describe(&e, &Tls::Off))))?;
     Ok(rows
         .iter()
         .map(|row| (text(row, 0), text(row, 1)))

@@ -136,6 +136,61 @@ fn plain_mariadb_is_not_a_cluster_member() {
             plain.node.port
         ),
     );
+    let out = monitor(&["-P", &plain.node.port.to_string(), "--tls"]);
+    out.assert(
+        2,
+        &format!(
+            "GALERA CRITICAL - 127.0.0.1:{}: TLS is required but the server does not offer it",
+            plain.node.port
+        ),
+    );
+}
+
+#[test]
+fn tls_is_verified_against_the_given_ca() {
+    let dir = tempdir().expect("tempdir");
+    let files = hastack_test_support::tls::make_server_cert(dir.path()).expect("certificates");
+    let options = format!(
+        "ssl_ca = {}\nssl_cert = {}\nssl_key = {}",
+        files.ca.display(),
+        files.cert.display(),
+        files.key.display()
+    );
+    let server = PlainMariadb::start_with(&options).expect("mariadb with TLS");
+    // Only a TLS login gets in from now on: a successful check proves the connection was encrypted.
+    server
+        .node
+        .sql(&format!(
+            "ALTER USER '{MONITOR_USER}'@'127.0.0.1' REQUIRE SSL"
+        ))
+        .expect("require ssl");
+    let port = server.node.port.to_string();
+    let reached = format!("GALERA CRITICAL - 127.0.0.1:{port}: not a Galera cluster member");
+
+    let out = galera()
+        .args(["-u", MONITOR_USER, "-P", &port, "--tls-ca"])
+        .arg(&files.ca)
+        .env("MYSQL_PWD", MONITOR_PASSWORD)
+        .run();
+    out.assert(2, &reached);
+    monitor(&["-P", &port, "--tls-skip-verify"]).assert(2, &reached);
+    let out = monitor(&["-P", &port, "--tls"]);
+    out.assert(
+        2,
+        &format!("GALERA CRITICAL - 127.0.0.1:{port}: TLS failed: "),
+    );
+    assert!(
+        out.first_line().contains("UnknownIssuer"),
+        "{}",
+        out.first_line()
+    );
+    let out = monitor(&["-P", &port]);
+    out.assert(
+        2,
+        &format!(
+            "GALERA CRITICAL - 127.0.0.1:{port}: Access denied for user 'monitor'@'127.0.0.1'"
+        ),
+    );
 }
 
 #[test]

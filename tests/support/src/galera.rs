@@ -184,6 +184,11 @@ pub struct PlainMariadb {
 
 impl PlainMariadb {
     pub fn start() -> Result<PlainMariadb, String> {
+        PlainMariadb::start_with("")
+    }
+
+    /// With extra `[mysqld]` option lines (e.g. `ssl_cert = ...`).
+    pub fn start_with(extra_mysqld_options: &str) -> Result<PlainMariadb, String> {
         require_binaries()?;
         let seed = seed_datadir()?;
         let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
@@ -196,6 +201,11 @@ impl PlainMariadb {
         };
         copy_dir(&seed, &dir.path().join("data"))?;
         let cnf = write_cnf(dir.path(), "plain", p, None)?;
+        if !extra_mysqld_options.is_empty() {
+            let text = std::fs::read_to_string(&cnf).map_err(|e| e.to_string())?;
+            let text = text.replacen("[client]", &format!("{extra_mysqld_options}\n[client]"), 1);
+            std::fs::write(&cnf, text).map_err(|e| e.to_string())?;
+        }
         let mut command = Command::new(mariadbd());
         command.arg(format!("--defaults-file={}", cnf.display()));
         let server = Server::spawn("plain mariadb", command, dir.path().join("stdout.log"));

@@ -8,6 +8,7 @@ pub mod output;
 pub mod peers;
 pub mod ports;
 pub mod process;
+pub mod tls;
 
 pub use contract::assert_shared_cli_contract;
 pub use output::{Perf, PluginOutput, PluginRun};
