@@ -1,15 +1,14 @@
-//! check_split_order: Ansible inventory structure against expectations and Terraform output. Not implemented yet: it parses the shared options and says so.
+//! check_split_order: Ansible inventory structure against expectations and Terraform output.
+
+pub mod inventory;
+pub mod yaml;
 
 use clap::Parser;
 use hastack_common::{CheckError, CommonArgs, Context, Plugin, Report};
 
 /// Ansible inventory structure against expectations and Terraform output.
 #[derive(Debug, Parser)]
-#[command(
-    name = "check_split_order",
-    version,
-    about = "Ansible inventory structure against expectations and Terraform output"
-)]
+#[command(name = "check_split_order", version)]
 pub struct Cli {
     #[command(flatten)]
     pub common: CommonArgs,
