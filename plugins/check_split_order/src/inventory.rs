@@ -302,11 +302,9 @@ pub fn parse_ini(text: &str) -> Result<Inventory, ParseError> {
             }
             if kind != SectionKind::Vars {
                 inv.declare(group, line_no);
-                if let Some((_, pending_kind, parents)) = pending.remove(&group) {
-                    if pending_kind == SectionKind::Children {
-                        for parent in parents {
-                            inv.add_child(parent, group, line_no)?;
-                        }
+                if let Some((_, SectionKind::Children, parents)) = pending.remove(&group) {
+                    for parent in parents {
+                        inv.add_child(parent, group, line_no)?;
                     }
                 }
             }
@@ -420,10 +418,10 @@ fn section_header(line: &str, line_no: usize) -> Result<Option<(&str, SectionKin
     if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == ']') {
         return Ok(None);
     }
-    if let Some(tag) = tag {
-        if tag.is_empty() || !tag.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            return Ok(None);
-        }
+    if tag
+        .is_some_and(|tag| tag.is_empty() || !tag.chars().all(|c| c.is_alphanumeric() || c == '_'))
+    {
+        return Ok(None);
     }
     let kind = match tag {
         None | Some("hosts") => SectionKind::Hosts,
@@ -452,11 +450,11 @@ fn group_name_line(line: &str) -> Option<&str> {
     ok.then_some(name)
 }
 
+/// Host variables in the order written.
+pub type Vars = Vec<(String, String)>;
+
 /// `pattern [key=value ...]`: the expanded host names and their variables.
-pub fn host_definition(
-    line: &str,
-    line_no: usize,
-) -> Result<(Vec<String>, Vec<(String, String)>), ParseError> {
+pub fn host_definition(line: &str, line_no: usize) -> Result<(Vec<String>, Vars), ParseError> {
     let tokens = shell_words(line).map_err(|why| {
         error(
             line_no,

@@ -159,15 +159,16 @@ pub fn parse_yaml(text: &str) -> Result<Inventory, ParseError> {
 fn no_duplicate_keys(entries: &[(Node, Node)]) -> Result<(), ParseError> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (key, _) in entries {
-        if let Some(text) = key.text() {
-            if let Some(first) = seen.insert(text, key.line()) {
-                return Err(error(
-                    key.line(),
-                    format!(
-                        "duplicate key '{text}' (first at line {first}): YAML keeps only the last one"
-                    ),
-                ));
-            }
+        if let Some((text, first)) = key
+            .text()
+            .and_then(|t| seen.insert(t, key.line()).map(|f| (t, f)))
+        {
+            return Err(error(
+                key.line(),
+                format!(
+                    "duplicate key '{text}' (first at line {first}): YAML keeps only the last one"
+                ),
+            ));
         }
     }
     Ok(())

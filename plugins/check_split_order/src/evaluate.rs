@@ -1,0 +1,638 @@
+//! Every judgement check_split_order makes, as a pure function from a parsed inventory (and
+//! Terraform's addresses) to a report.
+
+use std::collections::{HashMap, HashSet};
+
+use hastack_common::range::Thresholds;
+use hastack_common::{Metric, Range, Report, State};
+
+use crate::inventory::{BUILTIN_GROUPS, Inventory};
+
+/// What the user expects of the inventory.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Expectations {
+    /// `-g NAME=RANGE`: how many hosts a group must hold.
+    pub counts: Vec<(String, Range)>,
+    /// `--order`: the order of the groups' sections in the file.
+    pub order: Vec<String>,
+    /// `--exclusive`: sets of groups no host may share.
+    pub exclusive: Vec<Vec<String>>,
+    pub allow_ungrouped: bool,
+    /// `--map OUTPUT=GROUP` with the output's addresses: (output, group, addresses).
+    pub maps: Vec<(String, String, Vec<String>)>,
+}
+
+impl Expectations {
+    /// Every group the options name, in first-mentioned order.
+    pub fn named_groups(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        let all = self
+            .counts
+            .iter()
+            .map(|(g, _)| g.as_str())
+            .chain(self.order.iter().map(String::as_str))
+            .chain(self.exclusive.iter().flatten().map(String::as_str))
+            .chain(self.maps.iter().map(|(_, g, _)| g.as_str()));
+        for name in all {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names
+    }
+}
+
+/// How many names a summary lists before "and N more" (the long output lists them all).
+const NAMES_IN_SUMMARY: usize = 5;
+
+/// `a, b, c and 4 more`
+fn some_names(names: &[String]) -> String {
+    some_joined(names, ", ")
+}
+
+fn some_joined(items: &[String], separator: &str) -> String {
+    if items.len() <= NAMES_IN_SUMMARY {
+        items.join(separator)
+    } else {
+        format!(
+            "{} and {} more",
+            items[..NAMES_IN_SUMMARY].join(separator),
+            items.len() - NAMES_IN_SUMMARY
+        )
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Whether the file was INI (`[group]` headers) or YAML: only the wording differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Ini,
+    Yaml,
+}
+
+/// Judge `inv` (read from `file`) against `expect`.
+pub fn evaluate(file: &str, format: Format, inv: &Inventory, expect: &Expectations) -> Report {
+    let mut report = Report::new();
+    let at = |line: usize| format!("{file}:{line}");
+    let group_hosts: Vec<Vec<usize>> = (0..inv.groups.len()).map(|g| inv.hosts_of(g)).collect();
+    let host_names = |hosts: &[usize]| {
+        hosts
+            .iter()
+            .map(|&h| inv.hosts[h].name.clone())
+            .collect::<Vec<_>>()
+    };
+
+    // Names Ansible changes.
+    for group in &inv.groups {
+        if let (Some(written), Some(line)) = (&group.written_as, group.declared_at) {
+            report.add(
+                State::Warning,
+                format!("group name '{written}' ({}) is not a valid Ansible group name: Ansible uses '{}'", at(line), group.name),
+            );
+        }
+    }
+
+    // Hosts outside every group section.
+    if !inv.headless.is_empty() {
+        let names: Vec<String> = inv
+            .headless
+            .iter()
+            .map(|&(h, _)| inv.hosts[h].name.clone())
+            .collect();
+        let first = inv.headless[0].1;
+        let place = match format {
+            Format::Ini => "before the first group header",
+            Format::Yaml => "directly under all:",
+        };
+        let state = if expect.allow_ungrouped {
+            State::Ok
+        } else {
+            State::Critical
+        };
+        let hint = if expect.allow_ungrouped {
+            ""
+        } else {
+            " (--allow-ungrouped accepts this)"
+        };
+        report.add(
+            state,
+            format!(
+                "{} {place} ({}): {}{hint}",
+                plural(names.len(), "host", "hosts"),
+                at(first),
+                some_names(&names)
+            ),
+        );
+        report.detail(state, format!("{place}: {}", names.join(", ")));
+    }
+
+    // Groups that exist but hold nothing.
+    for (id, group) in inv.groups.iter().enumerate() {
+        if BUILTIN_GROUPS.contains(&group.name.as_str()) || !group_hosts[id].is_empty() {
+            continue;
+        }
+        if let Some(line) = group.declared_at {
+            let why = match format {
+                Format::Ini => "its hosts may have landed under an earlier header",
+                Format::Yaml => "it lists no hosts",
+            };
+            report.add(
+                State::Critical,
+                format!("[{}] is empty ({}): {why}", group.name, at(line)),
+            );
+        }
+    }
+
+    // Groups the options name that the inventory does not have.
+    let mut missing = HashSet::new();
+    for name in expect.named_groups() {
+        let present = inv
+            .group_id(name)
+            .is_some_and(|g| inv.groups[g].declared_at.is_some() || BUILTIN_GROUPS.contains(&name));
+        if !present {
+            report.add(State::Critical, format!("[{name}] is not in {file}"));
+            missing.insert(name.to_string());
+        }
+    }
+    let group_of = |name: &str| inv.group_id(name).filter(|_| !missing.contains(name));
+
+    // Cardinality.
+    for (name, range) in &expect.counts {
+        let Some(id) = group_of(name) else { continue };
+        let hosts = &group_hosts[id];
+        let thresholds = Thresholds::new(None, Some(*range));
+        report.metric(
+            Metric::new(format!("hosts_{name}"), hosts.len())
+                .thresholds(thresholds)
+                .min(0u8),
+        );
+        let state = if range.alerts(hosts.len() as f64) {
+            State::Critical
+        } else {
+            State::Ok
+        };
+        let names = host_names(hosts);
+        report.detail(
+            state,
+            format!(
+                "[{name}] {}: {}",
+                plural(hosts.len(), "host", "hosts"),
+                if names.is_empty() {
+                    "none".into()
+                } else {
+                    names.join(", ")
+                }
+            ),
+        );
+        // An empty group is already reported, with the likelier cause.
+        if state != State::Ok && !hosts.is_empty() {
+            report.add(
+                state,
+                format!(
+                    "[{name}] holds {} ({}): {}",
+                    plural(hosts.len(), "host", "hosts"),
+                    range.violation(),
+                    some_names(&names)
+                ),
+            );
+        }
+    }
+
+    // Section order.
+    let placed: Vec<(&str, usize)> = expect
+        .order
+        .iter()
+        .filter_map(|name| {
+            group_of(name)
+                .and_then(|g| inv.first_section(g))
+                .map(|line| (name.as_str(), line))
+        })
+        .collect();
+    for pair in placed.windows(2) {
+        let ((a, a_line), (b, b_line)) = (pair[0], pair[1]);
+        if a_line > b_line {
+            report.add(
+                State::Critical,
+                format!(
+                    "[{b}] ({}) comes before [{a}] ({}): expected order {}",
+                    at(b_line),
+                    at(a_line),
+                    expect.order.join(", ")
+                ),
+            );
+        }
+    }
+
+    let by_host = inv.groups_by_host();
+
+    // Exclusive groups.
+    for set in &expect.exclusive {
+        let ids: Vec<(usize, &str)> = set
+            .iter()
+            .filter_map(|n| group_of(n).map(|g| (g, n.as_str())))
+            .collect();
+        let mut shared: HashMap<(usize, usize), Vec<String>> = HashMap::new();
+        for (host, groups) in by_host.iter().enumerate() {
+            let inside: Vec<usize> = ids
+                .iter()
+                .filter(|(g, _)| groups.contains(g))
+                .map(|(g, _)| *g)
+                .collect();
+            for (i, &a) in inside.iter().enumerate() {
+                for &b in &inside[i + 1..] {
+                    shared
+                        .entry((a, b))
+                        .or_default()
+                        .push(inv.hosts[host].name.clone());
+                }
+            }
+        }
+        let mut pairs: Vec<_> = shared.into_iter().collect();
+        pairs.sort();
+        for ((a, b), hosts) in pairs {
+            let (a, b) = (&inv.groups[a].name, &inv.groups[b].name);
+            report.add(
+                State::Critical,
+                format!(
+                    "{} in both [{a}] and [{b}], which --exclusive keeps apart: {}",
+                    plural(hosts.len(), "host is", "hosts are"),
+                    some_names(&hosts)
+                ),
+            );
+            report.detail(
+                State::Critical,
+                format!("in both [{a}] and [{b}]: {}", hosts.join(", ")),
+            );
+        }
+    }
+
+    // Terraform's addresses against the groups they are mapped to.
+    if !expect.maps.is_empty() {
+        map_findings(&mut report, inv, &by_host, expect, &group_of);
+    }
+
+    // Perfdata and the all-clear summary.
+    let declared: Vec<usize> = (0..inv.groups.len())
+        .filter(|&g| {
+            inv.groups[g].declared_at.is_some()
+                && !BUILTIN_GROUPS.contains(&inv.groups[g].name.as_str())
+        })
+        .collect();
+    report.metric(Metric::new("hosts", inv.hosts.len()).min(0u8));
+    report.metric(Metric::new("groups", declared.len()).min(0u8));
+    let checked: Vec<String> = expect
+        .named_groups()
+        .iter()
+        .filter_map(|n| group_of(n).map(|g| format!("[{n}] {}", group_hosts[g].len())))
+        .collect();
+    let mut summary = format!(
+        "{file}: {} in {}",
+        plural(inv.hosts.len(), "host", "hosts"),
+        plural(declared.len(), "group", "groups")
+    );
+    if !checked.is_empty() {
+        summary.push_str(&format!("; {}", checked.join(", ")));
+    }
+    let mut confirmed = Vec::new();
+    if !expect.order.is_empty() {
+        confirmed.push("section order");
+    }
+    if !expect.exclusive.is_empty() {
+        confirmed.push("exclusive groups");
+    }
+    if !expect.maps.is_empty() {
+        confirmed.push("Terraform addresses");
+    }
+    if !confirmed.is_empty() {
+        summary.push_str(&format!("; {} as expected", confirmed.join(", ")));
+    }
+    report.ok_summary(summary);
+    report
+}
+
+fn map_findings(
+    report: &mut Report,
+    inv: &Inventory,
+    by_host: &[Vec<usize>],
+    expect: &Expectations,
+    group_of: &dyn Fn(&str) -> Option<usize>,
+) {
+    // Which hosts an address names: by host name or by ansible_host.
+    let mut by_address: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (id, host) in inv.hosts.iter().enumerate() {
+        by_address.entry(host.name.as_str()).or_default().push(id);
+        if let Some(address) = host.ansible_host().filter(|a| *a != host.name) {
+            by_address.entry(address).or_default().push(id);
+        }
+    }
+    let mapped: Vec<(usize, &str)> = expect
+        .maps
+        .iter()
+        .filter_map(|(_, g, _)| group_of(g).map(|id| (id, g.as_str())))
+        .collect();
+    let mut listed: HashSet<usize> = HashSet::new();
+    let mut misplaced = Vec::new();
+    let mut absent = Vec::new();
+    for (output, group, addresses) in &expect.maps {
+        let Some(target) = group_of(group) else {
+            continue;
+        };
+        for address in addresses {
+            let Some(hosts) = by_address.get(address.as_str()) else {
+                absent.push(format!("{address} (output {output})"));
+                continue;
+            };
+            for &host in hosts {
+                listed.insert(host);
+                let name = &inv.hosts[host].name;
+                let label = if name == address {
+                    name.clone()
+                } else {
+                    format!("{name} ({address})")
+                };
+                let inside: Vec<&str> = mapped
+                    .iter()
+                    .filter(|(g, _)| by_host[host].contains(g))
+                    .map(|(_, n)| *n)
+                    .collect();
+                let others: Vec<String> = inside
+                    .iter()
+                    .filter(|n| **n != group.as_str())
+                    .map(|n| format!("[{n}]"))
+                    .collect();
+                if !by_host[host].contains(&target) {
+                    let place = if others.is_empty() {
+                        "in none of the mapped groups".to_string()
+                    } else {
+                        format!("under {}", others.join(" and "))
+                    };
+                    misplaced.push(format!(
+                        "{label} is {place}, belongs under [{group}] (output {output})"
+                    ));
+                } else if !others.is_empty() {
+                    misplaced.push(format!(
+                        "{label} is under [{group}] but also under {} (output {output})",
+                        others.join(" and ")
+                    ));
+                }
+            }
+        }
+    }
+    for text in &misplaced {
+        report.detail(State::Critical, text.clone());
+    }
+    if !misplaced.is_empty() {
+        report.add(
+            State::Critical,
+            format!(
+                "{} misplaced: {}",
+                plural(misplaced.len(), "host", "hosts"),
+                some_joined(&misplaced, "; ")
+            ),
+        );
+    }
+    for text in &absent {
+        report.detail(State::Critical, format!("{text} is not in the inventory"));
+    }
+    if !absent.is_empty() {
+        report.add(
+            State::Critical,
+            format!(
+                "{} from Terraform not in the inventory: {}",
+                plural(absent.len(), "address", "addresses"),
+                some_names(&absent)
+            ),
+        );
+    }
+    // Hosts in a mapped group that no mapped output lists at all.
+    for (id, name) in &mapped {
+        let extra: Vec<String> = inv
+            .hosts_of(*id)
+            .into_iter()
+            .filter(|h| !listed.contains(h))
+            .map(|h| inv.hosts[h].name.clone())
+            .collect();
+        if !extra.is_empty() {
+            report.add(
+                State::Warning,
+                format!(
+                    "[{name}] holds {} that no mapped Terraform output lists: {}",
+                    plural(extra.len(), "host", "hosts"),
+                    some_names(&extra)
+                ),
+            );
+            report.detail(
+                State::Warning,
+                format!("[{name}] not in Terraform: {}", extra.join(", ")),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inventory::parse_ini;
+    use crate::yaml::parse_yaml;
+
+    /// The story: Terraform's local-exec wrote hosts in creation order, so the three hosts meant
+    /// for two groups all landed under the first header and the second header came last, empty.
+    pub(crate) const STORY_BAD: &str = "\
+[monitoring_servers]
+mon1 ansible_host=10.0.0.10
+web1 ansible_host=10.0.0.21
+web2 ansible_host=10.0.0.22
+
+[webservers]
+";
+
+    pub(crate) const STORY_GOOD: &str = "\
+[monitoring_servers]
+mon1 ansible_host=10.0.0.10
+
+[webservers]
+web1 ansible_host=10.0.0.21
+web2 ansible_host=10.0.0.22
+";
+
+    fn range(s: &str) -> Range {
+        s.parse().expect("range")
+    }
+
+    fn story_expectations() -> Expectations {
+        Expectations {
+            counts: vec![
+                ("monitoring_servers".into(), range("1:1")),
+                ("webservers".into(), range("2:")),
+            ],
+            order: vec!["monitoring_servers".into(), "webservers".into()],
+            exclusive: vec![vec!["monitoring_servers".into(), "webservers".into()]],
+            allow_ungrouped: false,
+            maps: vec![
+                (
+                    "monitoring_ip".into(),
+                    "monitoring_servers".into(),
+                    vec!["10.0.0.10".into()],
+                ),
+                (
+                    "web_ips".into(),
+                    "webservers".into(),
+                    vec!["10.0.0.21".into(), "10.0.0.22".into()],
+                ),
+            ],
+        }
+    }
+
+    fn render(text: &str, expect: &Expectations) -> (State, String) {
+        let inv = parse_ini(text).expect("parse");
+        let report = evaluate("hosts.ini", Format::Ini, &inv, expect);
+        (report.state(), report.render("SPLIT ORDER", 0))
+    }
+
+    #[test]
+    fn the_story_file_is_critical_naming_both_problems() {
+        let (state, text) = render(STORY_BAD, &story_expectations());
+        assert_eq!(state, State::Critical);
+        let first = text.lines().next().unwrap_or("");
+        assert!(first.starts_with("SPLIT ORDER CRITICAL - [webservers] is empty (hosts.ini:6): its hosts may have landed under an earlier header; \
+            [monitoring_servers] holds 3 hosts (outside 1:1): mon1, web1, web2; \
+            2 hosts misplaced: web1 (10.0.0.21) is under [monitoring_servers], belongs under [webservers] (output web_ips); \
+            web2 (10.0.0.22) is under [monitoring_servers], belongs under [webservers] (output web_ips) |"), "{text}");
+        assert!(
+            first.ends_with(
+                "| hosts_monitoring_servers=3;;;0 hosts_webservers=0;;;0 hosts=3;;;0 groups=2;;;0"
+            ),
+            "{first}"
+        );
+        assert!(
+            text.contains("\n\\_ [CRITICAL] [monitoring_servers] 3 hosts: mon1, web1, web2"),
+            "{text}"
+        );
+        assert!(text.contains("\n\\_ [CRITICAL] web1 (10.0.0.21) is under [monitoring_servers], belongs under [webservers] (output web_ips)"), "{text}");
+    }
+
+    #[test]
+    fn the_corrected_file_is_ok() {
+        let (state, text) = render(STORY_GOOD, &story_expectations());
+        assert_eq!(state, State::Ok, "{text}");
+        assert!(text.starts_with("SPLIT ORDER OK - hosts.ini: 3 hosts in 2 groups; [monitoring_servers] 1, [webservers] 2; section order, exclusive groups, Terraform addresses as expected | hosts_monitoring_servers=1;;;0 hosts_webservers=2;;;0 hosts=3;;;0 groups=2;;;0"), "{text}");
+    }
+
+    #[test]
+    fn yaml_story_too() {
+        let bad = "all:\n  children:\n    monitoring_servers:\n      hosts:\n        mon1: {ansible_host: 10.0.0.10}\n        web1: {ansible_host: 10.0.0.21}\n        web2: {ansible_host: 10.0.0.22}\n    webservers:\n";
+        let inv = parse_yaml(bad).expect("parse");
+        let report = evaluate("hosts.yml", Format::Yaml, &inv, &story_expectations());
+        let text = report.render("SPLIT ORDER", 0);
+        assert!(text.starts_with("SPLIT ORDER CRITICAL - [webservers] is empty (hosts.yml:8): it lists no hosts; [monitoring_servers] holds 3 hosts (outside 1:1)"), "{text}");
+        let good = "all:\n  children:\n    monitoring_servers:\n      hosts:\n        mon1: {ansible_host: 10.0.0.10}\n    webservers:\n      hosts:\n        web1: {ansible_host: 10.0.0.21}\n        web2: {ansible_host: 10.0.0.22}\n";
+        let inv = parse_yaml(good).expect("parse");
+        assert_eq!(
+            evaluate("hosts.yml", Format::Yaml, &inv, &story_expectations()).state(),
+            State::Ok
+        );
+    }
+
+    #[test]
+    fn order_violations_name_both_sections() {
+        let text = "[webservers]\nweb1\n\n[monitoring_servers]\nmon1\n";
+        let expect = Expectations {
+            order: vec!["monitoring_servers".into(), "webservers".into()],
+            ..Expectations::default()
+        };
+        let (state, out) = render(text, &expect);
+        assert_eq!(state, State::Critical);
+        assert!(out.starts_with("SPLIT ORDER CRITICAL - [webservers] (hosts.ini:1) comes before [monitoring_servers] (hosts.ini:4): expected order monitoring_servers, webservers |"), "{out}");
+    }
+
+    #[test]
+    fn exclusive_groups_and_children() {
+        let text = "[a]\nh1\nh2\n[b]\nh2\n[c:children]\na\n[d]\nh1\n";
+        let expect = Expectations {
+            exclusive: vec![vec!["c".into(), "d".into()], vec!["a".into(), "b".into()]],
+            ..Expectations::default()
+        };
+        let (state, out) = render(text, &expect);
+        assert_eq!(state, State::Critical);
+        let first = out.lines().next().unwrap_or("");
+        assert!(
+            first.contains("1 host is in both [c] and [d], which --exclusive keeps apart: h1"),
+            "{first}"
+        );
+        assert!(
+            first.contains("1 host is in both [a] and [b], which --exclusive keeps apart: h2"),
+            "{first}"
+        );
+    }
+
+    #[test]
+    fn ungrouped_hosts_and_missing_groups() {
+        let text = "stray1\nstray2\n[web]\nw1\n";
+        let (state, out) = render(text, &Expectations::default());
+        assert_eq!(state, State::Critical);
+        assert!(out.starts_with("SPLIT ORDER CRITICAL - 2 hosts before the first group header (hosts.ini:1): stray1, stray2 (--allow-ungrouped accepts this) |"), "{out}");
+        let (state, out) = render(
+            text,
+            &Expectations {
+                allow_ungrouped: true,
+                ..Expectations::default()
+            },
+        );
+        assert_eq!(state, State::Ok, "{out}");
+        let expect = Expectations {
+            counts: vec![("db".into(), range("1:"))],
+            ..Expectations::default()
+        };
+        let (state, out) = render("[web]\nw1\n", &expect);
+        assert_eq!(state, State::Critical);
+        assert!(
+            out.starts_with("SPLIT ORDER CRITICAL - [db] is not in hosts.ini |"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn terraform_disagreements_are_named() {
+        let text =
+            "[masters]\nm1 ansible_host=10.0.0.1\n[workers]\nw1 ansible_host=10.0.0.2\nextra\n";
+        let expect = Expectations {
+            maps: vec![
+                (
+                    "master_ips".into(),
+                    "masters".into(),
+                    vec!["10.0.0.1".into(), "10.0.0.2".into()],
+                ),
+                (
+                    "worker_ips".into(),
+                    "workers".into(),
+                    vec!["10.0.0.9".into()],
+                ),
+            ],
+            ..Expectations::default()
+        };
+        let (state, out) = render(text, &expect);
+        assert_eq!(state, State::Critical);
+        let first = out.lines().next().unwrap_or("");
+        assert!(first.contains("1 host misplaced: w1 (10.0.0.2) is under [workers], belongs under [masters] (output master_ips)"), "{first}");
+        assert!(
+            first.contains(
+                "1 address from Terraform not in the inventory: 10.0.0.9 (output worker_ips)"
+            ),
+            "{first}"
+        );
+        assert!(
+            first.contains("[workers] holds 1 host that no mapped Terraform output lists: extra"),
+            "{first}"
+        );
+    }
+
+    #[test]
+    fn invalid_group_names_warn() {
+        let (state, out) = render("[web-servers]\nw1\n", &Expectations::default());
+        assert_eq!(state, State::Warning);
+        assert!(out.starts_with("SPLIT ORDER WARNING - group name 'web-servers' (hosts.ini:1) is not a valid Ansible group name: Ansible uses 'web_servers'"), "{out}");
+    }
+}
