@@ -273,11 +273,21 @@ fn usage_error_output<P: Plugin>(error: &clap::Error) -> String {
         | ErrorKind::DisplayVersion
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => rendered.trim_end().to_string(),
         _ => {
-            let first = rendered
+            // The message is the first paragraph; clap continues some (the missing arguments)
+            // on indented lines.
+            let paragraph: Vec<&str> = rendered
                 .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid arguments");
-            let reason = first.strip_prefix("error: ").unwrap_or(first);
+                .skip_while(|l| l.trim().is_empty())
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let message = paragraph.join(" ");
+            let reason = message.strip_prefix("error: ").unwrap_or(&message);
+            let reason = if reason.is_empty() {
+                "invalid arguments"
+            } else {
+                reason
+            };
             format!(
                 "{} UNKNOWN - {}{}",
                 P::SERVICE,
