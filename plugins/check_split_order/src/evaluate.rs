@@ -42,22 +42,34 @@ impl Expectations {
     }
 }
 
-/// How many names a summary lists before "and N more" (the long output lists them all).
+/// How many names a summary lists before "and N more".
 const NAMES_IN_SUMMARY: usize = 5;
+
+/// How many names (or lines) the long output lists: enough to act on, not a 10,000-host dump.
+const NAMES_IN_DETAIL: usize = 100;
 
 /// `a, b, c and 4 more`
 fn some_names(names: &[String]) -> String {
-    some_joined(names, ", ")
+    some_joined(names, ", ", NAMES_IN_SUMMARY)
 }
 
-fn some_joined(items: &[String], separator: &str) -> String {
-    if items.len() <= NAMES_IN_SUMMARY {
+/// Names for a long-output line.
+fn detail_names(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        some_joined(names, ", ", NAMES_IN_DETAIL)
+    }
+}
+
+fn some_joined(items: &[String], separator: &str, cap: usize) -> String {
+    if items.len() <= cap {
         items.join(separator)
     } else {
         format!(
             "{} and {} more",
-            items[..NAMES_IN_SUMMARY].join(separator),
-            items.len() - NAMES_IN_SUMMARY
+            items[..cap].join(separator),
+            items.len() - cap
         )
     }
 }
@@ -126,7 +138,7 @@ pub fn evaluate(file: &str, format: Format, inv: &Inventory, expect: &Expectatio
                 some_names(&names)
             ),
         );
-        report.detail(state, format!("{place}: {}", names.join(", ")));
+        report.detail(state, format!("{place}: {}", detail_names(&names)));
     }
 
     // Groups that exist but hold nothing.
@@ -175,16 +187,15 @@ pub fn evaluate(file: &str, format: Format, inv: &Inventory, expect: &Expectatio
             State::Ok
         };
         let names = host_names(hosts);
-        report.detail(
+        // All well: the summary has the count; the names only at -v.
+        let level = if state == State::Ok { 1 } else { 0 };
+        report.detail_at(
+            level,
             state,
             format!(
                 "[{name}] {}: {}",
                 plural(hosts.len(), "host", "hosts"),
-                if names.is_empty() {
-                    "none".into()
-                } else {
-                    names.join(", ")
-                }
+                detail_names(&names)
             ),
         );
         // An empty group is already reported, with the likelier cause.
@@ -264,7 +275,7 @@ pub fn evaluate(file: &str, format: Format, inv: &Inventory, expect: &Expectatio
             );
             report.detail(
                 State::Critical,
-                format!("in both [{a}] and [{b}]: {}", hosts.join(", ")),
+                format!("in both [{a}] and [{b}]: {}", detail_names(&hosts)),
             );
         }
     }
@@ -347,23 +358,25 @@ fn map_findings(
             };
             for &host in hosts {
                 listed.insert(host);
+                let in_target = by_host[host].contains(&target);
+                let elsewhere = mapped
+                    .iter()
+                    .any(|(g, _)| *g != target && by_host[host].contains(g));
+                if in_target && !elsewhere {
+                    continue;
+                }
                 let name = &inv.hosts[host].name;
                 let label = if name == address {
                     name.clone()
                 } else {
                     format!("{name} ({address})")
                 };
-                let inside: Vec<&str> = mapped
+                let others: Vec<String> = mapped
                     .iter()
-                    .filter(|(g, _)| by_host[host].contains(g))
-                    .map(|(_, n)| *n)
+                    .filter(|(g, _)| *g != target && by_host[host].contains(g))
+                    .map(|(_, n)| format!("[{n}]"))
                     .collect();
-                let others: Vec<String> = inside
-                    .iter()
-                    .filter(|n| **n != group.as_str())
-                    .map(|n| format!("[{n}]"))
-                    .collect();
-                if !by_host[host].contains(&target) {
+                if !in_target {
                     let place = if others.is_empty() {
                         "in none of the mapped groups".to_string()
                     } else {
@@ -381,8 +394,17 @@ fn map_findings(
             }
         }
     }
-    for text in &misplaced {
+    for text in misplaced.iter().take(NAMES_IN_DETAIL) {
         report.detail(State::Critical, text.clone());
+    }
+    if misplaced.len() > NAMES_IN_DETAIL {
+        report.detail(
+            State::Critical,
+            format!(
+                "and {} more misplaced hosts",
+                misplaced.len() - NAMES_IN_DETAIL
+            ),
+        );
     }
     if !misplaced.is_empty() {
         report.add(
@@ -390,12 +412,21 @@ fn map_findings(
             format!(
                 "{} misplaced: {}",
                 plural(misplaced.len(), "host", "hosts"),
-                some_joined(&misplaced, "; ")
+                some_joined(&misplaced, "; ", NAMES_IN_SUMMARY)
             ),
         );
     }
-    for text in &absent {
+    for text in absent.iter().take(NAMES_IN_DETAIL) {
         report.detail(State::Critical, format!("{text} is not in the inventory"));
+    }
+    if absent.len() > NAMES_IN_DETAIL {
+        report.detail(
+            State::Critical,
+            format!(
+                "and {} more addresses not in the inventory",
+                absent.len() - NAMES_IN_DETAIL
+            ),
+        );
     }
     if !absent.is_empty() {
         report.add(
@@ -426,7 +457,7 @@ fn map_findings(
             );
             report.detail(
                 State::Warning,
-                format!("[{name}] not in Terraform: {}", extra.join(", ")),
+                format!("[{name}] not in Terraform: {}", detail_names(&extra)),
             );
         }
     }

@@ -1,7 +1,8 @@
 //! The inventory model both formats parse into (hosts, groups, `:children` edges, section
 //! positions), and Ansible's INI format parsed by Ansible's own rules.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 /// A host and the variables set on it (inline or from several lines; later ones win).
@@ -68,6 +69,8 @@ pub struct Inventory {
     pub headless: Vec<(usize, usize)>,
     host_index: HashMap<String, usize>,
     group_index: HashMap<String, usize>,
+    /// (group, host) pairs already recorded, so adding a host is O(1).
+    membership: HashSet<(usize, usize)>,
 }
 
 /// A malformed inventory: where and what.
@@ -128,26 +131,30 @@ impl Inventory {
     }
 
     /// The host named `name`, created if new; `vars` are added to it.
-    pub(crate) fn host(&mut self, name: &str, vars: &[(String, String)], line: usize) -> usize {
-        let id = match self.host_index.get(name) {
+    pub(crate) fn host(&mut self, name: String, vars: Vars, line: usize) -> usize {
+        let id = match self.host_index.get(name.as_str()) {
             Some(&id) => id,
             None => {
                 let id = self.hosts.len();
+                self.host_index.insert(name.clone(), id);
                 self.hosts.push(Host {
-                    name: name.to_string(),
+                    name,
                     vars: Vec::new(),
                     line,
                 });
-                self.host_index.insert(name.to_string(), id);
                 id
             }
         };
-        self.hosts[id].vars.extend(vars.iter().cloned());
+        if self.hosts[id].vars.is_empty() {
+            self.hosts[id].vars = vars;
+        } else {
+            self.hosts[id].vars.extend(vars);
+        }
         id
     }
 
     pub(crate) fn add_host_to(&mut self, group: usize, host: usize) {
-        if !self.groups[group].hosts.contains(&host) {
+        if self.membership.insert((group, host)) {
             self.groups[group].hosts.push(host);
         }
     }
@@ -325,9 +332,16 @@ pub fn parse_ini(text: &str) -> Result<Inventory, ParseError> {
         }
         match state {
             SectionKind::Hosts => {
-                let (names, vars) = host_definition(line, line_no)?;
-                for name in names {
-                    let host = inv.host(&name, &vars, line_no);
+                let (names, mut vars) = host_definition(line, line_no)?;
+                let count = names.len();
+                for (i, name) in names.into_iter().enumerate() {
+                    // Every host of a range gets the line's variables; the last one takes them.
+                    let these = if i + 1 == count {
+                        std::mem::take(&mut vars)
+                    } else {
+                        vars.clone()
+                    };
+                    let host = inv.host(name, these, line_no);
                     inv.add_host_to(group, host);
                     if headless {
                         inv.headless.push((host, line_no));
@@ -589,7 +603,11 @@ pub fn expand_hosts(pattern: &str) -> Result<Vec<String>, String> {
 
 /// POSIX shell-like words (Python's `shlex.split(line, comments=True)`): whitespace separates,
 /// quotes group, backslash escapes, `#` outside quotes ends the line.
-pub fn shell_words(line: &str) -> Result<Vec<String>, String> {
+pub fn shell_words(line: &str) -> Result<Vec<Cow<'_, str>>, String> {
+    // Most lines have nothing to unquote: borrow their words.
+    if !line.contains(['\'', '"', '\\', '#']) {
+        return Ok(line.split_whitespace().map(Cow::Borrowed).collect());
+    }
     let mut words = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
@@ -598,7 +616,7 @@ pub fn shell_words(line: &str) -> Result<Vec<String>, String> {
         match c {
             c if c.is_whitespace() => {
                 if in_word {
-                    words.push(std::mem::take(&mut word));
+                    words.push(Cow::Owned(std::mem::take(&mut word)));
                     in_word = false;
                 }
             }
@@ -645,7 +663,7 @@ pub fn shell_words(line: &str) -> Result<Vec<String>, String> {
         }
     }
     if in_word {
-        words.push(word);
+        words.push(Cow::Owned(word));
     }
     Ok(words)
 }
@@ -715,8 +733,10 @@ mod tests {
             ("h a=x\\ y", &["h", "a=x y"]),
         ];
         for (line, words) in table {
-            let expected: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-            assert_eq!(shell_words(line), Ok(expected), "{line}");
+            let got: Vec<String> = shell_words(line)
+                .map(|w| w.into_iter().map(String::from).collect())
+                .unwrap_or_default();
+            assert_eq!(got, *words, "{line}");
         }
         assert_eq!(
             shell_words("h a='open"),

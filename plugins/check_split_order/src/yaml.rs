@@ -303,7 +303,7 @@ fn hosts(inv: &mut Inventory, group: usize, name: &str, node: &Node) -> Result<(
         let names = expand_hosts(pattern)
             .map_err(|why| error(line, format!("invalid host range '{pattern}': {why}")))?;
         for host_name in names {
-            let host = inv.host(&host_name, &vars, line);
+            let host = inv.host(host_name, vars.clone(), line);
             inv.add_host_to(group, host);
             if headless {
                 inv.headless.push((host, line));
