@@ -125,6 +125,49 @@ fn galera(demo: &mut Demo) -> Result<(), String> {
     Ok(())
 }
 
+fn split_order(demo: &mut Demo) -> Result<(), String> {
+    demo.section("check_split_order: the inventory Terraform wrote in resource-creation order");
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let write = |name: &str, text: &str| -> Result<String, String> {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).map_err(|e| e.to_string())?;
+        Ok(path.display().to_string())
+    };
+    let bad = write(
+        "hosts.ini",
+        "[monitoring_servers]\nmon1 ansible_host=10.0.0.10\nweb1 ansible_host=10.0.0.21\nweb2 ansible_host=10.0.0.22\n\n[webservers]\n",
+    )?;
+    let good = write(
+        "hosts-fixed.ini",
+        "[monitoring_servers]\nmon1 ansible_host=10.0.0.10\n\n[webservers]\nweb1 ansible_host=10.0.0.21\nweb2 ansible_host=10.0.0.22\n",
+    )?;
+    let tf = write(
+        "terraform-output.json",
+        r#"{"monitoring_ip": {"sensitive": false, "type": "string", "value": "10.0.0.10"},
+            "web_ips": {"sensitive": false, "type": ["list", "string"], "value": ["10.0.0.21", "10.0.0.22"]}}"#,
+    )?;
+    for inventory in [&bad, &good] {
+        let args = strings(&[
+            "-i",
+            inventory,
+            "-g",
+            "monitoring_servers=1:1",
+            "-g",
+            "webservers=2:",
+            "--order",
+            "monitoring_servers,webservers",
+            "--terraform-output",
+            &tf,
+            "--map",
+            "monitoring_ip=monitoring_servers",
+            "--map",
+            "web_ips=webservers",
+        ]);
+        demo.run("check_split_order", &args, &[]);
+    }
+    Ok(())
+}
+
 fn not_yet(demo: &mut Demo, plugin: &str) {
     demo.section(&format!("{plugin}: not implemented yet"));
     demo.run(plugin, &[], &[]);
@@ -142,12 +185,11 @@ fn main() {
         eprintln!("demo: the Galera part failed: {e}");
         failed = true;
     }
-    for plugin in [
-        "check_clock_skew",
-        "check_consul_dns",
-        "check_ldap_paging",
-        "check_split_order",
-    ] {
+    if let Err(e) = split_order(&mut demo) {
+        eprintln!("demo: the split-order part failed: {e}");
+        failed = true;
+    }
+    for plugin in ["check_clock_skew", "check_consul_dns", "check_ldap_paging"] {
         not_yet(&mut demo, plugin);
     }
     println!(
