@@ -432,3 +432,50 @@ fn killed_members_warning_then_critical() {
         );
     }
 }
+
+/// The story's failure: one node's clock ~1900 s off. libfaketime shifts node3's wall clock;
+/// the cluster still forms, and only the clock comparison across members sees it.
+#[test]
+fn a_member_with_a_wrong_clock_is_named() {
+    let faketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+    assert!(
+        std::path::Path::new(faketime).exists(),
+        "{faketime} is missing: scripts/setup installs libfaketime"
+    );
+    let cluster = GaleraCluster::start_with_env(3, |i| {
+        if i == 2 {
+            vec![
+                ("LD_PRELOAD".into(), faketime.into()),
+                ("FAKETIME".into(), "+1900s".into()),
+                ("FAKETIME_DONT_FAKE_MONOTONIC".into(), "1".into()),
+            ]
+        } else {
+            Vec::new()
+        }
+    })
+    .expect("galera cluster with a skewed node");
+    let nodes = node_args(&cluster);
+    let mut args: Vec<&str> = nodes.iter().map(String::as_str).collect();
+    args.extend(["--skew-warning", "1", "--skew-critical", "5"]);
+    let out = monitor(&args);
+    out.assert(2, "GALERA CRITICAL - clock skew 1900.");
+    let first = out.first_line();
+    assert!(first.contains("s between node3 and node"), "{first}");
+    let skew = out.perf("clock_skew").number();
+    assert!((1899.0..1901.0).contains(&skew), "{skew}");
+    assert_eq!(out.perf("clock_skew").crit, "5");
+    let node3 = out
+        .long_output()
+        .into_iter()
+        .find(|l| l.starts_with("\\_ [OK] node3 "))
+        .expect("node3 line");
+    let offset: f64 = node3
+        .rsplit(", clock +")
+        .next()
+        .and_then(|v| v.strip_suffix('s'))
+        .and_then(|v| v.parse().ok())
+        .expect("offset");
+    assert!((1899.0..1901.0).contains(&offset), "{node3}");
+    // Each node on its own still looks perfectly healthy: only the comparison sees the problem.
+    monitor(&["-P", &cluster.node(2).port.to_string()]).assert(0, "GALERA OK - node3");
+}

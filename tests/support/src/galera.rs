@@ -96,6 +96,15 @@ pub struct GaleraCluster {
 impl GaleraCluster {
     /// Start `size` nodes named node1..nodeN, all Synced, or explain why not.
     pub fn start(size: usize) -> Result<GaleraCluster, String> {
+        GaleraCluster::start_with_env(size, |_| Vec::new())
+    }
+
+    /// Like [`GaleraCluster::start`], with extra environment for each node's mariadbd (by
+    /// index), e.g. libfaketime for a node whose clock is wrong.
+    pub fn start_with_env(
+        size: usize,
+        env: impl Fn(usize) -> Vec<(String, String)>,
+    ) -> Result<GaleraCluster, String> {
         require_binaries()?;
         let seed = seed_datadir()?;
         let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
@@ -115,6 +124,7 @@ impl GaleraCluster {
             .collect::<Vec<_>>()
             .join(",");
         let mut nodes = Vec::new();
+        let mut envs = Vec::new();
         for (i, p) in ports.iter().enumerate() {
             let name = format!("node{}", i + 1);
             let node_dir = dir.path().join(&name);
@@ -130,18 +140,25 @@ impl GaleraCluster {
                 dir: node_dir,
                 server: None,
             });
+            envs.push(env(i));
         }
         let mut cluster = GaleraCluster { nodes, _dir: dir };
-        for i in 0..size {
+        for (i, env) in envs.iter().enumerate() {
             // One at a time: joiners starting together cost seconds of reconnect churn.
-            cluster.start_node(i, i == 0)?;
+            cluster.start_node(i, i == 0, env)?;
         }
         Ok(cluster)
     }
 
-    fn start_node(&mut self, index: usize, bootstrap: bool) -> Result<(), String> {
+    fn start_node(
+        &mut self,
+        index: usize,
+        bootstrap: bool,
+        env: &[(String, String)],
+    ) -> Result<(), String> {
         let node = &mut self.nodes[index];
         let mut command = Command::new(mariadbd());
+        command.envs(env.iter().map(|(k, v)| (k, v)));
         command.arg(format!("--defaults-file={}", node.cnf.display()));
         if bootstrap {
             command.arg("--wsrep-new-cluster");

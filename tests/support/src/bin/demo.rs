@@ -122,6 +122,39 @@ fn galera(demo: &mut Demo) -> Result<(), String> {
         Duration::from_secs(20),
     )?;
     demo.run("check_galera", &cluster_args(&[]), &env);
+    drop(cluster);
+
+    println!(
+        "# the story: a cluster whose node3 clock is 1900 s ahead (NTP disabled; libfaketime here)\n"
+    );
+    let skewed = GaleraCluster::start_with_env(3, |i| {
+        if i == 2 {
+            vec![
+                (
+                    "LD_PRELOAD".into(),
+                    "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1".into(),
+                ),
+                ("FAKETIME".into(), "+1900s".into()),
+                ("FAKETIME_DONT_FAKE_MONOTONIC".into(), "1".into()),
+            ]
+        } else {
+            Vec::new()
+        }
+    })?;
+    let mut args = strings(&["-u", MONITOR_USER]);
+    for node in &skewed.nodes {
+        args.extend([
+            "--node".to_string(),
+            format!("{}={}", node.name, node.addr()),
+        ]);
+    }
+    demo.run(
+        "check_galera",
+        &strings(&["-u", MONITOR_USER, "-P", &skewed.node(2).port.to_string()]),
+        &env,
+    );
+    args.extend(strings(&["--skew-warning", "1", "--skew-critical", "5"]));
+    demo.run("check_galera", &args, &env);
     Ok(())
 }
 
