@@ -26,6 +26,25 @@ struct Ports {
     sst: u16,
 }
 
+impl Ports {
+    /// Free ports for `nodes` nodes, none repeated.
+    fn allocate(nodes: usize) -> Vec<Ports> {
+        free_ports(4 * nodes)
+            .chunks(4)
+            .map(|p| Ports {
+                sql: p[0],
+                gcomm: p[1],
+                ist: p[2],
+                sst: p[3],
+            })
+            .collect()
+    }
+
+    fn one() -> Ports {
+        Ports::allocate(1)[0]
+    }
+}
+
 /// One mariadbd of a cluster (or a plain server).
 pub struct Node {
     pub name: String,
@@ -108,16 +127,7 @@ impl GaleraCluster {
         require_binaries()?;
         let seed = seed_datadir()?;
         let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
-        let ports = free_ports(4 * size);
-        let ports: Vec<Ports> = ports
-            .chunks(4)
-            .map(|p| Ports {
-                sql: p[0],
-                gcomm: p[1],
-                ist: p[2],
-                sst: p[3],
-            })
-            .collect();
+        let ports = Ports::allocate(size);
         let gcomm = ports
             .iter()
             .map(|p| format!("127.0.0.1:{}", p.gcomm))
@@ -209,13 +219,7 @@ impl PlainMariadb {
         require_binaries()?;
         let seed = seed_datadir()?;
         let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
-        let ports = free_ports(4);
-        let p = Ports {
-            sql: ports[0],
-            gcomm: ports[1],
-            ist: ports[2],
-            sst: ports[3],
-        };
+        let p = Ports::one();
         copy_dir(&seed, &dir.path().join("data"))?;
         let cnf = write_cnf(dir.path(), "plain", p, None)?;
         if !extra_mysqld_options.is_empty() {
@@ -272,6 +276,14 @@ fn require_binaries() -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn status_of(cnf: &Path, variable: &str) -> Option<String> {
+    let out = run_sql(cnf, &format!("SHOW GLOBAL STATUS LIKE '{variable}'")).ok()?;
+    out.lines()
+        .next()
+        .and_then(|l| l.split('\t').nth(1))
+        .map(str::to_string)
 }
 
 fn run_sql(cnf: &Path, sql: &str) -> Result<String, String> {
@@ -376,13 +388,7 @@ fn seed_datadir() -> Result<PathBuf, String> {
 }
 
 fn build_seed(dir: &Path) -> Result<(), String> {
-    let ports = free_ports(4);
-    let p = Ports {
-        sql: ports[0],
-        gcomm: ports[1],
-        ist: ports[2],
-        sst: ports[3],
-    };
+    let p = Ports::one();
     let cnf = write_cnf(dir, "seed", p, Some(&format!("127.0.0.1:{}", p.gcomm)))?;
     let mut install = Command::new("mariadb-install-db");
     install
@@ -406,16 +412,7 @@ fn build_seed(dir: &Path) -> Result<(), String> {
         .arg("--wsrep-new-cluster");
     let mut server =
         Server::spawn("seed", command, dir.join("stdout.log")).with_grace(Duration::from_secs(30));
-    let status = |v: &str| {
-        run_sql(&cnf, &format!("SHOW GLOBAL STATUS LIKE '{v}'"))
-            .ok()
-            .and_then(|o| {
-                o.lines()
-                    .next()
-                    .and_then(|l| l.split('\t').nth(1))
-                    .map(str::to_string)
-            })
-    };
+    let status = |v: &str| status_of(&cnf, v);
     wait_until("seed node Synced", Duration::from_secs(60), || {
         status("wsrep_local_state_comment").as_deref() == Some("Synced")
     })
