@@ -38,14 +38,8 @@ pub struct Cli {
     #[arg(short = 'P', long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Connection")]
     pub port: Option<u16>,
 
-    /// Connect through this UNIX socket instead of TCP
-    #[arg(
-        short = 'S',
-        long,
-        value_name = "PATH",
-        conflicts_with = "host",
-        help_heading = "Connection"
-    )]
+    /// Connect through this UNIX socket instead of TCP (-H and -P are then not used)
+    #[arg(short = 'S', long, value_name = "PATH", help_heading = "Connection")]
     pub socket: Option<PathBuf>,
 
     /// User to log in as [default: from --defaults-file, else the login name]

@@ -4,6 +4,7 @@
 
 pub mod contract;
 pub mod galera;
+pub mod icinga;
 pub mod output;
 pub mod peers;
 pub mod ports;
