@@ -233,6 +233,12 @@ impl Thresholds {
         (State::Ok, None)
     }
 
+    /// When `value` alerts: the state and why, for a summary (`(Critical, "outside 2:")`).
+    pub fn violation(&self, value: f64) -> Option<(State, String)> {
+        let (state, range) = self.evaluate(value);
+        range.map(|range| (state, range.violation()))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.warning.is_none() && self.critical.is_none()
     }
@@ -394,6 +400,11 @@ mod tests {
         assert_eq!(t.evaluate(2.0), (State::Warning, Some(r("3:"))));
         assert_eq!(t.evaluate(1.0), (State::Critical, Some(r("2:"))));
         assert_eq!(Thresholds::default().evaluate(f64::NAN), (State::Ok, None));
+        assert_eq!(t.violation(3.0), None);
+        assert_eq!(
+            t.violation(1.0),
+            Some((State::Critical, "outside 2:".to_string()))
+        );
     }
 
     #[test]

@@ -153,14 +153,10 @@ pub fn judge_node(status: &NodeStatus, judge: &Judgement) -> Vec<(State, String)
         }
     }
     let mut threshold = |value: Option<f64>, thresholds: &Thresholds, what: &str| {
-        if let Some(value) = value {
-            let (state, range) = thresholds.evaluate(value);
-            if let Some(range) = range {
-                findings.push((
-                    state,
-                    format!("{what} {} ({})", format_number(value), range.violation()),
-                ));
-            }
+        if let Some((value, (state, why))) =
+            value.and_then(|v| thresholds.violation(v).map(|found| (v, found)))
+        {
+            findings.push((state, format!("{what} {} ({why})", format_number(value))));
         }
     };
     threshold(
@@ -248,12 +244,8 @@ pub fn evaluate_node(outcome: &MemberOutcome, judge: &Judgement) -> Report {
     }
     if status.is_member() {
         if let Some(size) = status.cluster_size {
-            let (state, range) = judge.size.evaluate(size as f64);
-            if let Some(range) = range {
-                report.add(
-                    state,
-                    format!("cluster size {size} ({})", range.violation()),
-                );
+            if let Some((state, why)) = judge.size.violation(size as f64) {
+                report.add(state, format!("cluster size {size} ({})", why));
             }
             report.metric(
                 Metric::new("cluster_size", size)
@@ -402,17 +394,15 @@ pub fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report 
         );
     }
 
-    if !primary.is_empty() {
-        let (state, range) = judge.size.evaluate(component_size as f64);
-        if let Some(range) = range {
-            report.add(
-                state,
-                format!(
-                    "Primary component size {component_size} ({})",
-                    range.violation()
-                ),
-            );
-        }
+    if let Some((state, why)) = judge
+        .size
+        .violation(component_size as f64)
+        .filter(|_| !primary.is_empty())
+    {
+        report.add(
+            state,
+            format!("Primary component size {component_size} ({why})"),
+        );
     }
     report.metric(
         Metric::new("cluster_size", component_size)
@@ -427,13 +417,12 @@ pub fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report 
 
     let spread = last_committed_spread(&main);
     if let Some((spread, low, high)) = &spread {
-        let (state, range) = judge.lag.evaluate(*spread as f64);
-        if let Some(range) = range {
+        if let Some((state, why)) = judge.lag.violation(*spread as f64) {
             report.add(
                 state,
                 format!(
                     "last_committed differs by {spread} between {low} and {high} ({})",
-                    range.violation()
+                    why
                 ),
             );
         }
@@ -446,14 +435,13 @@ pub fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report 
 
     let skew = clock_skew(members);
     if let Some((skew, ahead, behind)) = &skew {
-        let (state, range) = judge.skew.evaluate(*skew);
-        if let Some(range) = range {
+        if let Some((state, why)) = judge.skew.violation(*skew) {
             report.add(
                 state,
                 format!(
                     "clock skew {}s between {ahead} and {behind} ({})",
                     format_number(*skew),
-                    range.violation()
+                    why
                 ),
             );
         }
@@ -470,13 +458,7 @@ pub fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report 
         let label = member.label();
         match &member.result {
             Ok(facts) => {
-                let findings = judge_node(
-                    &facts.status,
-                    &Judgement {
-                        size: Thresholds::default(),
-                        ..judge.clone()
-                    },
-                );
+                let findings = judge_node(&facts.status, judge);
                 let state = findings.iter().map(|(s, _)| *s).max().unwrap_or(State::Ok);
                 for (state, text) in findings {
                     report.add(state, format!("{label}: {text}"));
