@@ -14,83 +14,51 @@ pub struct TlsFiles {
 
 /// Create `ca.pem`, `server.pem` and `server.key` in `dir`.
 pub fn make_server_cert(dir: &Path) -> Result<TlsFiles, String> {
-    let p = |name: &str| dir.join(name);
+    if dir.display().to_string().contains(char::is_whitespace) {
+        return Err(format!(
+            "{}: the openssl steps below need a path without spaces",
+            dir.display()
+        ));
+    }
+    let p = |name: &str| dir.join(name).display().to_string();
     std::fs::write(
-        p("server.ext"),
+        dir.join("server.ext"),
         "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
          keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
     )
     .map_err(|e| e.to_string())?;
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
+    let ec_key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
+    let (ca, ca_key, key, csr, cert, ext) = (
+        p("ca.pem"),
+        p("ca.key"),
+        p("server.key"),
+        p("server.csr"),
+        p("server.pem"),
+        p("server.ext"),
+    );
+    let steps = [
+        format!("req -x509 {ec_key} -days 2 -subj /CN=hastack-test-CA -keyout {ca_key} -out {ca}"),
+        format!("req {ec_key} -subj /CN=127.0.0.1 -keyout {key} -out {csr}"),
+        format!(
+            "x509 -req -days 2 -CAcreateserial -in {csr} -CA {ca} -CAkey {ca_key} -extfile {ext} -out {cert}"
+        ),
     ];
-    let steps: Vec<Vec<String>> = vec![
-        [
-            &["req", "-x509"][..],
-            &ec,
-            &["-days", "2", "-subj", "/CN=hastack test CA"],
-        ]
-        .concat()
-        .iter()
-        .map(|s| s.to_string())
-        .chain([
-            "-keyout".into(),
-            path(&p("ca.key")),
-            "-out".into(),
-            path(&p("ca.pem")),
-        ])
-        .collect(),
-        [&["req"][..], &ec, &["-subj", "/CN=127.0.0.1"]]
-            .concat()
-            .iter()
-            .map(|s| s.to_string())
-            .chain([
-                "-keyout".into(),
-                path(&p("server.key")),
-                "-out".into(),
-                path(&p("server.csr")),
-            ])
-            .collect(),
-        ["x509", "-req", "-days", "2", "-CAcreateserial"]
-            .iter()
-            .map(|s| s.to_string())
-            .chain([
-                "-in".into(),
-                path(&p("server.csr")),
-                "-CA".into(),
-                path(&p("ca.pem")),
-                "-CAkey".into(),
-                path(&p("ca.key")),
-                "-extfile".into(),
-                path(&p("server.ext")),
-                "-out".into(),
-                path(&p("server.pem")),
-            ])
-            .collect(),
-    ];
-    for args in steps {
+    for step in steps {
+        // Paths were checked for spaces above, so splitting on whitespace is exact.
         let out = Command::new("openssl")
-            .args(&args)
+            .args(step.split_whitespace())
             .output()
             .map_err(|e| format!("openssl: {e}"))?;
         if !out.status.success() {
             return Err(format!(
-                "openssl {args:?}: {}",
+                "openssl {step}: {}",
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
     }
     Ok(TlsFiles {
-        ca: p("ca.pem"),
-        cert: p("server.pem"),
-        key: p("server.key"),
+        ca: ca.into(),
+        cert: cert.into(),
+        key: key.into(),
     })
-}
-
-fn path(p: &Path) -> String {
-    p.display().to_string()
 }
