@@ -179,18 +179,18 @@ fn parse_switch(value: &str) -> Option<bool> {
     }
 }
 
-/// Parse tab-separated `Variable_name\tValue` rows (the fixtures' format, and `mariadb -B`'s).
-pub fn parse_rows(text: &str) -> HashMap<String, String> {
-    text.lines()
-        .filter(|l| !l.starts_with("Variable_name"))
-        .filter_map(|l| l.split_once('\t'))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// Tab-separated `Variable_name\tValue` rows, the captures' format (`mariadb -B`'s).
+    fn parse_rows(text: &str) -> HashMap<String, String> {
+        text.lines()
+            .filter(|l| !l.starts_with("Variable_name"))
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
 
     /// A real capture, with `wsrep_on`/`wsrep_node_name` as the node would have them.
     pub(crate) fn fixture(name: &str) -> NodeStatus {

@@ -282,7 +282,7 @@ pub fn evaluate(file: &str, format: Format, inv: &Inventory, expect: &Expectatio
 
     // Terraform's addresses against the groups they are mapped to.
     if !expect.maps.is_empty() {
-        map_findings(&mut report, inv, &by_host, expect, &group_of);
+        map_findings(&mut report, inv, &group_hosts, &by_host, expect, &group_of);
     }
 
     // Perfdata and the all-clear summary.
@@ -327,6 +327,7 @@ pub fn evaluate(file: &str, format: Format, inv: &Inventory, expect: &Expectatio
 fn map_findings(
     report: &mut Report,
     inv: &Inventory,
+    group_hosts: &[Vec<usize>],
     by_host: &[Vec<usize>],
     expect: &Expectations,
     group_of: &dyn Fn(&str) -> Option<usize>,
@@ -440,9 +441,9 @@ fn map_findings(
     }
     // Hosts in a mapped group that no mapped output lists at all.
     for (id, name) in &mapped {
-        let extra: Vec<String> = inv
-            .hosts_of(*id)
-            .into_iter()
+        let extra: Vec<String> = group_hosts[*id]
+            .iter()
+            .copied()
             .filter(|h| !listed.contains(h))
             .map(|h| inv.hosts[h].name.clone())
             .collect();
