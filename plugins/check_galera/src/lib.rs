@@ -100,15 +100,13 @@ async fn check_cluster(
             }
         }
     }
-    let known: Vec<(String, &MemberOutcome)> = seed_outcomes
-        .iter()
-        .map(|o| (o.endpoint.clone(), o))
-        .collect();
     let pending = all.iter().map(|member| {
-        let earlier = known
+        // A seed already read is not read again.
+        let earlier = seeds
             .iter()
-            .find(|(endpoint, _)| *endpoint == member.endpoint.to_string())
-            .map(|(_, o)| (*o).clone());
+            .zip(&seed_outcomes)
+            .find(|(seed, _)| seed.endpoint == member.endpoint)
+            .map(|(_, outcome)| outcome.clone());
         async move {
             match earlier {
                 Some(outcome) => outcome,
