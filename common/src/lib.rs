@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod input;
 pub mod perfdata;
 pub mod range;
 pub mod report;

@@ -181,10 +181,14 @@ impl fmt::Display for Metric {
             write!(f, "'{}'", self.label)?;
         }
         write!(f, "={}{}", self.value, self.uom.as_str())?;
-        let threshold = |r: Option<Range>| r.and_then(|r| r.perfdata_threshold()).map(Value::Float);
+        let threshold = |r: &Option<Range>| {
+            r.as_ref()
+                .and_then(Range::perfdata_threshold)
+                .map(Value::Float)
+        };
         let fields = [
-            threshold(self.thresholds.warning),
-            threshold(self.thresholds.critical),
+            threshold(&self.thresholds.warning),
+            threshold(&self.thresholds.critical),
             self.min,
             self.max,
         ];

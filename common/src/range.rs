@@ -12,11 +12,21 @@ use std::str::FromStr;
 use crate::State;
 
 /// A parsed Nagios range. `start` may be `-inf` (`~`), `end` may be `+inf` (empty end).
-#[derive(Debug, Clone, Copy, PartialEq)]
+///
+/// A parsed range remembers its text (without `@`), so messages echo it as the user typed it:
+/// `99999999999999999999999` stays that, not the nearest float. Equality compares the bounds.
+#[derive(Debug, Clone)]
 pub struct Range {
     start: f64,
     end: f64,
     inverted: bool,
+    text: Option<Box<str>>,
+}
+
+impl PartialEq for Range {
+    fn eq(&self, other: &Range) -> bool {
+        self.start == other.start && self.end == other.end && self.inverted == other.inverted
+    }
 }
 
 /// Why a range string was rejected; its `Display` quotes the input and says what was expected.
@@ -45,6 +55,7 @@ impl Range {
             start,
             end,
             inverted: false,
+            text: None,
         };
         if start.is_nan()
             || end.is_nan()
@@ -66,6 +77,7 @@ impl Range {
             start: min,
             end: f64::INFINITY,
             inverted: false,
+            text: None,
         }
     }
 
@@ -75,6 +87,7 @@ impl Range {
             start: f64::NEG_INFINITY,
             end: max,
             inverted: false,
+            text: None,
         }
     }
 
@@ -111,7 +124,7 @@ impl Range {
     pub fn violation(&self) -> String {
         let bounds = Range {
             inverted: false,
-            ..*self
+            ..self.clone()
         };
         if self.inverted {
             format!("inside {bounds}")
@@ -132,6 +145,9 @@ impl fmt::Display for Range {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.inverted {
             f.write_str("@")?;
+        }
+        if let Some(text) = &self.text {
+            return f.write_str(text);
         }
         if self.start == f64::NEG_INFINITY {
             f.write_str("~:")?;
@@ -167,7 +183,8 @@ impl FromStr for Range {
             Some((start, end)) => {
                 let start = match start {
                     "~" => f64::NEG_INFINITY,
-                    "" => return Err(error("the start before ':' is empty (write 0:N or ~:N)")),
+                    // monitoring-plugins reads an empty start as 0.
+                    "" => 0.0,
                     text => parse_number(text).map_err(|why| error(&format!("start {why}")))?,
                 };
                 let end = match end {
@@ -189,6 +206,7 @@ impl FromStr for Range {
             start,
             end,
             inverted,
+            text: Some(body.into()),
         })
     }
 }
@@ -211,7 +229,7 @@ fn parse_number(text: &str) -> Result<f64, String> {
 }
 
 /// A warning and a critical range for one metric; either may be absent.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Thresholds {
     pub warning: Option<Range>,
     pub critical: Option<Range>,
@@ -223,11 +241,11 @@ impl Thresholds {
     }
 
     /// Critical is checked before warning; returns the state and the range that fired.
-    pub fn evaluate(&self, value: f64) -> (State, Option<Range>) {
-        if let Some(range) = self.critical.filter(|r| r.alerts(value)) {
+    pub fn evaluate(&self, value: f64) -> (State, Option<&Range>) {
+        if let Some(range) = self.critical.as_ref().filter(|r| r.alerts(value)) {
             return (State::Critical, Some(range));
         }
-        if let Some(range) = self.warning.filter(|r| r.alerts(value)) {
+        if let Some(range) = self.warning.as_ref().filter(|r| r.alerts(value)) {
             return (State::Warning, Some(range));
         }
         (State::Ok, None)
@@ -317,7 +335,6 @@ mod tests {
             ("10 ", "end '10 ' is not a plain decimal number"),
             ("~", "'~' is only valid as a start, as in ~:10"),
             ("10:~", "end '~' is not a plain decimal number"),
-            (":10", "the start before ':' is empty (write 0:N or ~:N)"),
             ("--1", "end '--1' is not a plain decimal number"),
             ("+1", "end '+1' is not a plain decimal number"),
             (".", "end '.' is not a plain decimal number"),
@@ -342,6 +359,16 @@ mod tests {
     }
 
     #[test]
+    fn empty_start_is_zero_as_in_monitoring_plugins() {
+        assert_eq!(r(":10"), r("0:10"));
+        assert!(r(":10").alerts(-1.0) && !r(":10").alerts(10.0));
+        assert_eq!(r("@:5"), r("@0:5"));
+        let huge = r("99999999999999999999999");
+        assert_eq!(huge.violation(), "outside 99999999999999999999999");
+        assert_eq!(r("@1.50:2").violation(), "inside 1.50:2");
+    }
+
+    #[test]
     fn accepts_plain_decimals() {
         assert_eq!(r("1.5").end(), 1.5);
         assert_eq!(r(".5").end(), 0.5);
@@ -351,10 +378,13 @@ mod tests {
     }
 
     #[test]
-    fn display_is_canonical() {
+    fn display_echoes_the_input() {
         let table = [
             ("10", "10"),
-            ("0:10", "10"),
+            ("0:10", "0:10"),
+            (":10", ":10"),
+            ("99999999999999999999999", "99999999999999999999999"),
+            ("1.50", "1.50"),
             ("10:", "10:"),
             ("0:", "0:"),
             ("~:10", "~:10"),
@@ -397,8 +427,8 @@ mod tests {
     fn critical_is_evaluated_before_warning() {
         let t = Thresholds::new(Some(r("3:")), Some(r("2:")));
         assert_eq!(t.evaluate(3.0), (State::Ok, None));
-        assert_eq!(t.evaluate(2.0), (State::Warning, Some(r("3:"))));
-        assert_eq!(t.evaluate(1.0), (State::Critical, Some(r("2:"))));
+        assert_eq!(t.evaluate(2.0), (State::Warning, Some(&r("3:"))));
+        assert_eq!(t.evaluate(1.0), (State::Critical, Some(&r("2:"))));
         assert_eq!(Thresholds::default().evaluate(f64::NAN), (State::Ok, None));
         assert_eq!(t.violation(3.0), None);
         assert_eq!(
@@ -439,6 +469,7 @@ mod tests {
                     start: if no_start { f64::NEG_INFINITY } else { lo },
                     end: if no_end { f64::INFINITY } else { hi },
                     inverted,
+                    text: None,
                 }
             })
     }

@@ -95,6 +95,7 @@ impl Report {
     }
 
     fn findings_summary(&self) -> String {
+        let cap = SUMMARY_CAP.saturating_sub(self.subject.as_ref().map_or(0, |s| s.len() + 2));
         let mut problems: Vec<&(State, String)> = self
             .findings
             .iter()
@@ -102,38 +103,123 @@ impl Report {
             .collect();
         if problems.is_empty() {
             if let Some(text) = &self.ok_summary {
-                return text.clone();
+                return truncate(text, cap).into_owned();
             }
             let all: Vec<&str> = self.findings.iter().map(|(_, t)| t.as_str()).collect();
             return if all.is_empty() {
                 "no problems found".to_string()
             } else {
-                all.join("; ")
+                join_capped(&all, cap.max(MIN_FINDINGS_CAP))
             };
         }
         problems.sort_by_key(|(state, _)| std::cmp::Reverse(*state));
-        problems
-            .iter()
-            .map(|(_, t)| t.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
+        let texts: Vec<&str> = problems.iter().map(|(_, t)| t.as_str()).collect();
+        join_capped(&texts, cap.max(MIN_FINDINGS_CAP))
     }
 
-    /// The full plugin output (without trailing newline): first line, then long output.
+    /// The full plugin output (without trailing newline): first line, then long output, within
+    /// [`OUTPUT_CAP`]: the summary is capped at [`SUMMARY_CAP`], perfdata items are kept whole
+    /// (those past the cap are left out, never cut), and long-output lines past the cap are
+    /// counted in a last line.
     pub fn render(&self, service: &str, verbosity: u8) -> String {
-        let mut out = format!("{service} {} - {}", self.state(), clean(&self.summary()));
-        if !self.metrics.is_empty() {
-            out.push_str(" |");
-            for metric in &self.metrics {
-                out.push(' ');
-                out.push_str(&metric.to_string());
+        let mut out = status_line(service, self.state(), &self.summary());
+        let shown: Vec<&Detail> = self
+            .details
+            .iter()
+            .filter(|d| d.min_verbosity <= verbosity)
+            .collect();
+        // Perfdata leaves room for at least the line that counts the long output left out.
+        let perfdata_cap = OUTPUT_CAP
+            - if shown.is_empty() {
+                0
+            } else {
+                MORE_LINE_RESERVE
+            };
+        let mut perfdata = String::new();
+        for metric in &self.metrics {
+            let item = metric.to_string();
+            if out.len() + " |".len() + perfdata.len() + 1 + item.len() > perfdata_cap {
+                break;
             }
+            perfdata.push(' ');
+            perfdata.push_str(&item);
         }
-        for detail in self.details.iter().filter(|d| d.min_verbosity <= verbosity) {
-            out.push_str(&format!("\n\\_ [{}] {}", detail.state, clean(&detail.text)));
+        if !perfdata.is_empty() {
+            out.push_str(" |");
+            out.push_str(&perfdata);
+        }
+        for (index, detail) in shown.iter().enumerate() {
+            let line = format!(
+                "\n\\_ [{}] {}",
+                detail.state,
+                truncate(&clean(&detail.text), SUMMARY_CAP)
+            );
+            let left = shown.len() - index;
+            let reserve = if left > 1 { MORE_LINE_RESERVE } else { 0 };
+            if out.len() + line.len() + reserve > OUTPUT_CAP {
+                out.push_str(&format!("\n\\_ ... and {left} more"));
+                break;
+            }
+            out.push_str(&line);
         }
         out
     }
+}
+
+/// The longest summary (the first line's text before the perfdata), in bytes.
+pub const SUMMARY_CAP: usize = 1024;
+/// The whole output aims to fit Nagios' plugin-output buffer.
+pub const OUTPUT_CAP: usize = 8192;
+/// Room kept for a closing `; ... and N more` or `\_ ... and N more`.
+const MORE_LINE_RESERVE: usize = 32;
+/// A subject never squeezes the findings below this.
+const MIN_FINDINGS_CAP: usize = 256;
+
+/// `SERVICE STATE - text`, the text cleaned and capped at [`SUMMARY_CAP`]: every first line the
+/// runtime prints (report, error, timeout, panic) is built here.
+pub fn status_line(service: &str, state: State, text: &str) -> String {
+    format!(
+        "{service} {state} - {}",
+        truncate(&clean(text), SUMMARY_CAP)
+    )
+}
+
+/// Texts joined by `; ` while they fit in `cap` bytes, then `... and N more`. A first text longer
+/// than the cap is cut (at a character boundary) and marked with `...`.
+fn join_capped(texts: &[&str], cap: usize) -> String {
+    let mut out = String::new();
+    for (index, text) in texts.iter().enumerate() {
+        let left = texts.len() - index;
+        let reserve = if left > 1 { MORE_LINE_RESERVE } else { 0 };
+        let separator = if out.is_empty() { "" } else { "; " };
+        if out.len() + separator.len() + text.len() + reserve > cap {
+            if out.is_empty() {
+                out.push_str(&truncate(text, cap.saturating_sub(reserve)));
+                if left == 1 {
+                    return out;
+                }
+                out.push_str(&format!("; ... and {} more", left - 1));
+            } else {
+                out.push_str(&format!("; ... and {left} more"));
+            }
+            return out;
+        }
+        out.push_str(separator);
+        out.push_str(text);
+    }
+    out
+}
+
+/// `text` cut to at most `cap` bytes at a character boundary, ending in `...` when cut.
+fn truncate(text: &str, cap: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= cap {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut end = cap.saturating_sub(3);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}...", &text[..end]))
 }
 
 /// Text safe for one output line: no `|` (it starts perfdata) and no line breaks.
@@ -141,7 +227,7 @@ pub fn clean(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '|' => '/',
-            '\n' | '\r' | '\t' => ' ',
+            '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}' => ' ',
             c if c.is_control() => '?',
             c => c,
         })
@@ -220,6 +306,97 @@ mod tests {
         let mut r = Report::new();
         r.add(State::Ok, "a").add(State::Ok, "b");
         assert_eq!(r.render("X", 0), "X OK - a; b");
+    }
+
+    #[test]
+    fn summary_is_capped_with_a_count_of_the_rest() {
+        let mut r = Report::new();
+        for i in 0..2000 {
+            r.add(
+                State::Critical,
+                format!("[group{i:04}] is empty (hosts.ini:{i})"),
+            );
+        }
+        let out = r.render("SPLIT ORDER", 0);
+        let summary = out.strip_prefix("SPLIT ORDER CRITICAL - ").expect("prefix");
+        assert!(summary.len() <= SUMMARY_CAP, "{}", summary.len());
+        assert!(summary.starts_with("[group0000] is empty (hosts.ini:0); [group0001]"));
+        let shown = summary.matches("is empty").count();
+        assert!(
+            summary.ends_with(&format!("; ... and {} more", 2000 - shown)),
+            "{summary}"
+        );
+    }
+
+    #[test]
+    fn one_huge_finding_is_cut() {
+        let mut r = Report::new();
+        r.add(State::Warning, "é".repeat(5000));
+        r.add(State::Warning, "second");
+        let out = r.render("X", 0);
+        assert!(out.len() <= "X WARNING - ".len() + SUMMARY_CAP);
+        assert!(
+            out.ends_with("...; ... and 1 more"),
+            "{}",
+            &out[out.len() - 40..]
+        );
+        let mut r = Report::new();
+        r.subject("node1").add(State::Critical, "x".repeat(5000));
+        let out = r.render("X", 0);
+        assert!(out.starts_with("X CRITICAL - node1: xxx") && out.ends_with("xx..."));
+        assert!(out.len() <= "X CRITICAL - ".len() + SUMMARY_CAP);
+    }
+
+    #[test]
+    fn output_stays_within_the_nagios_buffer() {
+        let mut r = Report::new();
+        r.add(State::Warning, "many nodes");
+        for i in 0..300 {
+            r.metric(
+                Metric::new(format!("node{i}_flow_control_paused"), 0.25)
+                    .min(0u8)
+                    .max(1u8),
+            );
+            r.detail(
+                State::Ok,
+                format!("node{i} 10.0.0.{}:3306: Synced, Primary", i % 250),
+            );
+        }
+        let out = r.render("GALERA", 0);
+        assert!(out.len() <= OUTPUT_CAP, "{}", out.len());
+        let first = out.lines().next().expect("first line");
+        // Perfdata items are whole: every one parses as label=value;;;min;max.
+        let perf = first.split(" | ").nth(1).expect("perfdata");
+        assert!(
+            perf.split(' ').all(|item| item.ends_with(";;;0;1")),
+            "{perf}"
+        );
+        let last = out.lines().last().expect("last line");
+        assert!(
+            last.starts_with("\\_ ... and ") && last.ends_with(" more"),
+            "{last}"
+        );
+        // An ordinary size is untouched.
+        let mut r = Report::new();
+        for i in 0..9 {
+            r.metric(Metric::new(format!("node{i}_flow_control_paused"), 0.25));
+            r.detail(State::Ok, format!("node{i}: Synced"));
+        }
+        let out = r.render("GALERA", 0);
+        assert_eq!(out.matches("flow_control_paused=").count(), 9);
+        assert_eq!(out.lines().count(), 10);
+    }
+
+    #[test]
+    fn status_lines_are_cleaned() {
+        assert_eq!(
+            status_line("X", State::Unknown, "timed out while reading 'a|b\nc'"),
+            "X UNKNOWN - timed out while reading 'a/b c'"
+        );
+        assert_eq!(
+            status_line("X", State::Ok, "a\u{2028}b\u{7}"),
+            "X OK - a b?"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 use crate::cli::{CommonArgs, format_seconds};
+use crate::report::status_line;
 use crate::{CheckError, Report, State};
 
 /// A plugin: a clap definition (which flattens [`CommonArgs`]), a validation step turning the
@@ -25,8 +26,9 @@ pub trait Plugin: Parser {
 
     fn common(&self) -> &CommonArgs;
 
-    /// Validate the options (ranges, combinations, files to read...) into a config.
-    fn into_config(self) -> Result<Self::Config, CheckError>;
+    /// Validate the options (ranges, combinations) and read the files they name (through
+    /// [`crate::input`], under the run's deadline) into a config.
+    fn into_config(self, ctx: &Context) -> Result<Self::Config, CheckError>;
 
     /// Probe and evaluate. Must not print or exit.
     fn check(
@@ -176,17 +178,18 @@ pub fn main<P: Plugin>() -> ! {
         Err(error) => finish(&usage_error_output::<P>(&error), State::Unknown),
     };
     let common = cli.common().clone();
-    let config = match cli.into_config() {
-        Ok(config) => config,
-        Err(error) => finish(&error_line::<P>(&error), error.state()),
-    };
     let ctx = Context::new(
         started,
         common.timeout,
         common.timeout_state,
         common.verbosity(),
     );
+    // The deadline covers everything from here: option files, password files, FIFOs.
     start_watchdog::<P>(ctx.clone());
+    let config = match cli.into_config(&ctx) {
+        Ok(config) => config,
+        Err(error) => finish(&error_line::<P>(&error), error.state()),
+    };
 
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -194,9 +197,10 @@ pub fn main<P: Plugin>() -> ! {
     {
         Ok(runtime) => runtime,
         Err(e) => finish(
-            &format!(
-                "{} UNKNOWN - internal error: cannot start the runtime: {e}",
-                P::SERVICE
+            &status_line(
+                P::SERVICE,
+                State::Unknown,
+                &format!("internal error: cannot start the runtime: {e}"),
             ),
             State::Unknown,
         ),
@@ -212,11 +216,7 @@ pub fn main<P: Plugin>() -> ! {
 }
 
 fn timeout_line(service: &str, ctx: &Context) -> String {
-    format!(
-        "{service} {} - {}",
-        ctx.timeout_state(),
-        ctx.timeout_message()
-    )
+    status_line(service, ctx.timeout_state(), &ctx.timeout_message())
 }
 
 /// A watchdog thread: if the check blocks its thread past the deadline, this still prints the
@@ -239,9 +239,10 @@ fn start_watchdog<P: Plugin>(ctx: Context) {
         });
     if let Err(e) = spawned {
         finish(
-            &format!(
-                "{} UNKNOWN - internal error: cannot start the watchdog: {e}",
-                P::SERVICE
+            &status_line(
+                P::SERVICE,
+                State::Unknown,
+                &format!("internal error: cannot start the watchdog: {e}"),
             ),
             State::Unknown,
         );
@@ -249,12 +250,7 @@ fn start_watchdog<P: Plugin>(ctx: Context) {
 }
 
 fn error_line<P: Plugin>(error: &CheckError) -> String {
-    let mut line = format!(
-        "{} {} - {}",
-        P::SERVICE,
-        error.state(),
-        crate::report::clean(error.message())
-    );
+    let mut line = status_line(P::SERVICE, error.state(), error.message());
     if error.is_usage() {
         line.push_str(&help_hint::<P>());
     }
@@ -289,9 +285,8 @@ fn usage_error_output<P: Plugin>(error: &clap::Error) -> String {
                 reason
             };
             format!(
-                "{} UNKNOWN - {}{}",
-                P::SERVICE,
-                crate::report::clean(reason),
+                "{}{}",
+                status_line(P::SERVICE, State::Unknown, reason),
                 help_hint::<P>()
             )
         }
@@ -312,7 +307,11 @@ fn install_panic_hook(service: &'static str) {
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
         finish(
-            &format!("{service} UNKNOWN - internal error: {message}{place}"),
+            &status_line(
+                service,
+                State::Unknown,
+                &format!("internal error: {message}{place}"),
+            ),
             State::Unknown,
         )
     }));
@@ -378,6 +377,11 @@ mod tests {
         assert_eq!(
             timeout_line("GALERA", &ctx),
             "GALERA CRITICAL - timed out after 5s while running the check"
+        );
+        ctx.set_stage("reading the password file '/tmp/a|b\nc'");
+        assert_eq!(
+            timeout_line("GALERA", &ctx),
+            "GALERA CRITICAL - timed out after 5s while reading the password file '/tmp/a/b c'"
         );
     }
 }

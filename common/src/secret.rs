@@ -3,7 +3,8 @@
 use std::fmt;
 use std::path::Path;
 
-use crate::CheckError;
+use crate::input::{SECRET_CAP, read_text_capped};
+use crate::{CheckError, Context};
 
 /// A secret value. `Debug` and `Display` redact it; only [`Secret::expose`] gives the text, to be
 /// handed straight to the client library that needs it.
@@ -27,11 +28,10 @@ impl Secret {
         }
     }
 
-    /// The content of `path` with trailing newlines removed. An unreadable file is UNKNOWN naming
-    /// the path (and never the content).
-    pub fn from_file(what: &str, path: &Path) -> Result<Secret, CheckError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| CheckError::unreadable(what, path, &e))?;
+    /// The content of `path` with trailing newlines removed, read under [`SECRET_CAP`]. An
+    /// unreadable or oversized file is UNKNOWN naming the path (and never the content).
+    pub fn from_file(ctx: &Context, what: &str, path: &Path) -> Result<Secret, CheckError> {
+        let text = read_text_capped(ctx, what, path, SECRET_CAP)?;
         let trimmed_len = text.trim_end_matches(['\n', '\r']).len();
         let mut text = text;
         text.truncate(trimmed_len);
@@ -78,6 +78,15 @@ mod tests {
         assert_eq!(s.expose(), "hunter2");
     }
 
+    fn ctx() -> Context {
+        Context::new(
+            std::time::Instant::now(),
+            std::time::Duration::from_secs(5),
+            crate::State::Unknown,
+            0,
+        )
+    }
+
     #[test]
     fn file_is_read_and_newlines_trimmed() {
         let dir = std::env::temp_dir().join(format!("hastack-secret-{}", std::process::id()));
@@ -93,20 +102,26 @@ mod tests {
             let path = dir.join(name);
             std::fs::write(&path, content).expect("write");
             assert_eq!(
-                Secret::from_file("password file", &path)
+                Secret::from_file(&ctx(), "password file", &path)
                     .expect("read")
                     .expose(),
                 expected
             );
         }
         let missing = dir.join("missing");
-        let err = Secret::from_file("password file", &missing).expect_err("missing");
+        let err = Secret::from_file(&ctx(), "password file", &missing).expect_err("missing");
         assert_eq!(
             err.message(),
             format!(
                 "cannot read password file '{}': no such file or directory",
                 missing.display()
             )
+        );
+        let err = Secret::from_file(&ctx(), "password file", Path::new("/dev/zero"))
+            .expect_err("endless");
+        assert_eq!(
+            err.message(),
+            "password file '/dev/zero' is larger than the 4 KiB this check reads"
         );
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }

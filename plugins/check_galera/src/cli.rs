@@ -3,8 +3,9 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+use hastack_common::input::{CA_FILE_CAP, OPTION_FILE_CAP, read_capped, read_text_capped};
 use hastack_common::range::Thresholds;
-use hastack_common::{CheckError, CommonArgs, Range, Secret};
+use hastack_common::{CheckError, CommonArgs, Context, Range, Secret};
 
 use crate::defaults_file::{self, ClientOptions};
 use crate::evaluate::Judgement;
@@ -188,11 +189,10 @@ pub struct Config {
 }
 
 impl Cli {
-    pub fn into_config(self) -> Result<Config, CheckError> {
+    pub fn into_config(self, ctx: &Context) -> Result<Config, CheckError> {
         let file = match &self.defaults_file {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| CheckError::unreadable("defaults file", path, &e))?;
+                let text = read_text_capped(ctx, "defaults file", path, OPTION_FILE_CAP)?;
                 defaults_file::parse(&text).map_err(|why| {
                     CheckError::usage(format!("defaults file '{}' {why}", path.display()))
                 })?
@@ -201,7 +201,7 @@ impl Cli {
         };
         let password = match (&self.password, &self.password_file) {
             (Some(password), _) => Some(Secret::new(password.clone())),
-            (None, Some(path)) => Some(Secret::from_file("password file", path)?),
+            (None, Some(path)) => Some(Secret::from_file(ctx, "password file", path)?),
             (None, None) => match file.password.clone() {
                 Some(password) => Some(password),
                 None => Secret::from_env("MYSQL_PWD")?,
@@ -212,12 +212,14 @@ impl Cli {
             .clone()
             .or(file.user.clone())
             .unwrap_or_else(login_name);
-        if let Some(ca) = &self.tls_ca {
-            std::fs::metadata(ca).map_err(|e| CheckError::unreadable("TLS CA file", ca, &e))?;
-        }
+        // Read now: a missing, unreadable or endless CA file is UNKNOWN before any connection.
+        let ca = match &self.tls_ca {
+            Some(path) => Some(read_capped(ctx, "TLS CA file", path, CA_FILE_CAP)?),
+            None => None,
+        };
         let tls = if self.tls || self.tls_ca.is_some() || self.tls_skip_verify {
             Tls::Required {
-                ca: self.tls_ca.clone(),
+                ca,
                 skip_verify: self.tls_skip_verify,
             }
         } else {
@@ -464,7 +466,12 @@ mod tests {
     fn config(args: &[&str]) -> Result<Config, CheckError> {
         let cli = Cli::try_parse_from(std::iter::once("check_galera").chain(args.iter().copied()))
             .expect("parse");
-        cli.into_config()
+        cli.into_config(&Context::new(
+            std::time::Instant::now(),
+            std::time::Duration::from_secs(10),
+            hastack_common::State::Unknown,
+            0,
+        ))
     }
 
     #[test]

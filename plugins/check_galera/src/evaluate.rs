@@ -191,7 +191,7 @@ fn node_metrics(prefix: &str, status: &NodeStatus, judge: &Judgement) -> Vec<Met
     if let Some(v) = status.flow_control_paused {
         metrics.push(
             Metric::new(label("flow_control_paused"), v)
-                .thresholds(judge.flow_control)
+                .thresholds(judge.flow_control.clone())
                 .min(0u8)
                 .max(1u8),
         );
@@ -199,14 +199,14 @@ fn node_metrics(prefix: &str, status: &NodeStatus, judge: &Judgement) -> Vec<Met
     if let Some(v) = status.recv_queue_avg {
         metrics.push(
             Metric::new(label("local_recv_queue_avg"), v)
-                .thresholds(judge.recv_queue)
+                .thresholds(judge.recv_queue.clone())
                 .min(0u8),
         );
     }
     if let Some(v) = status.send_queue_avg {
         metrics.push(
             Metric::new(label("local_send_queue_avg"), v)
-                .thresholds(judge.send_queue)
+                .thresholds(judge.send_queue.clone())
                 .min(0u8),
         );
     }
@@ -249,7 +249,7 @@ pub fn evaluate_node(outcome: &MemberOutcome, judge: &Judgement) -> Report {
             }
             report.metric(
                 Metric::new("cluster_size", size)
-                    .thresholds(judge.size)
+                    .thresholds(judge.size.clone())
                     .min(0u8),
             );
         }
@@ -406,7 +406,7 @@ pub fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report 
     }
     report.metric(
         Metric::new("cluster_size", component_size)
-            .thresholds(judge.size)
+            .thresholds(judge.size.clone())
             .min(0u8),
     );
     report.metric(
@@ -428,7 +428,7 @@ pub fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report 
         }
         report.metric(
             Metric::new("last_committed_spread", *spread)
-                .thresholds(judge.lag)
+                .thresholds(judge.lag.clone())
                 .min(0u8),
         );
     }
@@ -448,7 +448,7 @@ pub fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report 
         report.metric(
             Metric::new("clock_skew", *skew)
                 .uom(Uom::Seconds)
-                .thresholds(judge.skew)
+                .thresholds(judge.skew.clone())
                 .min(0u8),
         );
     }

@@ -27,8 +27,8 @@ impl Plugin for Cli {
         &self.common
     }
 
-    fn into_config(self) -> Result<Config, CheckError> {
-        Cli::into_config(self)
+    fn into_config(self, ctx: &Context) -> Result<Config, CheckError> {
+        Cli::into_config(self, ctx)
     }
 
     async fn check(config: Config, ctx: Context) -> Result<Report, CheckError> {

@@ -44,7 +44,9 @@ pub struct Login {
 pub enum Tls {
     Off,
     Required {
-        ca: Option<PathBuf>,
+        /// The PEM bytes of a CA to trust besides the webpki roots (read, capped, before any
+        /// connection).
+        ca: Option<Vec<u8>>,
         skip_verify: bool,
     },
 }

@@ -23,7 +23,7 @@ impl Plugin for Cli {
         &self.common
     }
 
-    fn into_config(self) -> Result<(), CheckError> {
+    fn into_config(self, _ctx: &Context) -> Result<(), CheckError> {
         Ok(())
     }
 

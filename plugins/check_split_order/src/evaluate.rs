@@ -175,7 +175,7 @@ pub fn evaluate(file: &str, format: Format, inv: &Inventory, expect: &Expectatio
     for (name, range) in &expect.counts {
         let Some(id) = group_of(name) else { continue };
         let hosts = &group_hosts[id];
-        let thresholds = Thresholds::new(None, Some(*range));
+        let thresholds = Thresholds::new(None, Some(range.clone()));
         report.metric(
             Metric::new(format!("hosts_{name}"), hosts.len())
                 .thresholds(thresholds)

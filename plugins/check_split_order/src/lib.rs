@@ -30,7 +30,7 @@ impl Plugin for Cli {
         &self.common
     }
 
-    fn into_config(self) -> Result<Config, CheckError> {
+    fn into_config(self, _ctx: &Context) -> Result<Config, CheckError> {
         Cli::into_config(self)
     }
 

@@ -63,6 +63,71 @@ fn panics_are_one_unknown_line_and_exit_3() {
 }
 
 #[test]
+fn panic_text_cannot_break_the_line() {
+    let out = fixture().args(["--mode", "panic-pipe"]).run();
+    out.assert(
+        3,
+        "CONTRACT UNKNOWN - internal error: boom / perf=1 second line at ",
+    );
+    assert_eq!(out.line_count(), 1, "{}", out.stdout);
+    assert!(!out.stdout.contains('|'), "{}", out.stdout);
+}
+
+#[test]
+fn option_files_are_read_under_the_deadline_and_a_cap() {
+    let dir = tempdir().expect("tempdir");
+    // A FIFO nobody writes: opening it blocks. The deadline covers it and names it, and a `|`
+    // or newline in its name cannot break the line.
+    let fifo = dir.path().join("pw|fifo\nx");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let out = fixture()
+        .args(["-t", "1", "--password-file"])
+        .arg(&fifo)
+        .run();
+    let shown = fifo
+        .display()
+        .to_string()
+        .replace('|', "/")
+        .replace('\n', " ");
+    out.assert(
+        3,
+        &format!("CONTRACT UNKNOWN - timed out after 1s while reading the password file '{shown}'"),
+    );
+    assert_eq!(out.line_count(), 1, "{}", out.stdout);
+    assert!(
+        out.elapsed < Duration::from_secs(1) + SLACK,
+        "{:?}",
+        out.elapsed
+    );
+
+    // Endless input ends at the cap, at once, whatever -t says.
+    for endless in ["/dev/zero", "/dev/urandom"] {
+        let out = fixture()
+            .args(["-t", "60", "--password-file", endless])
+            .run();
+        out.assert(
+            3,
+            &format!("CONTRACT UNKNOWN - password file '{endless}' is larger than the 4 KiB this check reads"),
+        );
+        assert!(out.elapsed < Duration::from_secs(2), "{:?}", out.elapsed);
+    }
+
+    // A directory is named as one.
+    let out = fixture().arg("--password-file").arg(dir.path()).run();
+    out.assert(
+        3,
+        &format!(
+            "CONTRACT UNKNOWN - cannot read password file '{}': is a directory",
+            dir.path().display()
+        ),
+    );
+}
+
+#[test]
 fn bad_arguments_are_one_unknown_line_with_a_hint() {
     let table: &[(&[&str], &str)] = &[
         (

@@ -21,6 +21,8 @@ enum Mode {
     Panic,
     /// Panic on another thread
     PanicThread,
+    /// Panic with a message holding `|` and line breaks
+    PanicPipe,
     /// Return a CRITICAL error
     Refused,
 }
@@ -58,9 +60,9 @@ impl Plugin for Cli {
         &self.common
     }
 
-    fn into_config(self) -> Result<Config, CheckError> {
+    fn into_config(self, ctx: &Context) -> Result<Config, CheckError> {
         let password = match &self.password_file {
-            Some(path) => Some(Secret::from_file("password file", path)?),
+            Some(path) => Some(Secret::from_file(ctx, "password file", path)?),
             None => Secret::from_env("CONTRACT_PASSWORD")?,
         };
         Ok(Config {
@@ -101,6 +103,7 @@ impl Plugin for Cli {
                 Err(CheckError::unknown("unreachable"))
             }
             Mode::Panic => panic!("boom"),
+            Mode::PanicPipe => panic!("boom | perf=1\nsecond line"),
             Mode::PanicThread => {
                 let _ = std::thread::spawn(|| panic!("thread boom")).join();
                 std::thread::sleep(Duration::from_secs(600));

@@ -1,0 +1,140 @@
+//! Input files read under a size cap enforced while reading, with the run's stage naming the
+//! file: a FIFO, `/dev/zero`, a `/proc` file or a huge file can neither hang the run past its
+//! deadline (the watchdog names the file) nor grow memory past the cap.
+
+use std::io::Read;
+use std::path::Path;
+
+use crate::{CheckError, Context};
+
+/// Password files: a password is a line, not a document.
+pub const SECRET_CAP: u64 = 4 * 1024;
+/// Client option files (`~/.my.cnf`) and similar small configuration.
+pub const OPTION_FILE_CAP: u64 = 256 * 1024;
+/// PEM CA files; the largest system bundles are about 250 KB.
+pub const CA_FILE_CAP: u64 = 4 * 1024 * 1024;
+
+/// A byte count as people read it: `4096 bytes`, `64 MiB`.
+pub fn format_bytes(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
+        format!("{} KiB", bytes / 1024)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Read at most `cap` bytes of `path`, the `what` of the check (`"password file"`). More than
+/// `cap` bytes, or any error, is UNKNOWN naming the file; the stage names the file meanwhile, so
+/// a read that blocks (a FIFO nobody writes) ends at the deadline saying what it was reading.
+pub fn read_capped(
+    ctx: &Context,
+    what: &str,
+    path: &Path,
+    cap: u64,
+) -> Result<Vec<u8>, CheckError> {
+    let previous = ctx.stage();
+    ctx.set_stage(format!("reading the {what} '{}'", path.display()));
+    let result = read_limited(what, path, cap);
+    ctx.set_stage(previous);
+    result
+}
+
+/// Like [`read_capped`], for text: bytes that are not UTF-8 are UNKNOWN naming the file.
+pub fn read_text_capped(
+    ctx: &Context,
+    what: &str,
+    path: &Path,
+    cap: u64,
+) -> Result<String, CheckError> {
+    let bytes = read_capped(ctx, what, path, cap)?;
+    String::from_utf8(bytes).map_err(|e| {
+        CheckError::usage(format!(
+            "{what} '{}' is not UTF-8 text (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+fn read_limited(what: &str, path: &Path, cap: u64) -> Result<Vec<u8>, CheckError> {
+    let file = std::fs::File::open(path).map_err(|e| CheckError::unreadable(what, path, &e))?;
+    let mut bytes = Vec::new();
+    // One byte more than the cap tells "exactly at the cap" from "over it".
+    file.take(cap.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| CheckError::unreadable(what, path, &e))?;
+    if bytes.len() as u64 > cap {
+        return Err(CheckError::usage(format!(
+            "{what} '{}' is larger than the {} this check reads",
+            path.display(),
+            format_bytes(cap)
+        )));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::State;
+    use std::time::{Duration, Instant};
+
+    fn ctx() -> Context {
+        Context::new(Instant::now(), Duration::from_secs(5), State::Unknown, 0)
+    }
+
+    #[test]
+    fn cap_is_enforced_while_reading() {
+        let ctx = ctx();
+        // /dev/zero reports no size and never ends: only a cap applied while reading stops it.
+        let err = read_capped(&ctx, "inventory", Path::new("/dev/zero"), 1024).expect_err("cap");
+        assert_eq!(err.state(), State::Unknown);
+        assert_eq!(
+            err.message(),
+            "inventory '/dev/zero' is larger than the 1 KiB this check reads"
+        );
+        assert_eq!(ctx.stage(), "running the check", "stage restored");
+    }
+
+    #[test]
+    fn exactly_at_the_cap_is_read() {
+        let dir = std::env::temp_dir().join(format!("hastack-input-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("f");
+        std::fs::write(&path, b"abcd").expect("write");
+        assert_eq!(read_capped(&ctx(), "f", &path, 4).expect("read"), b"abcd");
+        assert!(read_capped(&ctx(), "f", &path, 3).is_err());
+        std::fs::write(&path, [0xff, 0x41]).expect("write");
+        assert_eq!(
+            read_text_capped(&ctx(), "option file", &path, 10)
+                .expect_err("not utf-8")
+                .message(),
+            format!(
+                "option file '{}' is not UTF-8 text (invalid byte at offset 0)",
+                path.display()
+            )
+        );
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn directories_and_missing_files_are_named() {
+        let err = read_capped(&ctx(), "CA file", Path::new("/"), 10).expect_err("dir");
+        assert_eq!(err.message(), "cannot read CA file '/': is a directory");
+        let err = read_capped(&ctx(), "CA file", Path::new("/nonexistent/x"), 10).expect_err("x");
+        assert_eq!(
+            err.message(),
+            "cannot read CA file '/nonexistent/x': no such file or directory"
+        );
+    }
+
+    #[test]
+    fn byte_counts_read_naturally() {
+        assert_eq!(format_bytes(4096), "4 KiB");
+        assert_eq!(format_bytes(64 * 1024 * 1024), "64 MiB");
+        assert_eq!(format_bytes(1000), "1000 bytes");
+    }
+}
