@@ -3,6 +3,7 @@
 //!
 //! A plugin builds a [`Report`] (or returns a [`CheckError`]); only [`runtime`] prints and exits.
 
+pub mod address;
 pub mod cli;
 pub mod error;
 pub mod input;

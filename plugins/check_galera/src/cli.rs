@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+use hastack_common::address::HostPort;
 use hastack_common::input::{CA_FILE_CAP, OPTION_FILE_CAP, read_capped, read_text_capped};
 use hastack_common::range::Thresholds;
 use hastack_common::{CheckError, CommonArgs, Context, Range, Secret};
@@ -351,50 +352,8 @@ pub fn parse_member(spec: &str, default_port: u16) -> Result<Member, String> {
 
 /// `HOST[:PORT]` or `[IPv6]:PORT`, as in --node and wsrep_incoming_addresses.
 pub fn parse_address(address: &str, default_port: u16) -> Result<Endpoint, String> {
-    let address = address.trim();
-    let (host, port) = if let Some(rest) = address.strip_prefix('[') {
-        let (host, after) = rest
-            .split_once(']')
-            .ok_or("missing ']' after an IPv6 address")?;
-        match after {
-            "" => (host, None),
-            _ => (
-                host,
-                Some(
-                    after
-                        .strip_prefix(':')
-                        .ok_or("text after ']' is not :PORT")?,
-                ),
-            ),
-        }
-    } else {
-        match address.rsplit_once(':') {
-            Some((host, _)) if host.contains(':') => (address, None),
-            Some((host, port)) => (host, Some(port)),
-            None => (address, None),
-        }
-    };
-    if host.is_empty() {
-        return Err("the host is empty".into());
-    }
-    if host
-        .chars()
-        .any(|c| c.is_whitespace() || c == '/' || c == ',')
-    {
-        return Err(format!("'{host}' is not a host name or address"));
-    }
-    let port = match port {
-        Some(p) => p
-            .parse::<u16>()
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| format!("'{p}' is not a TCP port"))?,
-        None => default_port,
-    };
-    Ok(Endpoint::Tcp {
-        host: host.to_string(),
-        port,
-    })
+    let HostPort { host, port } = HostPort::parse(address, default_port, "TCP")?;
+    Ok(Endpoint::Tcp { host, port })
 }
 
 #[cfg(test)]
