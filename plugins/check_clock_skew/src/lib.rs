@@ -1,33 +1,37 @@
-//! check_clock_skew: Clock offset against NTP servers and skew between peers. Not implemented yet: it parses the shared options and says so.
+//! check_clock_skew: clock offset against NTP servers, skew between peers, and the local clock's
+//! own sync state.
+//!
+//! `cli` turns options into a [`cli::Config`]; `probe` asks the servers and the kernel (I/O
+//! only); `evaluate` judges what they said (pure). This file wires them for the shared runtime.
 
-use clap::Parser;
+pub mod cli;
+pub mod evaluate;
+mod kernel;
+pub mod probe;
+
 use hastack_common::{CheckError, CommonArgs, Context, Plugin, Report};
 
-/// Clock offset against NTP servers and skew between peers.
-#[derive(Debug, Parser)]
-#[command(
-    name = "check_clock_skew",
-    version,
-    about = "Clock offset against NTP servers and skew between peers"
-)]
-pub struct Cli {
-    #[command(flatten)]
-    pub common: CommonArgs,
-}
+pub use cli::Cli;
+use cli::Config;
 
 impl Plugin for Cli {
     const SERVICE: &'static str = "CLOCK SKEW";
-    type Config = ();
+    type Config = Config;
 
     fn common(&self) -> &CommonArgs {
         &self.common
     }
 
-    fn into_config(self, _ctx: &Context) -> Result<(), CheckError> {
-        Ok(())
+    fn into_config(self, _ctx: &Context) -> Result<Config, CheckError> {
+        Cli::into_config(self)
     }
 
-    async fn check(_config: (), _ctx: Context) -> Result<Report, CheckError> {
-        Err(CheckError::unknown("not implemented yet"))
+    async fn check(config: Config, ctx: Context) -> Result<Report, CheckError> {
+        let local = match config.local_sync {
+            true => Some(probe::local_clock().map_err(CheckError::unknown)?),
+            false => None,
+        };
+        let servers = probe::query_all(&config.servers, config.samples, &ctx).await;
+        Ok(evaluate::evaluate(&servers, local.as_ref(), &config.judge))
     }
 }

@@ -5,6 +5,7 @@
 pub mod contract;
 pub mod galera;
 pub mod icinga;
+pub mod ntp;
 pub mod output;
 pub mod peers;
 pub mod ports;
