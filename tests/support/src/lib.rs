@@ -3,6 +3,7 @@
 //! peers (a TCP tarpit and a UDP black hole).
 
 pub mod contract;
+pub mod dns;
 pub mod galera;
 pub mod icinga;
 pub mod ntp;

@@ -1,0 +1,534 @@
+//! What the user can say to check_consul_dns, and its validation into a [`Config`] before any I/O.
+
+use std::net::{IpAddr, SocketAddr};
+
+use clap::{Parser, ValueEnum};
+use hastack_common::address::HostPort;
+use hastack_common::range::Thresholds;
+use hastack_common::{CheckError, CommonArgs, Range};
+
+use crate::evaluate::{Expected, Judgement};
+
+pub const DEFAULT_PORT: u16 = 8600;
+
+/// The record types a Consul service lookup can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueryType {
+    #[value(name = "A")]
+    A,
+    #[value(name = "AAAA")]
+    Aaaa,
+    #[value(name = "SRV")]
+    Srv,
+}
+
+impl QueryType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueryType::A => "A",
+            QueryType::Aaaa => "AAAA",
+            QueryType::Srv => "SRV",
+        }
+    }
+}
+
+/// Service discovery through Consul's DNS interface, directly or through a forwarder.
+///
+/// Asks each server (concurrently, over UDP, TCP when the answer is truncated or with --tcp) for
+/// a Consul service name and judges the instances returned: their count, the expected set, the
+/// response time, and whether several servers agree. Tells NXDOMAIN (no healthy instance) from
+/// SERVFAIL (a forwarder that cannot reach Consul), REFUSED, NODATA and no answer at all. No
+/// system resolver, hosts file, search list or cache is involved.
+#[derive(Debug, Parser)]
+#[command(
+    name = "check_consul_dns",
+    version,
+    after_help = "Names follow Consul's rules: [TAG.]NAME.service[.DC].DOMAIN for A/AAAA, \
+_NAME._TAG.service[.DC].DOMAIN (or NAME.service... without a tag) for SRV.\n\n\
+Examples:\n  \
+check_consul_dns -s galeradb -w 3: -c 1:\n  \
+check_consul_dns -H 127.0.0.1:8600 -H 127.0.0.1:53 -s galeradb --type SRV --expect 10.0.0.11:3306\n  \
+check_consul_dns -H 10.0.0.2:53 -s galeradb --also-resolve debian.org --time-critical 1"
+)]
+pub struct Cli {
+    /// DNS server to ask, an IP address (repeatable; names are not resolved) [default: 127.0.0.1:8600]
+    #[arg(
+        short = 'H',
+        long = "server",
+        value_name = "ADDR[:PORT]",
+        help_heading = "Servers"
+    )]
+    pub servers: Vec<String>,
+
+    /// Port for servers given without one
+    #[arg(short = 'p', long, value_name = "PORT", default_value_t = DEFAULT_PORT, value_parser = clap::value_parser!(u16).range(1..), help_heading = "Servers")]
+    pub port: u16,
+
+    /// Use TCP only (by default UDP, and TCP when an answer is truncated)
+    #[arg(long, help_heading = "Servers")]
+    pub tcp: bool,
+
+    /// Consul service name to look up
+    #[arg(
+        short = 's',
+        long,
+        value_name = "NAME",
+        required_unless_present = "query",
+        conflicts_with = "query",
+        help_heading = "Name"
+    )]
+    pub service: Option<String>,
+
+    /// Only instances with this tag
+    #[arg(long, value_name = "TAG", requires = "service", help_heading = "Name")]
+    pub tag: Option<String>,
+
+    /// Consul datacenter (default: the agent's own)
+    #[arg(long, value_name = "DC", requires = "service", help_heading = "Name")]
+    pub datacenter: Option<String>,
+
+    /// Consul DNS domain
+    #[arg(
+        long,
+        value_name = "DOMAIN",
+        default_value = "consul",
+        help_heading = "Name"
+    )]
+    pub domain: String,
+
+    /// Ask for this name as it is, instead of a service name
+    #[arg(short = 'q', long, value_name = "FQDN", help_heading = "Name")]
+    pub query: Option<String>,
+
+    /// Record type to ask for
+    #[arg(long = "type", value_name = "TYPE", value_enum, default_value_t = QueryType::A, help_heading = "Name")]
+    pub query_type: QueryType,
+
+    /// Warning range for the number of instances, e.g. 3:
+    #[arg(
+        short = 'w',
+        long = "warning",
+        value_name = "RANGE",
+        help_heading = "Thresholds"
+    )]
+    pub instances_warning: Option<Range>,
+
+    /// Critical range for the number of instances, e.g. 1: (zero instances is always CRITICAL)
+    #[arg(
+        short = 'c',
+        long = "critical",
+        value_name = "RANGE",
+        help_heading = "Thresholds"
+    )]
+    pub instances_critical: Option<Range>,
+
+    /// An instance that must be returned (repeatable): ADDR for A/AAAA; ADDR[:PORT] or TARGET:PORT for SRV
+    #[arg(long, value_name = "ADDR[:PORT]", help_heading = "Thresholds")]
+    pub expect: Vec<String>,
+
+    /// With --expect: any other instance is a WARNING
+    #[arg(long, requires = "expect", help_heading = "Thresholds")]
+    pub exact: bool,
+
+    /// Warning range for each server's response time (seconds)
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub time_warning: Option<Range>,
+
+    /// Critical range for each server's response time (seconds)
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub time_critical: Option<Range>,
+
+    /// A name outside Consul that must also resolve through every server (repeatable)
+    #[arg(long, value_name = "NAME", help_heading = "Thresholds")]
+    pub also_resolve: Vec<String>,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// A DNS server to ask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsServer {
+    pub addr: SocketAddr,
+}
+
+impl std::fmt::Display for DnsServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.addr)
+    }
+}
+
+/// The question asked of every server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    /// Fully qualified, with the trailing dot.
+    pub name: String,
+    pub query_type: QueryType,
+    /// The Consul service, when the name was built from one (for "no healthy instance of X").
+    pub service: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Config {
+    pub servers: Vec<DnsServer>,
+    pub tcp: bool,
+    pub question: Question,
+    pub also_resolve: Vec<String>,
+    pub judge: Judgement,
+}
+
+impl Cli {
+    pub fn into_config(self) -> Result<Config, CheckError> {
+        let specs = if self.servers.is_empty() {
+            vec![format!("127.0.0.1:{}", self.port)]
+        } else {
+            self.servers.clone()
+        };
+        let mut servers: Vec<DnsServer> = Vec::new();
+        for spec in &specs {
+            let server = parse_server(spec, self.port).map_err(CheckError::usage)?;
+            if servers.contains(&server) {
+                return Err(CheckError::usage(format!("-H '{spec}' is given twice")));
+            }
+            servers.push(server);
+        }
+        let question = match (&self.service, &self.query) {
+            (Some(service), _) => Question {
+                name: service_name(
+                    service,
+                    self.tag.as_deref(),
+                    self.datacenter.as_deref(),
+                    &self.domain,
+                    self.query_type,
+                )
+                .map_err(CheckError::usage)?,
+                query_type: self.query_type,
+                service: Some(service.clone()),
+            },
+            (None, Some(query)) => Question {
+                name: fqdn(query).map_err(|why| {
+                    CheckError::usage(format!("invalid --query '{query}': {why}"))
+                })?,
+                query_type: self.query_type,
+                service: None,
+            },
+            (None, None) => return Err(CheckError::usage("name a --service or a --query")),
+        };
+        let expected = self
+            .expect
+            .iter()
+            .map(|spec| parse_expected(spec, self.query_type))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(CheckError::usage)?;
+        let also_resolve = self
+            .also_resolve
+            .iter()
+            .map(|name| {
+                fqdn(name).map_err(|why| {
+                    CheckError::usage(format!("invalid --also-resolve '{name}': {why}"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Config {
+            servers,
+            tcp: self.tcp,
+            question,
+            also_resolve,
+            judge: Judgement {
+                instances: Thresholds::new(self.instances_warning, self.instances_critical),
+                time: Thresholds::new(self.time_warning, self.time_critical),
+                expected,
+                exact: self.exact,
+            },
+        })
+    }
+}
+
+fn parse_server(spec: &str, default_port: u16) -> Result<DnsServer, String> {
+    let bad = |why: &str| format!("invalid -H '{spec}': {why} (expected ADDR[:PORT])");
+    let HostPort { host, port } =
+        HostPort::parse(spec, default_port, "DNS").map_err(|w| bad(&w))?;
+    let ip: IpAddr = host.parse().map_err(|_| {
+        bad(&format!(
+            "'{host}' is not an IP address (names are not resolved: no system resolver is involved)"
+        ))
+    })?;
+    Ok(DnsServer {
+        addr: SocketAddr::new(ip, port),
+    })
+}
+
+/// `[TAG.]NAME.service[.DC].DOMAIN.`, or `_NAME._TAG.service[.DC].DOMAIN.` for SRV with a tag,
+/// as Consul's DNS interface names services.
+pub fn service_name(
+    service: &str,
+    tag: Option<&str>,
+    datacenter: Option<&str>,
+    domain: &str,
+    query_type: QueryType,
+) -> Result<String, String> {
+    for (what, value) in [
+        ("--service", Some(service)),
+        ("--tag", tag),
+        ("--datacenter", datacenter),
+    ] {
+        if let Some(value) = value {
+            check_label(value).map_err(|why| format!("invalid {what} '{value}': {why}"))?;
+        }
+    }
+    let domain = fqdn(domain).map_err(|why| format!("invalid --domain '{domain}': {why}"))?;
+    let mut name = match (query_type, tag) {
+        (QueryType::Srv, Some(tag)) => format!("_{service}._{tag}.service"),
+        (_, Some(tag)) => format!("{tag}.{service}.service"),
+        (_, None) => format!("{service}.service"),
+    };
+    if let Some(dc) = datacenter {
+        name.push('.');
+        name.push_str(dc);
+    }
+    name.push('.');
+    name.push_str(&domain);
+    Ok(name)
+}
+
+/// One DNS label: 1 to 63 letters, digits, `-` or `_`.
+fn check_label(label: &str) -> Result<(), String> {
+    if label.is_empty() {
+        return Err("it is empty".into());
+    }
+    if label.len() > 63 {
+        return Err("a DNS label is at most 63 characters".into());
+    }
+    if let Some(c) = label
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_')))
+    {
+        return Err(format!("'{c}' is not allowed in a DNS label"));
+    }
+    Ok(())
+}
+
+/// `name` as a fully qualified name with its trailing dot, each label checked.
+pub fn fqdn(name: &str) -> Result<String, String> {
+    let trimmed = name.strip_suffix('.').unwrap_or(name);
+    if trimmed.is_empty() {
+        return Err("the name is empty".into());
+    }
+    if trimmed.len() > 253 {
+        return Err("a DNS name is at most 253 characters".into());
+    }
+    for label in trimmed.split('.') {
+        check_label(label)?;
+    }
+    Ok(format!("{trimmed}."))
+}
+
+fn parse_expected(spec: &str, query_type: QueryType) -> Result<Expected, String> {
+    let bad = |why: &str| format!("invalid --expect '{spec}': {why}");
+    if let Ok(ip) = spec.parse::<IpAddr>() {
+        return Ok(Expected {
+            host: ip.to_string(),
+            port: None,
+        });
+    }
+    let HostPort { host, port } = HostPort::parse(spec, 0, "TCP").map_err(|w| bad(&w))?;
+    let port = (port != 0).then_some(port);
+    match query_type {
+        QueryType::A | QueryType::Aaaa => {
+            if port.is_some() {
+                return Err(bad(
+                    "A and AAAA answers have no port (ports come with --type SRV)",
+                ));
+            }
+            host.parse::<IpAddr>()
+                .map_err(|_| bad(&format!("'{host}' is not an IP address")))?;
+            Ok(Expected { host, port })
+        }
+        QueryType::Srv => {
+            if host.parse::<IpAddr>().is_ok() {
+                return Ok(Expected { host, port });
+            }
+            let target = fqdn(&host).map_err(|w| bad(&w))?;
+            Ok(Expected { host: target, port })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(args: &[&str]) -> Result<Config, CheckError> {
+        Cli::try_parse_from(std::iter::once("check_consul_dns").chain(args.iter().copied()))
+            .expect("parse")
+            .into_config()
+    }
+
+    #[test]
+    fn names_by_consuls_rules() {
+        use QueryType::*;
+        let table: &[(&str, Option<&str>, Option<&str>, &str, QueryType, &str)] = &[
+            (
+                "galeradb",
+                None,
+                None,
+                "consul",
+                A,
+                "galeradb.service.consul.",
+            ),
+            (
+                "galeradb",
+                Some("icinga-galera"),
+                None,
+                "consul",
+                A,
+                "icinga-galera.galeradb.service.consul.",
+            ),
+            (
+                "galeradb",
+                None,
+                Some("dc1"),
+                "consul",
+                Aaaa,
+                "galeradb.service.dc1.consul.",
+            ),
+            (
+                "galeradb",
+                None,
+                None,
+                "consul.",
+                Srv,
+                "galeradb.service.consul.",
+            ),
+            (
+                "galeradb",
+                Some("tcp"),
+                None,
+                "consul",
+                Srv,
+                "_galeradb._tcp.service.consul.",
+            ),
+            (
+                "galeradb",
+                Some("icinga-galera"),
+                Some("dc1"),
+                "example.internal",
+                Srv,
+                "_galeradb._icinga-galera.service.dc1.example.internal.",
+            ),
+        ];
+        for (service, tag, dc, domain, qt, name) in table {
+            assert_eq!(
+                service_name(service, *tag, *dc, domain, *qt).as_deref(),
+                Ok(*name)
+            );
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let c = config(&["-s", "galeradb"]).expect("config");
+        assert_eq!(
+            c.servers,
+            [DnsServer {
+                addr: "127.0.0.1:8600".parse().expect("addr")
+            }]
+        );
+        assert_eq!(c.question.name, "galeradb.service.consul.");
+        assert_eq!(c.question.service.as_deref(), Some("galeradb"));
+        let c = config(&[
+            "-H",
+            "::1",
+            "-H",
+            "[::1]:53",
+            "-H",
+            "127.0.0.2",
+            "-p",
+            "5353",
+            "-q",
+            "db.example.org",
+        ])
+        .expect("config");
+        let servers: Vec<String> = c.servers.iter().map(ToString::to_string).collect();
+        assert_eq!(servers, ["[::1]:5353", "[::1]:53", "127.0.0.2:5353"]);
+        assert_eq!(c.question.name, "db.example.org.");
+        assert_eq!(c.question.service, None);
+    }
+
+    #[test]
+    fn expected_instances() {
+        let c = config(&[
+            "-s",
+            "x",
+            "--type",
+            "SRV",
+            "--expect",
+            "10.0.0.11:3306",
+            "--expect",
+            "node1.node.dc1.consul:3306",
+            "--expect",
+            "10.0.0.12",
+        ])
+        .expect("c");
+        let e: Vec<(String, Option<u16>)> = c
+            .judge
+            .expected
+            .iter()
+            .map(|e| (e.host.clone(), e.port))
+            .collect();
+        assert_eq!(
+            e,
+            [
+                ("10.0.0.11".into(), Some(3306)),
+                ("node1.node.dc1.consul.".into(), Some(3306)),
+                ("10.0.0.12".into(), None)
+            ]
+        );
+        let c = config(&["-s", "x", "--type", "AAAA", "--expect", "fd00::1"]).expect("c");
+        assert_eq!(c.judge.expected[0].host, "fd00::1");
+    }
+
+    #[test]
+    fn usage_errors_name_the_input() {
+        let table: &[(&[&str], &str)] = &[
+            (
+                &["-s", "x", "-H", "dns1"],
+                "invalid -H 'dns1': 'dns1' is not an IP address (names are not resolved: no system resolver is involved) (expected ADDR[:PORT])",
+            ),
+            (
+                &["-s", "x", "-H", "127.0.0.1:0"],
+                "invalid -H '127.0.0.1:0': '0' is not a DNS port (expected ADDR[:PORT])",
+            ),
+            (
+                &["-s", "x", "-H", "127.0.0.1", "-H", "127.0.0.1:8600"],
+                "-H '127.0.0.1:8600' is given twice",
+            ),
+            (
+                &["-s", "gal era"],
+                "invalid --service 'gal era': ' ' is not allowed in a DNS label",
+            ),
+            (&["-s", "x", "--tag", ""], "invalid --tag '': it is empty"),
+            (
+                &["-s", "x", "--domain", "a..b"],
+                "invalid --domain 'a..b': it is empty",
+            ),
+            (&["-q", "."], "invalid --query '.': the name is empty"),
+            (
+                &["-s", "x", "--expect", "10.0.0.1:3306"],
+                "invalid --expect '10.0.0.1:3306': A and AAAA answers have no port (ports come with --type SRV)",
+            ),
+            (
+                &["-s", "x", "--expect", "db1"],
+                "invalid --expect 'db1': 'db1' is not an IP address",
+            ),
+            (
+                &["-s", "x", "--also-resolve", "bad name"],
+                "invalid --also-resolve 'bad name': ' ' is not allowed in a DNS label",
+            ),
+        ];
+        for (args, message) in table {
+            let err = config(args).expect_err("usage error");
+            assert_eq!(err.message(), *message, "{args:?}");
+        }
+    }
+}

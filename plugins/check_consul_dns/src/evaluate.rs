@@ -1,0 +1,608 @@
+//! Judging what the DNS servers answered (pure): each outcome in words, instance counts,
+//! expected sets, response times, agreement between servers, and names outside Consul.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use hastack_common::range::Thresholds;
+use hastack_common::{Metric, Report, State, Uom};
+
+use crate::cli::Question;
+use crate::probe::{Answer, Failure, Instance, Rcode, ServerOutcome};
+
+/// An instance that `--expect` names: an address, or an SRV target, with an optional port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    pub host: String,
+    pub port: Option<u16>,
+}
+
+impl Expected {
+    fn matches(&self, instance: &Instance) -> bool {
+        let host = match self.host.parse::<std::net::IpAddr>() {
+            Ok(ip) => instance.address == Some(ip),
+            Err(_) => instance.target.as_deref() == Some(self.host.as_str()),
+        };
+        host && (self.port.is_none() || self.port == instance.port)
+    }
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let host = self.host.trim_end_matches('.');
+        match self.port {
+            Some(port) if host.contains(':') => write!(f, "[{host}]:{port}"),
+            Some(port) => write!(f, "{host}:{port}"),
+            None => f.write_str(host),
+        }
+    }
+}
+
+/// How the answers are judged.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Judgement {
+    pub instances: Thresholds,
+    pub time: Thresholds,
+    pub expected: Vec<Expected>,
+    pub exact: bool,
+}
+
+/// The report for every server asked, in the order given.
+pub fn evaluate(outcomes: &[ServerOutcome], question: &Question, judge: &Judgement) -> Report {
+    let mut report = Report::new();
+    let single = outcomes.len() == 1;
+    let what = match &question.service {
+        Some(service) => format!("instances of {service}"),
+        None => format!(
+            "{} records for {}",
+            question.query_type.as_str(),
+            trim(&question.name)
+        ),
+    };
+    // Servers whose answer holds instances, for the counts, expectations and comparison.
+    let mut answered: Vec<(&ServerOutcome, &Answer)> = Vec::new();
+    for outcome in outcomes {
+        match &outcome.main {
+            Ok(answer) if answer.rcode == Rcode::NoError && !answer.instances.is_empty() => {
+                answered.push((outcome, answer));
+                judge_answer(&mut report, outcome, answer, &what, judge);
+            }
+            Ok(answer) => {
+                let text = describe_empty(outcome, answer, question);
+                report.add(State::Critical, text.clone());
+                report.detail(State::Critical, format!("{}: {text}", outcome.server));
+            }
+            Err(failure) => {
+                let text = describe_failure(&outcome.server.to_string(), failure);
+                report
+                    .add(State::Critical, text.clone())
+                    .detail(State::Critical, text);
+            }
+        }
+        if let Ok(answer) = &outcome.main {
+            report.metric(
+                Metric::new(
+                    if single {
+                        "time".to_string()
+                    } else {
+                        format!("time_{}", outcome.server)
+                    },
+                    round_us(answer.time),
+                )
+                .uom(Uom::Seconds)
+                .thresholds(judge.time.clone())
+                .min(0u8),
+            );
+        }
+    }
+    judge_expected(&mut report, &answered, judge);
+    judge_agreement(&mut report, &answered);
+    judge_also_resolved(&mut report, outcomes);
+    if let Some(fewest) = answered.iter().map(|(_, a)| a.instances.len()).min() {
+        report.metric(
+            Metric::new("instances", fewest)
+                .thresholds(judge.instances.clone())
+                .min(0u8),
+        );
+    } else if outcomes.iter().any(|o| o.main.is_ok()) {
+        // Every server answered, none with instances: zero is a measurement too.
+        report.metric(
+            Metric::new("instances", 0u8)
+                .thresholds(judge.instances.clone())
+                .min(0u8),
+        );
+    }
+    if let Some((outcome, answer)) = answered.first() {
+        let list = join(&answer.instances);
+        let from = match answered.len() {
+            1 if single => format!("from {} in {}", outcome.server, duration(answer.time)),
+            n => format!("the same from {n} servers"),
+        };
+        report.ok_summary(format!("{} {what} {from}: {list}", answer.instances.len()));
+    }
+    report
+}
+
+fn judge_answer(
+    report: &mut Report,
+    outcome: &ServerOutcome,
+    answer: &Answer,
+    what: &str,
+    judge: &Judgement,
+) {
+    let server = &outcome.server;
+    let count = answer.instances.len();
+    let mut state = State::Ok;
+    if let Some((s, why)) = judge.instances.violation(count as f64) {
+        report.add(s, format!("{server} returned {count} {what} ({why})"));
+        state = state.worst(s);
+    }
+    let seconds = answer.time.as_secs_f64();
+    if let Some((s, why)) = judge.time.violation(seconds) {
+        report.add(
+            s,
+            format!("{server} answered in {} ({why})", duration(answer.time)),
+        );
+        state = state.worst(s);
+    }
+    let mut flags = Vec::new();
+    if answer.authoritative {
+        flags.push("authoritative");
+    } else if answer.recursion_available {
+        flags.push("recursive, not authoritative");
+    }
+    if answer.retried_over_tcp {
+        flags.push("truncated over UDP, asked again over TCP");
+    }
+    let flags = match flags.is_empty() {
+        true => String::new(),
+        false => format!(" ({})", flags.join(", ")),
+    };
+    report.detail(
+        state,
+        format!(
+            "{server}: {count} {what} in {}{flags}: {}",
+            duration(answer.time),
+            join(&answer.instances)
+        ),
+    );
+}
+
+/// NXDOMAIN, SERVFAIL, REFUSED, another code, or NOERROR without records (NODATA).
+fn describe_empty(outcome: &ServerOutcome, answer: &Answer, question: &Question) -> String {
+    let server = &outcome.server;
+    let name = trim(&question.name);
+    let qtype = question.query_type.as_str();
+    match (&answer.rcode, &question.service) {
+        (Rcode::NxDomain, Some(service)) => {
+            format!("no healthy instance of {service} ({server}: NXDOMAIN for {name})")
+        }
+        (Rcode::NxDomain, None) => format!("{name} does not exist ({server}: NXDOMAIN)"),
+        (Rcode::ServFail, _) => format!(
+            "server failure (SERVFAIL) from {server} for {name} (forwarder cannot reach Consul?)"
+        ),
+        (Rcode::Refused, _) => format!("{server} refused the query for {name} (REFUSED)"),
+        (Rcode::Other(code), _) => format!("{server} answered {code} for {name}"),
+        (Rcode::NoError, _) => format!("{server} has no {qtype} records for {name} (NODATA)"),
+    }
+}
+
+fn describe_failure(server: &str, failure: &Failure) -> String {
+    match failure {
+        Failure::NoAnswer { waited, tcp } => format!(
+            "no answer from {server} within {}{}",
+            duration(*waited),
+            if *tcp { " over TCP" } else { "" }
+        ),
+        Failure::ConnectionRefused => {
+            format!("{server}: connection refused (no DNS server listens there)")
+        }
+        Failure::Io(why) => format!("{server}: {why}"),
+        Failure::Malformed(why) => format!("{server} sent {why}"),
+    }
+}
+
+fn judge_expected(report: &mut Report, answered: &[(&ServerOutcome, &Answer)], judge: &Judgement) {
+    for expected in &judge.expected {
+        let missing: Vec<String> = answered
+            .iter()
+            .filter(|(_, a)| !a.instances.iter().any(|i| expected.matches(i)))
+            .map(|(o, _)| o.server.to_string())
+            .collect();
+        if !missing.is_empty() {
+            report.add(
+                State::Critical,
+                format!("expected {expected} missing from {}", missing.join(", ")),
+            );
+        }
+    }
+    if !judge.exact {
+        return;
+    }
+    for (outcome, answer) in answered {
+        let unexpected: Vec<&Instance> = answer
+            .instances
+            .iter()
+            .filter(|i| !judge.expected.iter().any(|e| e.matches(i)))
+            .collect();
+        if !unexpected.is_empty() {
+            report.add(
+                State::Warning,
+                format!(
+                    "{} returned unexpected {}",
+                    outcome.server,
+                    unexpected
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// Servers that answered are compared with the first one that did.
+fn judge_agreement(report: &mut Report, answered: &[(&ServerOutcome, &Answer)]) {
+    let Some(((reference, first), others)) = answered.split_first() else {
+        return;
+    };
+    let expected: BTreeSet<&Instance> = first.instances.iter().collect();
+    for (outcome, answer) in others {
+        let got: BTreeSet<&Instance> = answer.instances.iter().collect();
+        if got == expected {
+            continue;
+        }
+        let missing: Vec<String> = expected.difference(&got).map(|i| i.to_string()).collect();
+        let extra: Vec<String> = got.difference(&expected).map(|i| i.to_string()).collect();
+        let mut text = format!(
+            "{} returned {} instances, {} returned {}",
+            outcome.server,
+            got.len(),
+            reference.server,
+            expected.len()
+        );
+        if !missing.is_empty() {
+            text.push_str(&format!("; missing {}", missing.join(", ")));
+        }
+        if !extra.is_empty() {
+            text.push_str(&format!("; extra {}", extra.join(", ")));
+        }
+        report.add(State::Warning, text);
+    }
+}
+
+fn judge_also_resolved(report: &mut Report, outcomes: &[ServerOutcome]) {
+    for outcome in outcomes {
+        for (name, result) in &outcome.also {
+            let name = trim(name);
+            let server = &outcome.server;
+            let why = match result {
+                Ok(answer) if answer.rcode == Rcode::NoError && !answer.instances.is_empty() => {
+                    report.detail(
+                        State::Ok,
+                        format!("{server}: {name} resolves ({})", join(&answer.instances)),
+                    );
+                    continue;
+                }
+                Ok(answer) => match &answer.rcode {
+                    Rcode::NxDomain => "NXDOMAIN".to_string(),
+                    Rcode::ServFail => "SERVFAIL (server failure)".to_string(),
+                    Rcode::Refused => "REFUSED".to_string(),
+                    Rcode::Other(code) => code.clone(),
+                    Rcode::NoError => "no address records".to_string(),
+                },
+                Err(failure) => describe_failure(&server.to_string(), failure),
+            };
+            let text = format!("{server} cannot resolve {name}: {why}");
+            report
+                .add(State::Critical, text.clone())
+                .detail(State::Critical, text);
+        }
+    }
+}
+
+fn trim(name: &str) -> &str {
+    name.strip_suffix('.').unwrap_or(name)
+}
+
+fn join(instances: &[Instance]) -> String {
+    instances
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A response time as people read it: `0.4 ms`, `1.250 s`.
+fn duration(time: Duration) -> String {
+    let seconds = time.as_secs_f64();
+    if seconds >= 1.0 {
+        format!("{seconds:.3} s")
+    } else {
+        format!("{:.1} ms", seconds * 1e3)
+    }
+}
+
+fn round_us(time: Duration) -> f64 {
+    time.as_micros() as f64 / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{DnsServer, QueryType};
+    use hastack_common::Range;
+
+    fn server(port: u16) -> DnsServer {
+        DnsServer {
+            addr: format!("127.0.0.1:{port}").parse().expect("addr"),
+        }
+    }
+
+    fn a(ips: &[&str]) -> Vec<Instance> {
+        ips.iter()
+            .map(|ip| Instance {
+                target: None,
+                port: None,
+                address: Some(ip.parse().expect("ip")),
+            })
+            .collect()
+    }
+
+    fn answer(rcode: Rcode, instances: Vec<Instance>) -> Answer {
+        Answer {
+            rcode,
+            authoritative: true,
+            recursion_available: false,
+            retried_over_tcp: false,
+            instances,
+            time: Duration::from_micros(420),
+        }
+    }
+
+    fn outcome(port: u16, main: Result<Answer, Failure>) -> ServerOutcome {
+        ServerOutcome {
+            server: server(port),
+            main,
+            also: Vec::new(),
+        }
+    }
+
+    fn galeradb() -> Question {
+        Question {
+            name: "galeradb.service.consul.".into(),
+            query_type: QueryType::A,
+            service: Some("galeradb".into()),
+        }
+    }
+
+    fn r(text: &str) -> Option<Range> {
+        Some(text.parse().expect("range"))
+    }
+
+    fn first_line(outcomes: &[ServerOutcome], judge: &Judgement) -> (State, String) {
+        let report = evaluate(outcomes, &galeradb(), judge);
+        let out = report.render("CONSUL DNS", 0);
+        (
+            report.state(),
+            out.lines().next().unwrap_or_default().to_string(),
+        )
+    }
+
+    const THREE: &[&str] = &["127.0.0.11", "127.0.0.12", "127.0.0.13"];
+
+    #[test]
+    fn outcomes_in_words() {
+        let judge = Judgement::default();
+        let table: Vec<(Result<Answer, Failure>, State, &str)> = vec![
+            (
+                Ok(answer(Rcode::NoError, a(THREE))),
+                State::Ok,
+                "CONSUL DNS OK - 3 instances of galeradb from 127.0.0.1:8600 in 0.4 ms: 127.0.0.11, 127.0.0.12, 127.0.0.13 | time=0.00042s;;;0 instances=3;;;0",
+            ),
+            (
+                Ok(answer(Rcode::NxDomain, vec![])),
+                State::Critical,
+                "CONSUL DNS CRITICAL - no healthy instance of galeradb (127.0.0.1:8600: NXDOMAIN for galeradb.service.consul) | time=0.00042s;;;0 instances=0;;;0",
+            ),
+            (
+                Ok(answer(Rcode::ServFail, vec![])),
+                State::Critical,
+                "CONSUL DNS CRITICAL - server failure (SERVFAIL) from 127.0.0.1:8600 for galeradb.service.consul (forwarder cannot reach Consul?) | time=0.00042s;;;0 instances=0;;;0",
+            ),
+            (
+                Ok(answer(Rcode::Refused, vec![])),
+                State::Critical,
+                "CONSUL DNS CRITICAL - 127.0.0.1:8600 refused the query for galeradb.service.consul (REFUSED) | time=0.00042s;;;0 instances=0;;;0",
+            ),
+            (
+                Ok(answer(Rcode::NoError, vec![])),
+                State::Critical,
+                "CONSUL DNS CRITICAL - 127.0.0.1:8600 has no A records for galeradb.service.consul (NODATA) | time=0.00042s;;;0 instances=0;;;0",
+            ),
+            (
+                Ok(answer(Rcode::Other("Not Implemented".into()), vec![])),
+                State::Critical,
+                "CONSUL DNS CRITICAL - 127.0.0.1:8600 answered Not Implemented for galeradb.service.consul | time=0.00042s;;;0 instances=0;;;0",
+            ),
+            (
+                Err(Failure::NoAnswer {
+                    waited: Duration::from_millis(2700),
+                    tcp: false,
+                }),
+                State::Critical,
+                "CONSUL DNS CRITICAL - no answer from 127.0.0.1:8600 within 2.700 s",
+            ),
+            (
+                Err(Failure::NoAnswer {
+                    waited: Duration::from_millis(900),
+                    tcp: true,
+                }),
+                State::Critical,
+                "CONSUL DNS CRITICAL - no answer from 127.0.0.1:8600 within 900.0 ms over TCP",
+            ),
+            (
+                Err(Failure::ConnectionRefused),
+                State::Critical,
+                "CONSUL DNS CRITICAL - 127.0.0.1:8600: connection refused (no DNS server listens there)",
+            ),
+            (
+                Err(Failure::Malformed("an undecodable datagram (x)".into())),
+                State::Critical,
+                "CONSUL DNS CRITICAL - 127.0.0.1:8600 sent an undecodable datagram (x)",
+            ),
+        ];
+        for (main, state, line) in table {
+            let (got_state, got_line) = first_line(&[outcome(8600, main)], &judge);
+            assert_eq!((got_state, got_line.as_str()), (state, line));
+        }
+    }
+
+    #[test]
+    fn counts_expectations_and_time() {
+        let ok = || vec![outcome(8600, Ok(answer(Rcode::NoError, a(&THREE[..2]))))];
+        let judge = Judgement {
+            instances: Thresholds::new(r("3:"), r("1:")),
+            ..Judgement::default()
+        };
+        assert_eq!(
+            first_line(&ok(), &judge),
+            (State::Warning, "CONSUL DNS WARNING - 127.0.0.1:8600 returned 2 instances of galeradb (outside 3:) | time=0.00042s;;;0 instances=2;;;0".to_string())
+        );
+        let judge = Judgement {
+            expected: vec![
+                Expected {
+                    host: "127.0.0.11".into(),
+                    port: None,
+                },
+                Expected {
+                    host: "127.0.0.13".into(),
+                    port: None,
+                },
+            ],
+            ..Judgement::default()
+        };
+        let (state, line) = first_line(&ok(), &judge);
+        assert_eq!(state, State::Critical);
+        assert!(
+            line.starts_with(
+                "CONSUL DNS CRITICAL - expected 127.0.0.13 missing from 127.0.0.1:8600 |"
+            ),
+            "{line}"
+        );
+        let judge = Judgement {
+            expected: vec![Expected {
+                host: "127.0.0.11".into(),
+                port: None,
+            }],
+            exact: true,
+            ..Judgement::default()
+        };
+        let (state, line) = first_line(&ok(), &judge);
+        assert_eq!(state, State::Warning);
+        assert!(
+            line.starts_with(
+                "CONSUL DNS WARNING - 127.0.0.1:8600 returned unexpected 127.0.0.12 |"
+            ),
+            "{line}"
+        );
+        let judge = Judgement {
+            time: Thresholds::new(r("0.0001"), None),
+            ..Judgement::default()
+        };
+        let (state, line) = first_line(&ok(), &judge);
+        assert_eq!(state, State::Warning);
+        assert!(line.starts_with("CONSUL DNS WARNING - 127.0.0.1:8600 answered in 0.4 ms (outside 0.0001) | time=0.00042s;0.0001;;0"), "{line}");
+    }
+
+    #[test]
+    fn servers_that_disagree_are_named_with_the_difference() {
+        let outcomes = [
+            outcome(8600, Ok(answer(Rcode::NoError, a(THREE)))),
+            outcome(53, Ok(answer(Rcode::NoError, a(&THREE[..2])))),
+        ];
+        let (state, line) = first_line(&outcomes, &Judgement::default());
+        assert_eq!(state, State::Warning);
+        assert_eq!(
+            line,
+            "CONSUL DNS WARNING - 127.0.0.1:53 returned 2 instances, 127.0.0.1:8600 returned 3; missing 127.0.0.13 | 'time_127.0.0.1:8600'=0.00042s;;;0 'time_127.0.0.1:53'=0.00042s;;;0 instances=2;;;0"
+        );
+        let agree = [
+            outcome(8600, Ok(answer(Rcode::NoError, a(THREE)))),
+            outcome(53, Ok(answer(Rcode::NoError, a(THREE)))),
+        ];
+        let (state, line) = first_line(&agree, &Judgement::default());
+        assert_eq!(state, State::Ok);
+        assert!(
+            line.starts_with(
+                "CONSUL DNS OK - 3 instances of galeradb the same from 2 servers: 127.0.0.11"
+            ),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn names_outside_consul_must_resolve_everywhere() {
+        let mut good = outcome(53, Ok(answer(Rcode::NoError, a(THREE))));
+        good.also = vec![
+            (
+                "debian.org.".into(),
+                Ok(answer(Rcode::NoError, a(&["127.0.0.80"]))),
+            ),
+            (
+                "nowhere.example.".into(),
+                Ok(answer(Rcode::ServFail, vec![])),
+            ),
+        ];
+        let (state, line) = first_line(&[good], &Judgement::default());
+        assert_eq!(state, State::Critical);
+        assert!(line.starts_with("CONSUL DNS CRITICAL - 127.0.0.1:53 cannot resolve nowhere.example: SERVFAIL (server failure) |"), "{line}");
+    }
+
+    #[test]
+    fn srv_expectations_match_address_or_target() {
+        let srv = |node: &str, ip: &str| Instance {
+            target: Some(format!("{node}.node.dc1.consul.")),
+            port: Some(3306),
+            address: Some(ip.parse().expect("ip")),
+        };
+        let i = srv("node1", "127.0.0.11");
+        assert!(
+            Expected {
+                host: "127.0.0.11".into(),
+                port: Some(3306)
+            }
+            .matches(&i)
+        );
+        assert!(
+            Expected {
+                host: "127.0.0.11".into(),
+                port: None
+            }
+            .matches(&i)
+        );
+        assert!(
+            !Expected {
+                host: "127.0.0.11".into(),
+                port: Some(3307)
+            }
+            .matches(&i)
+        );
+        assert!(
+            Expected {
+                host: "node1.node.dc1.consul.".into(),
+                port: Some(3306)
+            }
+            .matches(&i)
+        );
+        assert_eq!(
+            Expected {
+                host: "node1.node.dc1.consul.".into(),
+                port: Some(3306)
+            }
+            .to_string(),
+            "node1.node.dc1.consul:3306"
+        );
+    }
+}

@@ -1,0 +1,378 @@
+//! Asking DNS servers directly (UDP, TCP for truncated answers or with --tcp), with no resolver,
+//! cache, hosts file or search list in between: I/O only, returning plain facts for `evaluate`.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use hastack_common::Context;
+use hastack_common::error::describe_io_error;
+use hickory_proto::op::{Message, Query, ResponseCode};
+use hickory_proto::rr::{Name, RData, RecordType};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+
+use crate::cli::{DnsServer, QueryType, Question};
+
+/// A DNS response code, as far as the check tells them apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rcode {
+    NoError,
+    NxDomain,
+    ServFail,
+    Refused,
+    Other(String),
+}
+
+/// One instance in an answer: an address (A/AAAA), or an SRV target and port with the target's
+/// address from the additional section when the server sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Instance {
+    pub target: Option<String>,
+    pub port: Option<u16>,
+    pub address: Option<IpAddr>,
+}
+
+impl std::fmt::Display for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.target, self.port, self.address) {
+            (Some(target), Some(port), Some(address)) => {
+                write!(f, "{}:{port} ({address})", target.trim_end_matches('.'))
+            }
+            (Some(target), Some(port), None) => {
+                write!(f, "{}:{port}", target.trim_end_matches('.'))
+            }
+            (_, _, Some(address)) => write!(f, "{address}"),
+            _ => f.write_str("?"),
+        }
+    }
+}
+
+/// What a server answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub rcode: Rcode,
+    pub authoritative: bool,
+    pub recursion_available: bool,
+    /// The UDP answer was truncated and the question was asked again over TCP.
+    pub retried_over_tcp: bool,
+    pub instances: Vec<Instance>,
+    /// From sending the question to the final answer (TCP retry included).
+    pub time: Duration,
+}
+
+/// Why a server gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Nothing came back before the server's share of the deadline.
+    NoAnswer {
+        waited: Duration,
+        tcp: bool,
+    },
+    /// UDP: an ICMP port unreachable came back; TCP: the connection was refused.
+    ConnectionRefused,
+    Io(String),
+    /// Something came back that is not a DNS answer to the question.
+    Malformed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerOutcome {
+    pub server: DnsServer,
+    pub main: Result<Answer, Failure>,
+    /// `--also-resolve` names and what the server said of each.
+    pub also: Vec<(String, Result<Answer, Failure>)>,
+}
+
+/// At most this many unrelated datagrams are skipped while waiting for the answer.
+const MAX_STRAY_DATAGRAMS: usize = 32;
+
+/// Ask every server at once. Each gets the run's deadline minus a margin, so one that never
+/// answers is reported as such while the others still count.
+pub async fn query_all(
+    servers: &[DnsServer],
+    question: &Question,
+    also_resolve: &[String],
+    tcp: bool,
+    ctx: &Context,
+) -> Vec<ServerOutcome> {
+    let margin = (ctx.timeout() / 10).min(Duration::from_secs(1));
+    let deadline = ctx
+        .deadline()
+        .checked_sub(margin)
+        .unwrap_or_else(Instant::now);
+    let names: Vec<String> = servers.iter().map(ToString::to_string).collect();
+    ctx.set_stage(format!("waiting for DNS answers from {}", names.join(", ")));
+    join_all(servers.iter().map(|server| async move {
+        let main = ask(
+            server.addr,
+            &question.name,
+            question.query_type,
+            tcp,
+            deadline,
+        );
+        let also = join_all(also_resolve.iter().map(|name| async move {
+            (
+                name.clone(),
+                resolve_address(server.addr, name, tcp, deadline).await,
+            )
+        }));
+        let (main, also) = tokio::join!(main, also);
+        ServerOutcome {
+            server: server.clone(),
+            main,
+            also,
+        }
+    }))
+    .await
+}
+
+/// An address for `name`: A first, AAAA when the name has no A records.
+async fn resolve_address(
+    server: SocketAddr,
+    name: &str,
+    tcp: bool,
+    deadline: Instant,
+) -> Result<Answer, Failure> {
+    let a = ask(server, name, QueryType::A, tcp, deadline).await?;
+    if a.rcode == Rcode::NoError && a.instances.is_empty() {
+        return ask(server, name, QueryType::Aaaa, tcp, deadline).await;
+    }
+    Ok(a)
+}
+
+/// One question to one server, by `deadline`.
+pub async fn ask(
+    server: SocketAddr,
+    name: &str,
+    query_type: QueryType,
+    tcp: bool,
+    deadline: Instant,
+) -> Result<Answer, Failure> {
+    let started = Instant::now();
+    let record_type = record_type(query_type);
+    let qname = Name::from_ascii(name).map_err(|e| Failure::Malformed(e.to_string()))?;
+    let mut request = Message::query();
+    request.add_query(Query::query(qname, record_type));
+    request.metadata.recursion_desired = true;
+    let bytes = request
+        .to_vec()
+        .map_err(|e| Failure::Malformed(format!("cannot encode the question: {e}")))?;
+    let id = request.metadata.id;
+    let (response, retried) = if tcp {
+        let response = by(deadline, started, true, exchange_tcp(server, &bytes, id)).await?;
+        (response, false)
+    } else {
+        let response = by(deadline, started, false, exchange_udp(server, &bytes, id)).await?;
+        if response.metadata.truncation {
+            let retry = by(deadline, started, true, exchange_tcp(server, &bytes, id)).await?;
+            (retry, true)
+        } else {
+            (response, false)
+        }
+    };
+    Ok(read_answer(
+        &response,
+        record_type,
+        retried,
+        started.elapsed(),
+    ))
+}
+
+/// `exchange` bounded by `deadline`: past it, no answer (after the time since `started`).
+async fn by(
+    deadline: Instant,
+    started: Instant,
+    tcp: bool,
+    exchange: impl Future<Output = Result<Message, Failure>>,
+) -> Result<Message, Failure> {
+    tokio::time::timeout_at(deadline.into(), exchange)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Failure::NoAnswer {
+                waited: started.elapsed(),
+                tcp,
+            })
+        })
+}
+
+fn record_type(query_type: QueryType) -> RecordType {
+    match query_type {
+        QueryType::A => RecordType::A,
+        QueryType::Aaaa => RecordType::AAAA,
+        QueryType::Srv => RecordType::SRV,
+    }
+}
+
+fn local_for(server: SocketAddr) -> SocketAddr {
+    match server {
+        SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+        SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+    }
+}
+
+fn io_failure(error: io::Error) -> Failure {
+    match error.kind() {
+        io::ErrorKind::ConnectionRefused => Failure::ConnectionRefused,
+        _ => Failure::Io(describe_io_error(&error)),
+    }
+}
+
+async fn exchange_udp(server: SocketAddr, request: &[u8], id: u16) -> Result<Message, Failure> {
+    let socket = UdpSocket::bind(local_for(server))
+        .await
+        .map_err(io_failure)?;
+    // Connected: only the server's datagrams arrive, and ICMP unreachable is reported.
+    socket.connect(server).await.map_err(io_failure)?;
+    socket.send(request).await.map_err(io_failure)?;
+    let mut buf = vec![0u8; 65535];
+    let mut last_problem = None;
+    for _ in 0..MAX_STRAY_DATAGRAMS {
+        let n = socket.recv(&mut buf).await.map_err(io_failure)?;
+        match Message::from_vec(&buf[..n]) {
+            Ok(message) if message.metadata.id == id => return Ok(message),
+            Ok(_) => last_problem = Some("answers with another message ID".to_string()),
+            Err(e) => last_problem = Some(format!("an undecodable datagram ({e})")),
+        }
+    }
+    Err(Failure::Malformed(last_problem.unwrap_or_default()))
+}
+
+async fn exchange_tcp(server: SocketAddr, request: &[u8], id: u16) -> Result<Message, Failure> {
+    let mut stream = TcpStream::connect(server).await.map_err(io_failure)?;
+    let length = u16::try_from(request.len())
+        .map_err(|_| Failure::Malformed("the question is too long".into()))?;
+    let mut framed = Vec::with_capacity(request.len() + 2);
+    framed.extend_from_slice(&length.to_be_bytes());
+    framed.extend_from_slice(request);
+    stream.write_all(&framed).await.map_err(io_failure)?;
+    let mut prefix = [0u8; 2];
+    stream.read_exact(&mut prefix).await.map_err(io_failure)?;
+    // A length prefix bounds the answer at 64 KiB, whatever the server says.
+    let mut buf = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+    stream.read_exact(&mut buf).await.map_err(io_failure)?;
+    let message = Message::from_vec(&buf)
+        .map_err(|e| Failure::Malformed(format!("an undecodable answer over TCP ({e})")))?;
+    if message.metadata.id != id {
+        return Err(Failure::Malformed(
+            "an answer with another message ID over TCP".into(),
+        ));
+    }
+    Ok(message)
+}
+
+/// The facts of a response: code, flags, and the instances of the asked type.
+fn read_answer(response: &Message, asked: RecordType, retried: bool, time: Duration) -> Answer {
+    let meta = &response.metadata;
+    let rcode = match meta.response_code {
+        ResponseCode::NoError => Rcode::NoError,
+        ResponseCode::NXDomain => Rcode::NxDomain,
+        ResponseCode::ServFail => Rcode::ServFail,
+        ResponseCode::Refused => Rcode::Refused,
+        other => Rcode::Other(other.to_string()),
+    };
+    let address_of = |target: &Name| {
+        response
+            .additionals
+            .iter()
+            .filter(|r| r.name == *target)
+            .find_map(|r| match &r.data {
+                RData::A(a) => Some(IpAddr::V4(a.0)),
+                RData::AAAA(aaaa) => Some(IpAddr::V6(aaaa.0)),
+                _ => None,
+            })
+    };
+    let mut instances: Vec<Instance> = response
+        .answers
+        .iter()
+        .filter_map(|record| match (&record.data, asked) {
+            (RData::A(a), RecordType::A) => Some(Instance {
+                target: None,
+                port: None,
+                address: Some(IpAddr::V4(a.0)),
+            }),
+            (RData::AAAA(aaaa), RecordType::AAAA) => Some(Instance {
+                target: None,
+                port: None,
+                address: Some(IpAddr::V6(aaaa.0)),
+            }),
+            (RData::SRV(srv), RecordType::SRV) => Some(Instance {
+                target: Some(srv.target.to_ascii().to_lowercase()),
+                port: Some(srv.port),
+                address: address_of(&srv.target),
+            }),
+            _ => None,
+        })
+        .collect();
+    // Consul randomises the order; sets are compared, so keep them sorted and unique.
+    instances.sort();
+    instances.dedup();
+    Answer {
+        rcode,
+        authoritative: meta.authoritative,
+        recursion_available: meta.recursion_available,
+        retried_over_tcp: retried,
+        instances,
+        time,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::Record;
+    use hickory_proto::rr::rdata::{A, SRV};
+
+    fn name(text: &str) -> Name {
+        Name::from_ascii(text).expect("name")
+    }
+
+    #[test]
+    fn srv_targets_take_their_address_from_the_additional_section() {
+        let mut response = Message::response(7, hickory_proto::op::OpCode::Query);
+        response.metadata.authoritative = true;
+        for (node, ip) in [("node2", [127, 0, 0, 12]), ("node1", [127, 0, 0, 11])] {
+            let target = name(&format!("{node}.node.dc1.consul."));
+            response.add_answer(Record::from_rdata(
+                name("galeradb.service.consul."),
+                0,
+                RData::SRV(SRV::new(1, 1, 3306, target.clone())),
+            ));
+            response.add_additional(Record::from_rdata(target, 0, RData::A(A(ip.into()))));
+        }
+        // node3 without an address in the additional section.
+        response.add_answer(Record::from_rdata(
+            name("galeradb.service.consul."),
+            0,
+            RData::SRV(SRV::new(1, 1, 3306, name("node3.node.dc1.consul."))),
+        ));
+        let answer = read_answer(&response, RecordType::SRV, false, Duration::from_millis(1));
+        let shown: Vec<String> = answer.instances.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "node1.node.dc1.consul:3306 (127.0.0.11)",
+                "node2.node.dc1.consul:3306 (127.0.0.12)",
+                "node3.node.dc1.consul:3306"
+            ]
+        );
+        assert!(answer.authoritative && !answer.recursion_available);
+        assert_eq!(answer.rcode, Rcode::NoError);
+    }
+
+    #[test]
+    fn only_records_of_the_asked_type_count() {
+        let mut response = Message::response(7, hickory_proto::op::OpCode::Query);
+        response.metadata.response_code = ResponseCode::NXDomain;
+        response.add_answer(Record::from_rdata(
+            name("x.consul."),
+            0,
+            RData::A(A([10, 0, 0, 1].into())),
+        ));
+        let answer = read_answer(&response, RecordType::AAAA, true, Duration::ZERO);
+        assert!(answer.instances.is_empty());
+        assert_eq!(answer.rcode, Rcode::NxDomain);
+        assert!(answer.retried_over_tcp);
+    }
+}
