@@ -364,10 +364,20 @@ mod tests {
             .into_config()
     }
 
+    /// (service, tag, datacenter, domain, type, name)
+    type NameCase<'a> = (
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a str,
+        QueryType,
+        &'a str,
+    );
+
     #[test]
     fn names_by_consuls_rules() {
         use QueryType::*;
-        let table: &[(&str, Option<&str>, Option<&str>, &str, QueryType, &str)] = &[
+        let table: &[NameCase] = &[
             (
                 "galeradb",
                 None,
