@@ -1,8 +1,45 @@
-//! The check_ldap_paging binary honours the shared option contract and says plainly that it is not built yet.
+//! check_ldap_paging as a user runs it, against a real slapd limited like Active Directory
+//! (1000 entries per unpaged search): the story's truncation, binds, TLS, a hung server, the
+//! size.pr variant, and a directory of 100,000 entries counted with bounded memory.
 
-use hastack_test_support::{PluginRun, assert_shared_cli_contract};
+use std::time::Duration;
+
+use hastack_test_support::ldap::{
+    Directory, READER_DN, READER_PASSWORD, ROOT_DN, ROOT_PASSWORD, Slapd, USERS,
+};
+use hastack_test_support::{PluginRun, TcpTarpit, assert_shared_cli_contract};
 
 const BIN: &str = env!("CARGO_BIN_EXE_check_ldap_paging");
+const PEOPLE: &str = "(objectClass=inetOrgPerson)";
+
+fn plugin() -> PluginRun {
+    PluginRun::new(BIN).limit(Duration::from_secs(60))
+}
+
+fn slapd(users: usize) -> Slapd {
+    Slapd::start(Directory {
+        users,
+        page_limit: None,
+    })
+    .unwrap_or_else(|e| panic!("slapd: {e}"))
+}
+
+/// A search of the users as the reader, with extra options.
+fn as_reader(server: &Slapd, extra: &[&str]) -> PluginRun {
+    plugin()
+        .args([
+            "-U",
+            &server.uri(),
+            "-D",
+            READER_DN,
+            "-b",
+            USERS,
+            "-f",
+            PEOPLE,
+        ])
+        .args(extra)
+        .env("LDAP_PASSWORD", READER_PASSWORD)
+}
 
 #[test]
 fn shared_cli_contract() {
@@ -10,8 +47,351 @@ fn shared_cli_contract() {
 }
 
 #[test]
-fn says_it_is_not_implemented_yet() {
-    let out = PluginRun::new(BIN).run();
-    out.assert(3, "LDAP PAGING UNKNOWN - not implemented yet");
+fn unpaged_clients_see_1000_of_2500() {
+    let server = slapd(2500);
+    let out = as_reader(&server, &[]).run();
+    out.assert(
+        1,
+        "LDAP PAGING WARNING - unpaged searches see only 1000 of 2500 entries (server size limit 1000)",
+    );
+    assert_eq!(out.perf("entries").value, "2500");
+    assert_eq!(out.perf("unpaged_entries").value, "1000");
+    assert_eq!(out.perf("pages").value, "5");
+    assert_eq!(out.perf("time").uom, "s");
+    assert!(
+        out.stdout
+            .contains("\\_ [OK] paged search: 2500 entries in 5 pages of up to 500"),
+        "{}",
+        out.stdout
+    );
+
+    as_reader(&server, &["--truncation-state", "critical"])
+        .run()
+        .assert(
+            2,
+            "LDAP PAGING CRITICAL - unpaged searches see only 1000 of 2500 entries",
+        );
+    // Anonymously: the same limit.
+    plugin()
+        .args(["-U", &server.uri(), "-b", USERS, "-f", PEOPLE])
+        .run()
+        .assert(
+            1,
+            "LDAP PAGING WARNING - unpaged searches see only 1000 of 2500 entries",
+        );
+    // As the rootdn, to which limits do not apply: one unpaged search tells all.
+    let out = plugin()
+        .args([
+            "-U",
+            &server.uri(),
+            "-D",
+            ROOT_DN,
+            "-b",
+            USERS,
+            "-f",
+            PEOPLE,
+        ])
+        .env("LDAP_PASSWORD", ROOT_PASSWORD)
+        .run();
+    out.assert(
+        0,
+        &format!("LDAP PAGING OK - 2500 entries under {USERS}, counted in one unpaged search in "),
+    );
+    assert_eq!(out.perf("pages").value, "0");
+    // -w on the total, and -H/-p instead of -U, page size and scope.
+    let out = plugin()
+        .args([
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &server.port.to_string(),
+            "-D",
+            READER_DN,
+        ])
+        .args([
+            "-b",
+            USERS,
+            "-f",
+            PEOPLE,
+            "--page-size",
+            "1000",
+            "--scope",
+            "one",
+            "-w",
+            "2000",
+            "--truncation-state",
+            "ok",
+        ])
+        .env("LDAP_PASSWORD", READER_PASSWORD)
+        .run();
+    out.assert(
+        1,
+        &format!("LDAP PAGING WARNING - 2500 entries under {USERS} (outside 2000)"),
+    );
+    assert_eq!(
+        (
+            out.perf("pages").value.as_str(),
+            out.perf("entries").warn.as_str()
+        ),
+        ("3", "2000")
+    );
+}
+
+#[test]
+fn under_the_limit_nothing_is_lost() {
+    let server = slapd(900);
+    let out = as_reader(&server, &[]).run();
+    out.assert(
+        0,
+        &format!("LDAP PAGING OK - 900 entries under {USERS}, counted in one unpaged search in "),
+    );
+    assert_eq!(out.perf("unpaged_entries").value, "900");
+    as_reader(&server, &["-w", "800"]).run().assert(
+        1,
+        &format!("LDAP PAGING WARNING - 900 entries under {USERS} (outside 800)"),
+    );
+    // Passwords from a file and from -P work too; none is ever printed.
+    let dir = hastack_test_support::tempdir().expect("tempdir");
+    let file = dir.path().join("pw");
+    std::fs::write(&file, format!("{READER_PASSWORD}\n")).expect("write");
+    let out = plugin()
+        .args([
+            "-U",
+            &server.uri(),
+            "-D",
+            READER_DN,
+            "-b",
+            USERS,
+            "-f",
+            PEOPLE,
+            "-vvv",
+            "--password-file",
+        ])
+        .arg(&file)
+        .run();
+    out.assert(0, "LDAP PAGING OK - 900 entries");
+    assert!(!out.stdout.contains(READER_PASSWORD));
+    plugin()
+        .args([
+            "-U",
+            &server.uri(),
+            "-D",
+            READER_DN,
+            "-P",
+            READER_PASSWORD,
+            "-b",
+            USERS,
+            "-f",
+            PEOPLE,
+        ])
+        .run()
+        .assert(0, "LDAP PAGING OK - 900 entries");
+}
+
+#[test]
+fn a_wrong_password_is_a_rejected_bind() {
+    let server = slapd(10);
+    let out = plugin()
+        .args(["-U", &server.uri(), "-D", READER_DN, "-b", USERS])
+        .env("LDAP_PASSWORD", "wrong")
+        .run();
+    out.assert(
+        2,
+        &format!("LDAP PAGING CRITICAL - bind as {READER_DN} rejected: invalid credentials"),
+    );
     assert_eq!(out.line_count(), 1);
+}
+
+#[test]
+fn starttls_and_ldaps_with_and_without_the_ca() {
+    let server = slapd(1200);
+    let ca = server.ca().display().to_string();
+    let run = |uri: &str, extra: &[&str]| {
+        plugin()
+            .args(["-U", uri, "-D", READER_DN, "-b", USERS, "-f", PEOPLE])
+            .args(extra)
+            .env("LDAP_PASSWORD", READER_PASSWORD)
+            .run()
+    };
+    let (plain, ldaps) = (server.uri(), server.ldaps_uri());
+    run(&plain, &["--starttls", "--ca-file", &ca]).assert(
+        1,
+        "LDAP PAGING WARNING - unpaged searches see only 1000 of 1200",
+    );
+    run(&ldaps, &["--ca-file", &ca]).assert(
+        1,
+        "LDAP PAGING WARNING - unpaged searches see only 1000 of 1200",
+    );
+    run(&ldaps, &["--tls-skip-verify"]).assert(1, "LDAP PAGING WARNING");
+    // Without the CA: the certificate problem, named.
+    for (uri, extra) in [(&plain, &["--starttls"][..]), (&ldaps, &[][..])] {
+        let out = run(uri, extra);
+        out.assert(
+            2,
+            &format!("LDAP PAGING CRITICAL - TLS with {uri} failed: the server certificate is signed by an unknown CA (give the CA with --ca-file)"),
+        );
+    }
+    // LDAPS spoken to the plain port.
+    let wrong = format!("ldaps://127.0.0.1:{}", server.port);
+    run(&wrong, &["--ca-file", &ca]).assert(
+        2,
+        &format!("LDAP PAGING CRITICAL - TLS with {wrong} failed: "),
+    );
+}
+
+#[test]
+fn a_hung_server_ends_with_the_timeout_state() {
+    let tarpit = TcpTarpit::start();
+    let uri = format!("ldap://127.0.0.1:{}", tarpit.port());
+    let out = plugin().args(["-t", "2", "-U", &uri, "-b", USERS]).run();
+    out.assert(
+        3,
+        &format!("LDAP PAGING UNKNOWN - timed out after 2s while reading the root DSE of {uri}"),
+    );
+    assert!(
+        out.elapsed < Duration::from_millis(2500),
+        "{:?}",
+        out.elapsed
+    );
+    let out = plugin()
+        .args([
+            "-t",
+            "1",
+            "--timeout-state",
+            "critical",
+            "-U",
+            &uri,
+            "-D",
+            READER_DN,
+            "-b",
+            USERS,
+        ])
+        .env("LDAP_PASSWORD", "x")
+        .run();
+    out.assert(
+        2,
+        &format!("LDAP PAGING CRITICAL - timed out after 1s while binding as {READER_DN}"),
+    );
+    // LDAPS: the TLS handshake hangs.
+    let uri = format!("ldaps://127.0.0.1:{}", tarpit.port());
+    let out = plugin()
+        .args(["-t", "1", "-U", &uri, "-b", USERS, "--tls-skip-verify"])
+        .run();
+    out.assert(
+        3,
+        &format!(
+            "LDAP PAGING UNKNOWN - timed out after 1s while connecting to {uri} (TLS handshake)"
+        ),
+    );
+}
+
+#[test]
+fn a_rejected_page_size_is_named_and_retried() {
+    let server = Slapd::start(Directory {
+        users: 2500,
+        page_limit: Some(1000),
+    })
+    .expect("slapd");
+    let out = as_reader(&server, &["--page-size", "2000"]).run();
+    out.assert(
+        1,
+        "LDAP PAGING WARNING - the server rejects pages of 2000 entries (administrative limit exceeded); counted with pages of 1000: set --page-size 1000 or less; unpaged searches see only 1000 of 2500 entries",
+    );
+    assert_eq!(
+        (
+            out.perf("entries").value.as_str(),
+            out.perf("pages").value.as_str()
+        ),
+        ("2500", "3")
+    );
+    as_reader(&server, &["--page-size", "1000"]).run().assert(
+        1,
+        "LDAP PAGING WARNING - unpaged searches see only 1000 of 2500 entries",
+    );
+}
+
+#[test]
+fn a_hundred_thousand_entries_with_flat_memory() {
+    let server = slapd(100_000);
+    // /usr/bin/time reports the plugin's peak RSS (KB) on stderr.
+    let out = PluginRun::new("/usr/bin/time")
+        .limit(Duration::from_secs(120))
+        .args([
+            "-f",
+            "%M",
+            BIN,
+            "-t",
+            "60",
+            "-U",
+            &server.uri(),
+            "-D",
+            READER_DN,
+            "-b",
+            USERS,
+            "-f",
+            PEOPLE,
+        ])
+        .args(["--page-size", "1000"])
+        .env("LDAP_PASSWORD", READER_PASSWORD)
+        .run();
+    out.assert(
+        1,
+        "LDAP PAGING WARNING - unpaged searches see only 1000 of 100000 entries",
+    );
+    assert_eq!(out.perf("pages").value, "100");
+    let peak_kb: u64 = out
+        .stderr
+        .trim()
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS in {:?}", out.stderr));
+    assert!(peak_kb < 16 * 1024, "peak RSS {peak_kb} KB");
+}
+
+#[test]
+fn bad_options_are_one_unknown_line() {
+    let table: &[(&[&str], &str)] = &[
+        (
+            &[],
+            "LDAP PAGING UNKNOWN - the following required arguments were not provided: --base <DN>",
+        ),
+        (
+            &["-b", USERS, "-f", "(cn=x"],
+            "LDAP PAGING UNKNOWN - invalid --filter '(cn=x': not an LDAP filter",
+        ),
+        (
+            &["-b", USERS, "-D", READER_DN],
+            "LDAP PAGING UNKNOWN - no password for --bind-dn",
+        ),
+        (
+            &["-b", USERS, "--scope", "all"],
+            "LDAP PAGING UNKNOWN - invalid value 'all' for '--scope <SCOPE>'",
+        ),
+        (
+            &["-b", USERS, "--page-size", "0"],
+            "LDAP PAGING UNKNOWN - invalid value '0' for '--page-size <N>'",
+        ),
+        (
+            &["-b", USERS, "-U", "ldapi:///x"],
+            "LDAP PAGING UNKNOWN - invalid --uri 'ldapi:///x': the scheme must be ldap or ldaps",
+        ),
+        (
+            &["-b", USERS, "--starttls", "--ca-file", "/nonexistent.pem"],
+            "LDAP PAGING UNKNOWN - cannot read CA file '/nonexistent.pem': no such file or directory",
+        ),
+        (
+            &["-b", USERS, "--starttls", "--ca-file", "/etc/hostname"],
+            "LDAP PAGING UNKNOWN - CA file '/etc/hostname' holds no certificate",
+        ),
+        (
+            &["-b", USERS, "-w", "10:5"],
+            "LDAP PAGING UNKNOWN - invalid value '10:5' for '--warning <RANGE>': invalid range '10:5': start is greater than end",
+        ),
+    ];
+    for (args, line) in table {
+        let out = plugin().args(*args).run();
+        out.assert(3, line);
+        assert_eq!(out.line_count(), 1, "{args:?}: {}", out.stdout);
+    }
 }

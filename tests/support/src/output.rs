@@ -154,6 +154,7 @@ impl PluginRun {
         let mut command = Command::new(binary.into());
         command
             .env_remove("MYSQL_PWD")
+            .env_remove("LDAP_PASSWORD")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
