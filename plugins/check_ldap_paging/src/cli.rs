@@ -39,20 +39,14 @@ check_ldap_paging -U ldaps://dc1.example.com --ca-file /etc/ssl/ad-ca.pem -b 'DC
 )]
 pub struct Cli {
     /// LDAP server host [default: 127.0.0.1]
-    #[arg(
-        short = 'H',
-        long,
-        value_name = "HOST",
-        conflicts_with = "uri",
-        help_heading = "Server"
-    )]
+    #[arg(short = 'H', long, value_name = "HOST", help_heading = "Server")]
     pub host: Option<String>,
 
     /// LDAP server port [default: 389]
-    #[arg(short = 'p', long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..), conflicts_with = "uri", help_heading = "Server")]
+    #[arg(short = 'p', long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Server")]
     pub port: Option<u16>,
 
-    /// Server as a URI instead of -H/-p: ldap://HOST[:PORT] or ldaps://HOST[:PORT]
+    /// Server as a URI, ldap://HOST[:PORT] or ldaps://HOST[:PORT] (-H and -p are then not used)
     #[arg(short = 'U', long, value_name = "URI", help_heading = "Server")]
     pub uri: Option<String>,
 
