@@ -12,6 +12,7 @@ pub mod output;
 pub mod peers;
 pub mod ports;
 pub mod process;
+pub mod stack;
 pub mod tls;
 
 pub use contract::assert_shared_cli_contract;
