@@ -1,6 +1,7 @@
-//! What ships beside the five binaries, generated from each plugin's single clap definition:
-//! the Icinga 2 CheckCommands (`icinga-conf/`) and the man pages. The .deb/.rpm metadata lives
-//! in this crate's Cargo.toml; `packaging/build` builds both packages.
+//! The packaging of the suite: what ships beside the five binaries, generated from each
+//! plugin's single clap definition (the Icinga 2 CheckCommands in `icinga-conf/`, the man
+//! pages). The .deb/.rpm metadata lives in this crate's Cargo.toml; `packaging/build` builds
+//! both packages.
 
 pub mod checkcommand;
 

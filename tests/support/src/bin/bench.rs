@@ -1,7 +1,9 @@
-//! Benchmarks, side by side with the peers on the same servers and files: check_split_order
-//! against `ansible-inventory --list` on a 10,000-host inventory, check_galera against the C
-//! check_mysql and the mariadb client on a real 3-node Galera cluster.
-//! Usage: `bench [DIR_WITH_PLUGIN_BINARIES]` (default `target/release`). Prints a Markdown table.
+//! Benchmarks: each plugin side by side with the peer an operator would otherwise use, on the
+//! same real servers and files, in one run. Runs of a pair are interleaved (ours, peer, ours,
+//! peer...) so both see the same machine; medians, the p10-p90 spread and peak RSS (from
+//! `/usr/bin/time`) go into a Markdown table with the machine, the versions and the date.
+//! Usage: `bench [--runs N] [--out FILE] [DIR_WITH_PLUGIN_BINARIES]` (default 30 runs,
+//! `BENCHMARKS.md`, `target/release`).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -10,75 +12,216 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use hastack_test_support::dns::{ConsulStandIn, Forwarder};
 use hastack_test_support::galera::{GaleraCluster, MONITOR_PASSWORD, MONITOR_USER};
+use hastack_test_support::ldap::{
+    Directory, READER_DN, READER_PASSWORD, ROOT_DN, ROOT_PASSWORD, Slapd, USERS,
+};
+use hastack_test_support::ntp::NtpServer;
 
-/// Wall time of `runs` runs of a command, spawn to exit.
-fn measure(
-    program: &Path,
-    args: &[String],
-    env: &[(&str, &str)],
-    runs: usize,
-) -> Option<(Duration, Duration, i32)> {
-    let mut times = Vec::with_capacity(runs);
-    let mut code = 0;
-    for _ in 0..runs {
-        let started = Instant::now();
-        let status = Command::new(program)
-            .args(args)
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .ok()?;
-        times.push(started.elapsed());
-        code = status.code().unwrap_or(-1);
+/// One command line to time.
+#[derive(Clone)]
+struct Cmd {
+    label: String,
+    program: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+fn cmd(label: &str, program: impl Into<PathBuf>, args: &[&str], env: &[(&str, &str)]) -> Cmd {
+    Cmd {
+        label: label.into(),
+        program: program.into(),
+        args: args.iter().map(|s| s.to_string()).collect(),
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
     }
-    times.sort();
-    Some((
-        times[times.len() / 2],
-        times[(times.len() * 9 / 10).min(times.len() - 1)],
-        code,
-    ))
 }
 
-struct Table {
-    rows: String,
+/// What one command measured.
+struct Measured {
+    median: Duration,
+    p10: Duration,
+    p90: Duration,
+    peak_rss_kb: Option<u64>,
+    exit: i32,
 }
 
-impl Table {
-    fn row(
-        &mut self,
-        what: &str,
-        program: &Path,
-        args: &[String],
-        env: &[(&str, &str)],
-        runs: usize,
-    ) {
-        match measure(program, args, env, runs) {
-            Some((median, p90, code)) => {
-                let _ = writeln!(
-                    self.rows,
-                    "| {what} | {runs} | {:.2} | {:.2} | {code} |",
-                    median.as_secs_f64() * 1000.0,
-                    p90.as_secs_f64() * 1000.0
-                );
+fn run_once(c: &Cmd) -> Option<(Duration, i32)> {
+    let started = Instant::now();
+    let status = Command::new(&c.program)
+        .args(&c.args)
+        .envs(c.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .ok()?;
+    Some((started.elapsed(), status.code().unwrap_or(-1)))
+}
+
+/// Peak RSS in KB, the largest of `tries` runs under `/usr/bin/time -f %M`.
+fn peak_rss(c: &Cmd, tries: usize) -> Option<u64> {
+    (0..tries)
+        .filter_map(|_| {
+            let out = Command::new("/usr/bin/time")
+                .args(["-f", "%M"])
+                .arg(&c.program)
+                .args(&c.args)
+                .envs(c.env.iter().map(|(k, v)| (k, v)))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .output()
+                .ok()?;
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .max()
+}
+
+/// Time every command of a group `runs` times, interleaved.
+fn measure_group(cmds: &[Cmd], runs: usize) -> Vec<Option<Measured>> {
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); cmds.len()];
+    let mut exits = vec![0; cmds.len()];
+    let available: Vec<bool> = cmds.iter().map(|c| c.program.exists()).collect();
+    // One warm-up run each: page cache, server caches.
+    for (c, ok) in cmds.iter().zip(&available) {
+        if *ok {
+            let _ = run_once(c);
+        }
+    }
+    for _ in 0..runs {
+        for (i, c) in cmds.iter().enumerate() {
+            if !available[i] {
+                continue;
             }
-            None => {
-                let _ = writeln!(
-                    self.rows,
-                    "| {what} | - | not installed ({}) | | |",
-                    program.display()
-                );
+            if let Some((t, code)) = run_once(c) {
+                times[i].push(t);
+                exits[i] = code;
             }
         }
     }
+    cmds.iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut t = std::mem::take(&mut times[i]);
+            if t.is_empty() {
+                return None;
+            }
+            t.sort();
+            let at = |q: usize| t[(t.len() * q / 100).min(t.len() - 1)];
+            Some(Measured {
+                median: at(50),
+                p10: at(10),
+                p90: at(90),
+                peak_rss_kb: peak_rss(c, runs.min(3)),
+                exit: exits[i],
+            })
+        })
+        .collect()
 }
 
-fn strings(args: &[&str]) -> Vec<String> {
-    args.iter().map(|s| s.to_string()).collect()
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
-/// A 10,000-host inventory in 20 groups, and the Terraform output that matches it.
+struct Report {
+    rows: String,
+    runs: usize,
+}
+
+impl Report {
+    /// A group: the first command is ours, the others its peers (ratio = ours / peer).
+    fn group(&mut self, work: &str, cmds: &[Cmd], runs: usize) {
+        eprintln!("bench: {work}");
+        let measured = measure_group(cmds, runs);
+        let ours = measured.first().and_then(|m| m.as_ref().map(|m| m.median));
+        for (i, (c, m)) in cmds.iter().zip(&measured).enumerate() {
+            let Some(m) = m else {
+                let _ = writeln!(
+                    self.rows,
+                    "| {work} | {} | not available ({}) | | | | |",
+                    c.label,
+                    c.program.display()
+                );
+                continue;
+            };
+            let ratio = match (i, ours) {
+                (0, _) => "-".to_string(),
+                (_, Some(ours)) => format!("{:.2}", ours.as_secs_f64() / m.median.as_secs_f64()),
+                _ => String::new(),
+            };
+            let rss = m
+                .peak_rss_kb
+                .map(|kb| format!("{:.1}", kb as f64 / 1024.0))
+                .unwrap_or_default();
+            let _ = writeln!(
+                self.rows,
+                "| {work} | {} | {} | {}-{} | {rss} | {ratio} | {} |",
+                c.label,
+                ms(m.median),
+                ms(m.p10),
+                ms(m.p90),
+                m.exit
+            );
+        }
+        self.runs = runs;
+    }
+}
+
+fn version(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| {
+            let text = String::from_utf8_lossy(if o.stdout.is_empty() {
+                &o.stderr
+            } else {
+                &o.stdout
+            })
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+            text
+        })
+        .unwrap_or_else(|| "not found".into())
+}
+
+fn package_version(package: &str) -> String {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Version}", package])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).to_string())
+        .unwrap_or_else(|| "not installed".into())
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|s| s.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let kernel = version("uname", &["-r"]);
+    format!("{cpu}, {cores} cores, Linux {kernel}")
+}
+
+/// A 10,000-host inventory in 20 groups, the Terraform output that matches it, and the options.
 fn big_inventory(dir: &Path) -> (PathBuf, PathBuf, Vec<String>) {
     let mut ini = String::new();
     let mut outputs = Vec::new();
@@ -114,115 +257,349 @@ fn big_inventory(dir: &Path) -> (PathBuf, PathBuf, Vec<String>) {
     (inventory, terraform, args)
 }
 
-fn main() {
-    let bin_dir = std::env::args()
-        .nth(1)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target/release"));
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut table = Table {
-        rows: String::new(),
+struct Options {
+    runs: usize,
+    out: PathBuf,
+    bin_dir: PathBuf,
+}
+
+fn options() -> Result<Options, String> {
+    let mut o = Options {
+        runs: 30,
+        out: PathBuf::from("BENCHMARKS.md"),
+        bin_dir: PathBuf::from("target/release"),
     };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--runs" => {
+                o.runs = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| *n > 0)
+                    .ok_or("--runs takes a positive number")?;
+            }
+            "--out" => o.out = args.next().ok_or("--out takes a file")?.into(),
+            dir => o.bin_dir = dir.into(),
+        }
+    }
+    Ok(o)
+}
 
-    let (inventory, terraform, mut args) = big_inventory(dir.path());
-    args.splice(
-        0..0,
-        [
-            "-i".to_string(),
-            inventory.display().to_string(),
-            "--terraform-output".to_string(),
-            terraform.display().to_string(),
-        ],
-    );
-    table.row(
-        "check_split_order, 10,000 hosts, 20 groups: -g, --order, --map",
-        &bin_dir.join("check_split_order"),
-        &args,
-        &[],
-        30,
-    );
-    let plain = vec!["-i".to_string(), inventory.display().to_string()];
-    table.row(
-        "check_split_order, 10,000 hosts, structure only",
-        &bin_dir.join("check_split_order"),
-        &plain,
-        &[],
-        30,
-    );
-    let home = dir.path().display().to_string();
-    let ansible_args = vec![
-        "-i".to_string(),
-        inventory.display().to_string(),
-        "--list".to_string(),
-    ];
-    table.row(
-        "ansible-inventory -i big.ini --list (peer)",
-        Path::new("/usr/bin/ansible-inventory"),
-        &ansible_args,
-        &[("HOME", &home)],
-        5,
-    );
+fn main() {
+    let o = match options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            std::process::exit(2);
+        }
+    };
+    let started = Instant::now();
+    let bin = |name: &str| o.bin_dir.join(name);
+    let plugins = "/usr/lib/nagios/plugins";
+    let runs = o.runs;
+    // Slow peers get fewer runs.
+    let few = (runs / 6).max(2);
+    let mut report = Report {
+        rows: String::new(),
+        runs,
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
 
+    // Galera: one status read, and three nodes at once.
     match GaleraCluster::start(3) {
         Ok(cluster) => {
             let env = [("MYSQL_PWD", MONITOR_PASSWORD)];
             let port = cluster.node(0).port.to_string();
-            let galera = bin_dir.join("check_galera");
-            table.row(
-                "check_galera, one node",
-                &galera,
-                &strings(&["-u", MONITOR_USER, "-P", &port]),
+            let one = cmd(
+                "check_galera -H 127.0.0.1 -P PORT -u monitor",
+                bin("check_galera"),
+                &["-H", "127.0.0.1", "-P", &port, "-u", MONITOR_USER],
                 &env,
-                50,
             );
-            let mut cluster_args = strings(&["-u", MONITOR_USER]);
-            for node in &cluster.nodes {
-                cluster_args.extend(["--node".to_string(), node.addr()]);
+            report.group(
+                "one Galera node: one status read",
+                &[
+                    one.clone(),
+                    cmd(
+                        "check_mysql -H 127.0.0.1 -P PORT -u monitor -p ... (C)",
+                        format!("{plugins}/check_mysql"),
+                        &[
+                            "-H",
+                            "127.0.0.1",
+                            "-P",
+                            &port,
+                            "-u",
+                            MONITOR_USER,
+                            "-p",
+                            MONITOR_PASSWORD,
+                        ],
+                        &[],
+                    ),
+                    cmd(
+                        "mariadb -e \"SHOW GLOBAL STATUS LIKE 'wsrep%'\"",
+                        "/usr/bin/mariadb",
+                        &[
+                            "-h",
+                            "127.0.0.1",
+                            "-P",
+                            &port,
+                            "-u",
+                            MONITOR_USER,
+                            "-e",
+                            "SHOW GLOBAL STATUS LIKE 'wsrep%'",
+                        ],
+                        &env,
+                    ),
+                ],
+                runs,
+            );
+            let nodes: Vec<String> = cluster.nodes.iter().map(|n| n.addr()).collect();
+            let mut args = vec!["-u", MONITOR_USER];
+            for n in &nodes {
+                args.extend(["--node", n.as_str()]);
             }
-            table.row(
-                "check_galera, 3 nodes (cluster mode)",
-                &galera,
-                &cluster_args,
-                &env,
-                50,
-            );
-            table.row(
-                "check_mysql (C peer, no Galera knowledge)",
-                Path::new("/usr/lib/nagios/plugins/check_mysql"),
-                &strings(&[
-                    "-H",
-                    "127.0.0.1",
-                    "-P",
-                    &port,
-                    "-u",
-                    MONITOR_USER,
-                    "-p",
-                    MONITOR_PASSWORD,
-                ]),
-                &[],
-                50,
-            );
-            table.row(
-                "mariadb -e \"SHOW GLOBAL STATUS LIKE 'wsrep%'\"",
-                Path::new("/usr/bin/mariadb"),
-                &strings(&[
-                    "-h",
-                    "127.0.0.1",
-                    "-P",
-                    &port,
-                    "-u",
-                    MONITOR_USER,
-                    "-e",
-                    "SHOW GLOBAL STATUS LIKE 'wsrep%'",
-                ]),
-                &env,
-                50,
+            report.group(
+                "Galera cluster mode, 3 nodes concurrently",
+                &[
+                    cmd(
+                        "check_galera --node x3 -u monitor",
+                        bin("check_galera"),
+                        &args,
+                        &env,
+                    ),
+                    one,
+                ],
+                runs,
             );
         }
         Err(e) => eprintln!("bench: no Galera cluster: {e}"),
     }
-    println!(
-        "| what | runs | median ms | p90 ms | exit |\n|---|---|---|---|---|\n{}",
-        table.rows
+
+    // NTP: one server.
+    match NtpServer::start() {
+        Ok(ntp) => {
+            let port = ntp.port.to_string();
+            report.group(
+                "NTP offset against one server",
+                &[
+                    cmd(
+                        "check_clock_skew -H 127.0.0.1:PORT",
+                        bin("check_clock_skew"),
+                        &["-H", &ntp.addr()],
+                        &[],
+                    ),
+                    cmd(
+                        "check_clock_skew -H 127.0.0.1:PORT --samples 1",
+                        bin("check_clock_skew"),
+                        &["-H", &ntp.addr(), "--samples", "1"],
+                        &[],
+                    ),
+                    cmd(
+                        "check_ntp_time -H 127.0.0.1 -p PORT (C)",
+                        format!("{plugins}/check_ntp_time"),
+                        &["-H", "127.0.0.1", "-p", &port],
+                        &[],
+                    ),
+                ],
+                runs,
+            );
+        }
+        Err(e) => eprintln!("bench: no chronyd: {e}"),
+    }
+
+    // DNS: an A lookup through the forwarder.
+    match ConsulStandIn::start().and_then(|c| Forwarder::start(c.port()).map(|f| (c, f))) {
+        Ok((_consul, fwd)) => {
+            let port = fwd.named.port.to_string();
+            report.group(
+                "Consul A lookup through the BIND forwarder",
+                &[
+                    cmd(
+                        "check_consul_dns -H 127.0.0.1:PORT -s galeradb",
+                        bin("check_consul_dns"),
+                        &["-H", &fwd.addr(), "-s", "galeradb"],
+                        &[],
+                    ),
+                    cmd(
+                        "check_dig -H 127.0.0.1 -p PORT -l galeradb.service.consul (C, forks dig)",
+                        format!("{plugins}/check_dig"),
+                        &[
+                            "-H",
+                            "127.0.0.1",
+                            "-p",
+                            &port,
+                            "-l",
+                            "galeradb.service.consul",
+                        ],
+                        &[],
+                    ),
+                ],
+                runs,
+            );
+        }
+        Err(e) => eprintln!("bench: no BIND: {e}"),
+    }
+
+    // LDAP: the full count, 2500 and 100,000 entries.
+    for (users, label, peer_runs) in [(2500usize, "2500", runs), (100_000, "100,000", few)] {
+        match Slapd::start(Directory {
+            users,
+            page_limit: None,
+        }) {
+            Ok(ldap) => {
+                let uri = ldap.uri();
+                let port = ldap.port.to_string();
+                let env = [("LDAP_PASSWORD", READER_PASSWORD)];
+                let filter = "(objectClass=inetOrgPerson)";
+                let mut group = vec![
+                    cmd(
+                        "check_ldap_paging -U URI -D reader -b ou=users (paged count)",
+                        bin("check_ldap_paging"),
+                        &[
+                            "-U", &uri, "-D", READER_DN, "-b", USERS, "-f", filter, "-t", "60",
+                        ],
+                        &env,
+                    ),
+                    cmd(
+                        "ldapsearch -E pr=500/noprompt ... 1.1 (reader)",
+                        "/usr/bin/ldapsearch",
+                        &[
+                            "-x",
+                            "-H",
+                            &uri,
+                            "-D",
+                            READER_DN,
+                            "-w",
+                            READER_PASSWORD,
+                            "-b",
+                            USERS,
+                            "-E",
+                            "pr=500/noprompt",
+                            "-LLL",
+                            filter,
+                            "1.1",
+                        ],
+                        &[],
+                    ),
+                ];
+                if users == 2500 {
+                    group.push(cmd(
+                        "check_ldap -3 -W -C as rootdn (C, cannot page)",
+                        format!("{plugins}/check_ldap"),
+                        &[
+                            "-H",
+                            "127.0.0.1",
+                            "-p",
+                            &port,
+                            "-3",
+                            "-b",
+                            USERS,
+                            "-D",
+                            ROOT_DN,
+                            "-P",
+                            ROOT_PASSWORD,
+                            "-W",
+                            "3000",
+                            "-C",
+                            "4000",
+                        ],
+                        &[],
+                    ));
+                }
+                report.group(
+                    &format!("LDAP: full count of {label} entries"),
+                    &group,
+                    peer_runs,
+                );
+            }
+            Err(e) => eprintln!("bench: no slapd: {e}"),
+        }
+    }
+
+    // Inventories.
+    let (inventory, terraform, options) = big_inventory(dir.path());
+    let inv = inventory.display().to_string();
+    let tf = terraform.display().to_string();
+    let mut args: Vec<&str> = vec!["-i", &inv, "--terraform-output", &tf];
+    args.extend(options.iter().map(String::as_str));
+    let home = dir.path().display().to_string();
+    report.group(
+        "a 10,000-host inventory, 20 groups",
+        &[
+            cmd(
+                "check_split_order -i big.ini -g x20 --order --map x20",
+                bin("check_split_order"),
+                &args,
+                &[],
+            ),
+            cmd(
+                "check_split_order -i big.ini (structure only)",
+                bin("check_split_order"),
+                &["-i", &inv],
+                &[],
+            ),
+            cmd(
+                "ansible-inventory -i big.ini --list",
+                "/usr/bin/ansible-inventory",
+                &["-i", &inv, "--list"],
+                &[("HOME", &home)],
+            ),
+        ],
+        few,
+    );
+
+    // Start-up cost.
+    for plugin in [
+        "check_galera",
+        "check_clock_skew",
+        "check_consul_dns",
+        "check_ldap_paging",
+        "check_split_order",
+    ] {
+        report.group(
+            "start-up: --help",
+            &[cmd(
+                &format!("{plugin} --help"),
+                bin(plugin),
+                &["--help"],
+                &[],
+            )],
+            runs,
+        );
+    }
+
+    let header = format!(
+        "# Benchmarks\n\n\
+         Written by `scripts/bench` ({runs} interleaved runs per command, fewer for the slow peers), {date}.\n\n\
+         - machine: {machine}\n- rustc: {rustc}\n- hastack-plugins {version}, binaries from `{bins}`\n\
+         - peers: monitoring-plugins {mp}, ansible-core {ansible}, mariadb {mariadb}, ldap-utils {ldap}, bind9 {bind}, chrony {chrony}\n\n\
+         Wall time from spawn to exit, in ms; spread is p10-p90; peak RSS from `/usr/bin/time` (MB);\n\
+         ratio is our median over the peer's (below 1.0: ours is faster). Each group ran against the same\n\
+         real server on loopback, started by the benchmark.\n\n\
+         | work | command | median ms | spread ms | peak RSS MB | ratio | exit |\n|---|---|---|---|---|---|---|\n",
+        runs = report.runs,
+        date = version("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        machine = machine(),
+        rustc = version("rustc", &["--version"]),
+        version = env!("CARGO_PKG_VERSION"),
+        bins = o.bin_dir.display(),
+        mp = package_version("monitoring-plugins-basic"),
+        ansible = package_version("ansible-core"),
+        mariadb = package_version("mariadb-server"),
+        ldap = package_version("ldap-utils"),
+        bind = package_version("bind9"),
+        chrony = package_version("chrony"),
+    );
+    let text = format!("{header}{}", report.rows);
+    print!("{text}");
+    if let Err(e) = std::fs::write(&o.out, &text) {
+        eprintln!("bench: cannot write {}: {e}", o.out.display());
+        std::process::exit(1);
+    }
+    eprintln!(
+        "bench: wrote {} in {:.0} s",
+        o.out.display(),
+        started.elapsed().as_secs_f64()
     );
 }
