@@ -181,17 +181,17 @@ fn version(program: &str, args: &[&str]) -> String {
         .output()
         .ok()
         .map(|o| {
-            let text = String::from_utf8_lossy(if o.stdout.is_empty() {
-                &o.stderr
+            let bytes = if o.stdout.is_empty() {
+                o.stderr
             } else {
-                &o.stdout
-            })
-            .lines()
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_string();
-            text
+                o.stdout
+            };
+            String::from_utf8_lossy(&bytes)
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_string()
         })
         .unwrap_or_else(|| "not found".into())
 }
