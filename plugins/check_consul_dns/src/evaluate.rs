@@ -69,8 +69,9 @@ pub fn evaluate(outcomes: &[ServerOutcome], question: &Question, judge: &Judgeme
             }
             Ok(answer) => {
                 let text = describe_empty(outcome, answer, question);
-                report.add(State::Critical, text.clone());
-                report.detail(State::Critical, format!("{}: {text}", outcome.server));
+                report
+                    .add(State::Critical, text.clone())
+                    .detail(State::Critical, text);
             }
             Err(failure) => {
                 let text = describe_failure(&outcome.server.to_string(), failure);
@@ -191,7 +192,11 @@ fn describe_failure(server: &str, failure: &Failure) -> String {
     match failure {
         Failure::NoAnswer { waited, tcp } => format!(
             "no answer from {server} within {}{}",
-            duration(*waited),
+            // The wait is the server's share of the deadline: a tenth of a second tells it.
+            match waited.as_secs_f64() {
+                s if s >= 1.0 => format!("{s:.1} s"),
+                _ => duration(*waited),
+            },
             if *tcp { " over TCP" } else { "" }
         ),
         Failure::ConnectionRefused => {
@@ -253,21 +258,37 @@ fn judge_agreement(report: &mut Report, answered: &[(&ServerOutcome, &Answer)]) 
         if got == expected {
             continue;
         }
-        let missing: Vec<String> = expected.difference(&got).map(|i| i.to_string()).collect();
-        let extra: Vec<String> = got.difference(&expected).map(|i| i.to_string()).collect();
-        let mut text = format!(
-            "{} returned {} instances, {} returned {}",
-            outcome.server,
+        let list = |items: Vec<&&Instance>| {
+            items
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let lacks_other: Vec<&&Instance> = expected.difference(&got).collect();
+        let lacks_reference: Vec<&&Instance> = got.difference(&expected).collect();
+        let (a, na, b, nb) = (
+            &outcome.server,
             got.len(),
-            reference.server,
-            expected.len()
+            &reference.server,
+            expected.len(),
         );
-        if !missing.is_empty() {
-            text.push_str(&format!("; missing {}", missing.join(", ")));
-        }
-        if !extra.is_empty() {
-            text.push_str(&format!("; extra {}", extra.join(", ")));
-        }
+        // Said from the side of the server that lacks something.
+        let text = match (lacks_other.is_empty(), lacks_reference.is_empty()) {
+            (false, true) => format!(
+                "{a} returned {na} instances, {b} returned {nb}; missing {}",
+                list(lacks_other)
+            ),
+            (true, false) => format!(
+                "{b} returned {nb} instances, {a} returned {na}; missing {}",
+                list(lacks_reference)
+            ),
+            _ => format!(
+                "{a} and {b} disagree: {a} lacks {}; {b} lacks {}",
+                list(lacks_other),
+                list(lacks_reference)
+            ),
+        };
         report.add(State::Warning, text);
     }
 }
@@ -432,7 +453,7 @@ mod tests {
                     tcp: false,
                 }),
                 State::Critical,
-                "CONSUL DNS CRITICAL - no answer from 127.0.0.1:8600 within 2.700 s",
+                "CONSUL DNS CRITICAL - no answer from 127.0.0.1:8600 within 2.7 s",
             ),
             (
                 Err(Failure::NoAnswer {
@@ -528,6 +549,18 @@ mod tests {
             line,
             "CONSUL DNS WARNING - 127.0.0.1:53 returned 2 instances, 127.0.0.1:8600 returned 3; missing 127.0.0.13 | 'time_127.0.0.1:8600'=0.00042s;;;0 'time_127.0.0.1:53'=0.00042s;;;0 instances=2;;;0"
         );
+        let reversed = [
+            outcome(53, Ok(answer(Rcode::NoError, a(&THREE[..2])))),
+            outcome(8600, Ok(answer(Rcode::NoError, a(THREE)))),
+        ];
+        let (_, line) = first_line(&reversed, &Judgement::default());
+        assert!(line.starts_with("CONSUL DNS WARNING - 127.0.0.1:53 returned 2 instances, 127.0.0.1:8600 returned 3; missing 127.0.0.13 |"), "{line}");
+        let crossed = [
+            outcome(53, Ok(answer(Rcode::NoError, a(&THREE[..2])))),
+            outcome(8600, Ok(answer(Rcode::NoError, a(&THREE[1..])))),
+        ];
+        let (_, line) = first_line(&crossed, &Judgement::default());
+        assert!(line.starts_with("CONSUL DNS WARNING - 127.0.0.1:8600 and 127.0.0.1:53 disagree: 127.0.0.1:8600 lacks 127.0.0.11; 127.0.0.1:53 lacks 127.0.0.13 |"), "{line}");
         let agree = [
             outcome(8600, Ok(answer(Rcode::NoError, a(THREE)))),
             outcome(53, Ok(answer(Rcode::NoError, a(THREE)))),

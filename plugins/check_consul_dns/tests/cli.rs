@@ -274,7 +274,7 @@ fn a_hung_agent_ends_by_our_deadline_not_binds() {
             .run();
         out.assert(
             2,
-            &format!("CONSUL DNS CRITICAL - no answer from {server} within 2.7"),
+            &format!("CONSUL DNS CRITICAL - no answer from {server} within 2.7 s"),
         );
         assert!(
             out.elapsed < Duration::from_millis(3500),
@@ -321,7 +321,7 @@ fn a_udp_black_hole_ends_within_the_deadline() {
     out.assert(
         2,
         &format!(
-            "CONSUL DNS CRITICAL - no answer from 127.0.0.1:{} within 1.8",
+            "CONSUL DNS CRITICAL - no answer from 127.0.0.1:{} within 1.8 s",
             hole.port()
         ),
     );
