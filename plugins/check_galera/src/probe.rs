@@ -152,22 +152,15 @@ async fn read_node(
     deadline: Instant,
 ) -> Result<NodeFacts, ProbeError> {
     let stage = format!("reading the wsrep status of {endpoint}");
-    let status = query_pairs(
-        conn,
-        "SHOW GLOBAL STATUS LIKE 'wsrep%'",
-        &stage,
-        ctx,
-        deadline,
-    )
-    .await?;
-    let variables = query_pairs(
-        conn,
-        "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_node_name')",
-        &stage,
-        ctx,
-        deadline,
-    )
-    .await?;
+    // Both SHOW statements in one round trip (two result sets). SHOW, not SELECT from
+    // information_schema: a non-Primary node refuses SELECT with ERROR 1047 but answers SHOW.
+    let (status, variables) = ctx
+        .within_until(deadline, &stage, read_status(conn))
+        .await
+        .map_err(ProbeError::TimedOut)?
+        .map_err(|e| {
+            ProbeError::Failed(format!("{STATUS_SQL} failed: {}", describe(&e, &Tls::Off)))
+        })?;
     let status = NodeStatus::parse(&status, &variables).map_err(ProbeError::Failed)?;
     let clock = if with_clock {
         read_clock(conn, endpoint, ctx, deadline).await?
@@ -177,22 +170,25 @@ async fn read_node(
     Ok(NodeFacts { status, clock })
 }
 
-async fn query_pairs(
-    conn: &mut Conn,
-    sql: &str,
-    stage: &str,
-    ctx: &Context,
-    deadline: Instant,
-) -> Result<HashMap<String, String>, ProbeError> {
-    let rows: Vec<Row> = ctx
-        .within_until(deadline, stage, conn.query(sql))
-        .await
-        .map_err(ProbeError::TimedOut)?
-        .map_err(|e| ProbeError::Failed(format!("{sql} failed: {}", describe(&e, &Tls::Off))))?;
-    Ok(rows
-        .iter()
-        .map(|row| (text(row, 0), text(row, 1)))
-        .collect())
+/// The two statements `read_status` sends together.
+const STATUS_SQL: &str = "SHOW GLOBAL STATUS LIKE 'wsrep%'; \
+    SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_node_name')";
+
+type Pairs = HashMap<String, String>;
+
+/// The wsrep status and the two variables, as name/value pairs, from one multi-statement query.
+async fn read_status(conn: &mut Conn) -> Result<(Pairs, Pairs), mysql_async::Error> {
+    let mut result = conn.query_iter(STATUS_SQL).await?;
+    let pairs = |rows: Vec<Row>| -> Pairs {
+        rows.iter()
+            .map(|row| (text(row, 0), text(row, 1)))
+            .collect()
+    };
+    let status = pairs(result.collect::<Row>().await?);
+    let variables = pairs(result.collect::<Row>().await?);
+    // Drain anything left, so the connection is clean for the next statement.
+    result.drop_result().await?;
+    Ok((status, variables))
 }
 
 /// The server's clock against ours, on the same connection: the server's reading is compared
