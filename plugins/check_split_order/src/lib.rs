@@ -78,21 +78,9 @@ fn terraform_addresses(
     path: &Path,
     maps: &[(String, String)],
 ) -> Result<Vec<(String, String, Vec<String>)>, CheckError> {
-    let json: serde_json::Value = serde_json::from_slice(json).map_err(|e| {
-        CheckError::usage(format!(
-            "Terraform output file '{}': not valid JSON: {e}",
-            path.display()
-        ))
-    })?;
-    maps.iter()
-        .map(|(output, group)| {
-            terraform::addresses(&json, output)
-                .map(|addresses| (output.clone(), group.clone(), addresses))
-                .map_err(|why| {
-                    CheckError::usage(format!("Terraform output file '{}': {why}", path.display()))
-                })
-        })
-        .collect()
+    terraform::read_maps(json, maps).map_err(|why| {
+        CheckError::usage(format!("Terraform output file '{}': {why}", path.display()))
+    })
 }
 
 /// Whether Ansible's YAML plugin reads `path` (before the INI plugin): no extension, or one of
