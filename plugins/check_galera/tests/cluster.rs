@@ -282,6 +282,20 @@ fn healthy_cluster_logins_and_reversible_degradations() {
         out.elapsed
     );
     assert_eq!(out.perf("nodes_reachable").value, "3");
+
+    // A hung seed does not take the discovered members' time: they are read as soon as a seed
+    // answers, and the seeds get half of the time.
+    let seed = format!("node1={}", n1.addr());
+    let out = monitor(&["--node", &hung, "--node", &seed, "--discover", "-t", "4"]);
+    out.assert(1, &format!("GALERA WARNING - hung (127.0.0.1:{}) unreachable: timed out after 1.8s while waiting to connect", tarpit.port()));
+    assert_eq!(out.perf("nodes_reachable").value, "3", "{}", out.stdout);
+    assert_eq!(out.perf("cluster_size").value, "3");
+    assert_eq!(out.long_output().len(), 4, "{}", out.stdout);
+    assert!(
+        out.elapsed < Duration::from_millis(4500),
+        "{:?}",
+        out.elapsed
+    );
     drop(tarpit);
 
     // Logins: --defaults-file, the socket with --password-file, -p; wrong password.
