@@ -91,6 +91,31 @@ fn bad_options_are_unknown_naming_the_input() {
     }
 }
 
+/// A CA file that is a directory or cannot be read is UNKNOWN naming it, before any connection:
+/// the port here is a tarpit that would hang a connection until the timeout.
+#[test]
+fn unreadable_ca_files_are_unknown_before_any_connection() {
+    let tarpit = TcpTarpit::start();
+    let port = tarpit.port().to_string();
+    // /proc/self/mem refuses reads at offset 0 whoever runs the test, root included.
+    for (ca, why) in [
+        ("/", "is a directory"),
+        ("/proc/self/mem", "Input/output error"),
+    ] {
+        let out = galera()
+            .args(["-u", MONITOR_USER, "-P", &port, "-t", "5", "--tls-ca", ca])
+            .run();
+        out.assert(
+            3,
+            &format!(
+                "GALERA UNKNOWN - cannot read TLS CA file '{ca}': {why} (see 'check_galera --help')"
+            ),
+        );
+        assert_eq!(out.line_count(), 1);
+        assert!(out.elapsed < Duration::from_secs(2), "{:?}", out.elapsed);
+    }
+}
+
 #[test]
 fn closed_port_is_critical_with_the_cause() {
     let port = free_tcp_port();
