@@ -514,6 +514,34 @@ all:
         ),
         // Ranges Python expands in its own way.
         ("quirks.ini", "[web]\nx[5:2:-1]\ny[ab:c]\nz[2:1]\n"),
+        // Declarations that wait for a later section, quoting, comments, odd blanks.
+        (
+            "pending.ini",
+            "[g:vars]\nx=1\n[p:children]\ng\n[g]\nh1 ansible_host='10.0.0.9' # c\n\th2\x0ch3\n",
+        ),
+        ("undefined.ini", "[p:children]\nmissing\n"),
+        ("loop.ini", "[a:children]\nb\n[b:children]\na\n"),
+        (
+            "ports2.ini",
+            "[web]\nh[1:2]:22\nweb_:22\n[2001:db8::1]:2222\n",
+        ),
+        (
+            "flow.yml",
+            "{web: {hosts: {a: {ansible_host: 1.2.3.4}, 'b:22': null}, children: {db: {hosts: c}}}}\n",
+        ),
+        ("vars_only.yml", "web:\n  vars:\n    a: 1\n"),
+        ("empty_group.ini", "[web]\n[db]\nh1\n"),
+        (
+            "unknown_tag.yml",
+            "web:\n  hosts:\n    a:\n  vars:\n    x: !foo y\n",
+        ),
+        ("merge_scalar.yml", "web:\n  hosts:\n    a: {<<: 1}\n"),
+        ("hosts_list.yml", "web:\n  hosts: [a, b]\n"),
+        (
+            "falsy_vars.yml",
+            "web:\n  hosts:\n    a: false\n    b: 0\n    c: ''\n    d: ~\n",
+        ),
+        ("truthy_vars.yml", "web:\n  hosts:\n    a: yes\n"),
     ];
     for (name, text) in table {
         assert_agrees_with_ansible(&files, name, text);
