@@ -341,7 +341,8 @@ pub fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report 
         .filter_map(|(_, f)| f.status.cluster_size)
         .max()
         .unwrap_or(0);
-    let has_majority = component_size * 2 > expected;
+    // Widened: a server's size is a u64 and must not overflow when doubled.
+    let has_majority = u128::from(component_size) * 2 > u128::from(expected);
 
     let reachable = members.iter().filter(|m| m.result.is_ok()).count();
     if reachable == 0 {
@@ -544,8 +545,9 @@ fn names(members: &[(&MemberOutcome, &NodeFacts)]) -> String {
         .join(", ")
 }
 
-/// The spread of `wsrep_last_committed` and the names of the lowest and highest members.
-fn last_committed_spread(main: &[(&MemberOutcome, &NodeFacts)]) -> Option<(i64, String, String)> {
+/// The spread of `wsrep_last_committed` (a distance between any two i64 values, so a u64) and
+/// the names of the lowest and highest members.
+fn last_committed_spread(main: &[(&MemberOutcome, &NodeFacts)]) -> Option<(u64, String, String)> {
     let values: Vec<(i64, String)> = main
         .iter()
         .filter_map(|(m, f)| f.status.last_committed.map(|lc| (lc, m.name())))
@@ -555,7 +557,7 @@ fn last_committed_spread(main: &[(&MemberOutcome, &NodeFacts)]) -> Option<(i64, 
     }
     let low = values.iter().min_by_key(|(lc, _)| *lc)?;
     let high = values.iter().max_by_key(|(lc, _)| *lc)?;
-    Some((high.0 - low.0, low.1.clone(), high.1.clone()))
+    Some((high.0.abs_diff(low.0), low.1.clone(), high.1.clone()))
 }
 
 /// The largest clock difference between two members, and the members furthest ahead and behind.
@@ -974,6 +976,88 @@ mod tests {
         assert!(text.starts_with("GALERA WARNING - last_committed differs by 500 between node1 and node2 (outside 100) |"), "{text}");
         assert!(
             text.contains(" last_committed_spread=500;100;1000;0 "),
+            "{text}"
+        );
+    }
+
+    /// Fuzz finding (galera_status, crash-7a08807f): last_committed values a subtraction of
+    /// two i64 overflows on; the spread is the distance, whatever the values.
+    #[test]
+    fn last_committed_spread_of_any_values_is_the_distance() {
+        let rows = "wsrep_last_committed\t8440000000377705147\nwsrep_cluster_status\tPrimary\nwsrep_provider_name\tG\n";
+        let rows: std::collections::HashMap<String, String> = rows
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let found = NodeStatus::parse(&rows, &std::collections::HashMap::new()).expect("parse");
+        let member = |name: &str, last_committed: i64| MemberOutcome {
+            name: Some(name.to_string()),
+            endpoint: format!("127.0.0.1:{}", 3300 + name.len()),
+            result: Ok(NodeFacts {
+                status: NodeStatus {
+                    last_committed: Some(last_committed),
+                    ..found.clone()
+                },
+                clock: None,
+            }),
+        };
+        let judge = Judgement {
+            lag: Thresholds::new(range("100"), range("1000")),
+            ..Judgement::default()
+        };
+        for (low, high, spread) in [
+            (
+                -8440000000377705147,
+                8440000000377705147,
+                "16880000000755410294",
+            ),
+            (i64::MIN, i64::MAX, "18446744073709551615"),
+        ] {
+            let members = [member("node1", low), member("node22", high)];
+            let text = evaluate_cluster(&members, &judge).render("GALERA", 0);
+            assert!(
+                text.starts_with(&format!("GALERA CRITICAL - last_committed differs by {spread} between node1 and node22 (outside 1000) |")),
+                "{text}"
+            );
+            assert!(
+                text.contains(&format!(" last_committed_spread={spread};100;1000;0 ")),
+                "{text}"
+            );
+        }
+    }
+
+    /// A cluster size near u64::MAX (no server sends it, but a broken one might): doubling it
+    /// for the majority must not overflow.
+    #[test]
+    fn huge_cluster_sizes_do_not_overflow_the_majority() {
+        let mut members = vec![
+            node("node1", 3306, "a0-healthy-node1"),
+            node("node2", 3307, "a0-healthy-node2"),
+            MemberOutcome {
+                name: Some("node3".into()),
+                endpoint: "127.0.0.1:3308".into(),
+                result: Err("connection refused".into()),
+            },
+        ];
+        for member in &mut members {
+            if let Ok(f) = &mut member.result {
+                f.status.cluster_size = Some(u64::MAX);
+            }
+        }
+        let judge = Judgement {
+            expected_size: Some(3),
+            ..Judgement::default()
+        };
+        let text = evaluate_cluster(&members, &judge).render("GALERA", 0);
+        assert!(
+            text.starts_with(
+                "GALERA WARNING - node3 (127.0.0.1:3308) unreachable: connection refused |"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains(" cluster_size=18446744073709551615;;;0 "),
             "{text}"
         );
     }

@@ -11,7 +11,9 @@ pub mod status;
 
 use std::time::{Duration, Instant};
 
-use futures_util::future::join_all;
+use futures_util::StreamExt;
+use futures_util::future::{join, join_all};
+use futures_util::stream::FuturesUnordered;
 use hastack_common::{CheckError, CommonArgs, Context, Plugin, Report};
 
 pub use cli::Cli;
@@ -61,7 +63,9 @@ impl Plugin for Cli {
 }
 
 /// Every member is read concurrently, each bounded a little before the run's deadline so one
-/// hung member is reported as such while the others still count.
+/// hung member is reported as such while the others still count. With `--discover`, the seeds
+/// get half of that time: the members found through the first seed that answers are read at
+/// once, while slower seeds still run, and keep at least the other half for themselves.
 async fn check_cluster(
     config: &Config,
     members: &[Member],
@@ -78,14 +82,28 @@ async fn check_cluster(
     if !discover {
         return join_all(members.iter().map(|m| read_member(m, login, ctx, deadline))).await;
     }
-    let seed_outcomes = join_all(seeds.iter().map(|m| read_member(m, login, ctx, deadline))).await;
-    let discovered = seed_outcomes
+    let seed_deadline = deadline
+        .checked_sub(ctx.timeout().saturating_sub(margin) / 2)
+        .unwrap_or(deadline);
+    let mut pending: FuturesUnordered<_> = seeds
         .iter()
-        .find_map(|o| o.result.as_ref().ok())
-        .map(|facts| facts.status.incoming_addresses.clone());
+        .enumerate()
+        .map(|(i, seed)| async move { (i, read_member(seed, login, ctx, seed_deadline).await) })
+        .collect();
+    let mut seed_outcomes: Vec<Option<MemberOutcome>> = vec![None; seeds.len()];
+    let mut discovered: Option<Vec<String>> = None;
+    while discovered.is_none() {
+        let Some((i, outcome)) = pending.next().await else {
+            break;
+        };
+        if let Ok(facts) = &outcome.result {
+            discovered = Some(facts.status.incoming_addresses.clone());
+        }
+        seed_outcomes[i] = Some(outcome);
+    }
     let Some(addresses) = discovered else {
         // Nobody answered: report the seeds as the members we know of.
-        return seed_outcomes;
+        return seed_outcomes.into_iter().flatten().collect();
     };
     let mut all: Vec<Member> = members.to_vec();
     for address in &addresses {
@@ -100,21 +118,24 @@ async fn check_cluster(
             }
         }
     }
-    let pending = all.iter().map(|member| {
-        // A seed already read is not read again.
-        let earlier = seeds
-            .iter()
-            .zip(&seed_outcomes)
-            .find(|(seed, _)| seed.endpoint == member.endpoint)
-            .map(|(_, outcome)| outcome.clone());
-        async move {
-            match earlier {
-                Some(outcome) => outcome,
-                None => read_member(member, login, ctx, deadline).await,
-            }
-        }
-    });
-    join_all(pending).await
+    // Members that are not seeds are read now, while the seeds still pending finish.
+    let is_seed = |member: &Member| seeds.iter().position(|s| s.endpoint == member.endpoint);
+    let others = join_all(
+        all.iter()
+            .filter(|m| is_seed(m).is_none())
+            .map(|m| read_member(m, login, ctx, deadline)),
+    );
+    let (rest, others) = join(pending.collect::<Vec<_>>(), others).await;
+    for (i, outcome) in rest {
+        seed_outcomes[i] = Some(outcome);
+    }
+    let mut others = others.into_iter();
+    all.iter()
+        .filter_map(|member| match is_seed(member) {
+            Some(i) => seed_outcomes[i].clone(),
+            None => others.next(),
+        })
+        .collect()
 }
 
 async fn read_member(

@@ -91,6 +91,31 @@ fn bad_options_are_unknown_naming_the_input() {
     }
 }
 
+/// A CA file that is a directory or cannot be read is UNKNOWN naming it, before any connection:
+/// the port here is a tarpit that would hang a connection until the timeout.
+#[test]
+fn unreadable_ca_files_are_unknown_before_any_connection() {
+    let tarpit = TcpTarpit::start();
+    let port = tarpit.port().to_string();
+    // /proc/self/mem refuses reads at offset 0 whoever runs the test, root included.
+    for (ca, why) in [
+        ("/", "is a directory"),
+        ("/proc/self/mem", "Input/output error"),
+    ] {
+        let out = galera()
+            .args(["-u", MONITOR_USER, "-P", &port, "-t", "5", "--tls-ca", ca])
+            .run();
+        out.assert(
+            3,
+            &format!(
+                "GALERA UNKNOWN - cannot read TLS CA file '{ca}': {why} (see 'check_galera --help')"
+            ),
+        );
+        assert_eq!(out.line_count(), 1);
+        assert!(out.elapsed < Duration::from_secs(2), "{:?}", out.elapsed);
+    }
+}
+
 #[test]
 fn closed_port_is_critical_with_the_cause() {
     let port = free_tcp_port();
@@ -282,6 +307,20 @@ fn healthy_cluster_logins_and_reversible_degradations() {
         out.elapsed
     );
     assert_eq!(out.perf("nodes_reachable").value, "3");
+
+    // A hung seed does not take the discovered members' time: they are read as soon as a seed
+    // answers, and the seeds get half of the time.
+    let seed = format!("node1={}", n1.addr());
+    let out = monitor(&["--node", &hung, "--node", &seed, "--discover", "-t", "4"]);
+    out.assert(1, &format!("GALERA WARNING - hung (127.0.0.1:{}) unreachable: timed out after 1.8s while waiting to connect", tarpit.port()));
+    assert_eq!(out.perf("nodes_reachable").value, "3", "{}", out.stdout);
+    assert_eq!(out.perf("cluster_size").value, "3");
+    assert_eq!(out.long_output().len(), 4, "{}", out.stdout);
+    assert!(
+        out.elapsed < Duration::from_millis(4500),
+        "{:?}",
+        out.elapsed
+    );
     drop(tarpit);
 
     // Logins: --defaults-file, the socket with --password-file, -p; wrong password.

@@ -5,8 +5,6 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 use hastack_common::{CheckError, CommonArgs, Range};
 
-use crate::inventory::safe_group_name;
-
 /// Validate an Ansible inventory generated from Terraform output.
 ///
 /// Catches hosts that landed under the wrong group header: group cardinality (-g), the order of
@@ -43,7 +41,7 @@ pub struct Cli {
     #[arg(long, value_name = "G1,G2,...", value_parser = parse_group_set)]
     pub exclusive: Vec<Vec<String>>,
 
-    /// Accept hosts before the first group header (in YAML: directly under all)
+    /// Accept hosts in no group but Ansible's ungrouped (before the first header, under [all] or [ungrouped], YAML all: or ungrouped: hosts)
     #[arg(long)]
     pub allow_ungrouped: bool,
 
@@ -54,6 +52,10 @@ pub struct Cli {
     /// Every address in Terraform output OUTPUT must be in GROUP and no other mapped group (repeatable)
     #[arg(long = "map", value_name = "OUTPUT=GROUP", value_parser = parse_map, requires = "terraform_output")]
     pub maps: Vec<(String, String)>,
+
+    /// Largest inventory or Terraform output file read, in bytes or with K, M, G (1024-based)
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_file_size: u64,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -77,19 +79,30 @@ pub struct Config {
     pub allow_ungrouped: bool,
     pub terraform_output: Option<PathBuf>,
     pub maps: Vec<(String, String)>,
+    pub max_file_size: u64,
 }
 
 impl Cli {
+    /// Options that contradict themselves are usage errors: a group counted twice, an output
+    /// mapped twice, a section order naming a group twice.
     pub fn into_config(self) -> Result<Config, CheckError> {
         let order: Vec<String> = self
             .order
             .iter()
             .map(|g| group_name(g, "--order"))
             .collect::<Result<_, _>>()?;
-        for (i, name) in order.iter().enumerate() {
-            if order[..i].contains(name) {
-                return Err(CheckError::usage(format!("--order names [{name}] twice")));
-            }
+        if let Some(name) = first_repeated(order.iter()) {
+            return Err(CheckError::usage(format!("--order names [{name}] twice")));
+        }
+        if let Some(name) = first_repeated(self.groups.iter().map(|(g, _)| g)) {
+            return Err(CheckError::usage(format!(
+                "-g/--group names [{name}] twice"
+            )));
+        }
+        if let Some(output) = first_repeated(self.maps.iter().map(|(o, _)| o)) {
+            return Err(CheckError::usage(format!(
+                "--map maps output '{output}' twice"
+            )));
         }
         Ok(Config {
             inventory: self.inventory,
@@ -100,11 +113,18 @@ impl Cli {
             allow_ungrouped: self.allow_ungrouped,
             terraform_output: self.terraform_output,
             maps: self.maps,
+            max_file_size: self.max_file_size,
         })
     }
 }
 
-/// A group name from the command line, as Ansible will name it (`web-servers` is `web_servers`).
+fn first_repeated<'v>(values: impl Iterator<Item = &'v String>) -> Option<&'v String> {
+    let mut seen = std::collections::HashSet::new();
+    values.into_iter().find(|v| !seen.insert(v.as_str()))
+}
+
+/// A group name from the command line, exactly as the inventory must spell it (Ansible keeps
+/// `web-servers`, `web_servers` and `web.servers` apart).
 fn group_name(name: &str, option: &str) -> Result<String, CheckError> {
     let name = name.trim();
     if name.is_empty() {
@@ -112,12 +132,13 @@ fn group_name(name: &str, option: &str) -> Result<String, CheckError> {
             "{option} has an empty group name"
         )));
     }
-    Ok(safe_group_name(name))
+    Ok(name.to_string())
 }
 
 fn parse_group_count(text: &str) -> Result<(String, Range), String> {
+    // A group name may hold '=' (`[a=b]` is a valid INI section); a range never does.
     let (name, range) = text
-        .split_once('=')
+        .rsplit_once('=')
         .ok_or_else(|| format!("'{text}' is not GROUP=RANGE (e.g. webservers=2:)"))?;
     if name.trim().is_empty() {
         return Err(format!("'{text}' has no group name before '='"));
@@ -125,7 +146,7 @@ fn parse_group_count(text: &str) -> Result<(String, Range), String> {
     let range: Range = range
         .parse()
         .map_err(|e: hastack_common::RangeError| e.to_string())?;
-    Ok((safe_group_name(name.trim()), range))
+    Ok((name.trim().to_string(), range))
 }
 
 fn parse_group_set(text: &str) -> Result<Vec<String>, String> {
@@ -133,8 +154,11 @@ fn parse_group_set(text: &str) -> Result<Vec<String>, String> {
         .split(',')
         .map(str::trim)
         .filter(|n| !n.is_empty())
-        .map(safe_group_name)
+        .map(str::to_string)
         .collect();
+    if let Some(name) = first_repeated(names.iter()) {
+        return Err(format!("'{text}' names [{name}] twice"));
+    }
     if names.len() < 2 {
         return Err(format!(
             "'{text}' names fewer than two groups (e.g. masters,workers)"
@@ -146,12 +170,36 @@ fn parse_group_set(text: &str) -> Result<Vec<String>, String> {
 fn parse_map(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((output, group)) if !output.trim().is_empty() && !group.trim().is_empty() => {
-            Ok((output.trim().to_string(), safe_group_name(group.trim())))
+            Ok((output.trim().to_string(), group.trim().to_string()))
         }
         _ => Err(format!(
             "'{text}' is not OUTPUT=GROUP (e.g. web_ips=webservers)"
         )),
     }
+}
+
+/// `4096`, `512K`, `64M`, `1G` (also `KiB`, `MiB`, `GiB`): bytes, 1024-based.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits_end);
+    let bad = || format!("'{text}' is not a size (e.g. 4096, 512K, 64M, 1G)");
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let multiplier: u64 = match unit {
+        "" | "B" => 1,
+        "K" | "KiB" | "k" => 1 << 10,
+        "M" | "MiB" => 1 << 20,
+        "G" | "GiB" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    let size = number
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("'{text}' is too large a size"))?;
+    if size == 0 {
+        return Err(format!("'{text}' is zero: nothing could be read"));
+    }
+    Ok(size)
 }
 
 #[cfg(test)]
@@ -162,7 +210,11 @@ mod tests {
     fn option_values() {
         assert_eq!(
             parse_group_count("web-servers=2:"),
-            Ok(("web_servers".to_string(), "2:".parse().expect("r")))
+            Ok(("web-servers".to_string(), "2:".parse().expect("r")))
+        );
+        assert_eq!(
+            parse_group_count("a=b=1:"),
+            Ok(("a=b".to_string(), "1:".parse().expect("r")))
         );
         assert_eq!(
             parse_group_count("web"),
@@ -178,14 +230,44 @@ mod tests {
                 .starts_with("invalid range '2:1': start is greater than end")
         );
         assert_eq!(
-            parse_group_set("a, b"),
-            Ok(vec!["a".to_string(), "b".to_string()])
+            parse_group_set("a.b, a-b"),
+            Ok(vec!["a.b".to_string(), "a-b".to_string()])
         );
         assert!(parse_group_set("a").is_err());
         assert_eq!(
-            parse_map("ips=web"),
-            Ok(("ips".to_string(), "web".to_string()))
+            parse_group_set("a,a"),
+            Err("'a,a' names [a] twice".to_string())
+        );
+        assert_eq!(
+            parse_map("ips=web-servers"),
+            Ok(("ips".to_string(), "web-servers".to_string()))
         );
         assert!(parse_map("ips=").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        for (text, size) in [
+            ("4096", Ok(4096)),
+            ("512K", Ok(512 * 1024)),
+            ("64M", Ok(64 << 20)),
+            ("64MiB", Ok(64 << 20)),
+            ("1G", Ok(1 << 30)),
+            (
+                "1.5G",
+                Err("'1.5G' is not a size (e.g. 4096, 512K, 64M, 1G)".to_string()),
+            ),
+            ("0", Err("'0' is zero: nothing could be read".to_string())),
+            (
+                "99999999999999999999G",
+                Err("'99999999999999999999G' is not a size (e.g. 4096, 512K, 64M, 1G)".to_string()),
+            ),
+            (
+                "17179869184G",
+                Err("'17179869184G' is too large a size".to_string()),
+            ),
+        ] {
+            assert_eq!(parse_size(text), size, "{text}");
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use hastack_common::range::Thresholds;
 use hastack_common::{Metric, Range, Report, State};
 
-use crate::inventory::{BUILTIN_GROUPS, Inventory};
+use crate::inventory::{BUILTIN_GROUPS, HostSet, Inventory, invalid_group_chars};
 
 /// What the user expects of the inventory.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -89,61 +89,84 @@ pub enum Format {
 pub fn evaluate(file: &str, format: Format, inv: &Inventory, expect: &Expectations) -> Report {
     let mut report = Report::new();
     let at = |line: usize| format!("{file}:{line}");
-    let group_hosts: Vec<Vec<usize>> = (0..inv.groups.len()).map(|g| inv.hosts_of(g)).collect();
     let host_names = |hosts: &[usize]| {
         hosts
             .iter()
-            .map(|&h| inv.hosts[h].name.clone())
+            .map(|&h| inv.hosts[h].name.to_string())
             .collect::<Vec<_>>()
     };
 
-    // Names Ansible changes.
+    // Names Ansible warns about but keeps as written.
+    let mut odd_names = Vec::new();
     for group in &inv.groups {
-        if let (Some(written), Some(line)) = (&group.written_as, group.declared_at) {
-            report.add(
+        let bad = invalid_group_chars(&group.name);
+        if let (false, Some(line)) = (bad.is_empty(), group.declared_at) {
+            let chars: Vec<String> = bad.iter().map(|c| format!("\"{c}\"")).collect();
+            odd_names.push(format!(
+                "[{}] ({}) {}",
+                group.name,
+                at(line),
+                chars.join(", ")
+            ));
+        }
+    }
+    if !odd_names.is_empty() {
+        report.add(
+            State::Warning,
+            format!(
+                "{} with invalid characters, kept as written as Ansible keeps them, with its warning \"Invalid characters were found in group names but not replaced\": {}",
+                plural(odd_names.len(), "group name", "group names"),
+                some_joined(&odd_names, "; ", NAMES_IN_SUMMARY)
+            ),
+        );
+        for text in odd_names.iter().take(NAMES_IN_DETAIL) {
+            report.detail(
                 State::Warning,
-                format!("group name '{written}' ({}) is not a valid Ansible group name: Ansible uses '{}'", at(line), group.name),
+                format!("{text}: invalid character(s) in group name, not replaced"),
             );
         }
     }
+    let both: Vec<String> = inv
+        .groups
+        .iter()
+        .filter(|g| inv.host_id(&g.name).is_some())
+        .map(|g| g.name.to_string())
+        .collect();
+    if !both.is_empty() {
+        report.add(
+            State::Warning,
+            format!(
+                "Found both group and host with same name: {}",
+                some_names(&both)
+            ),
+        );
+    }
 
-    // Hosts outside every group section.
-    if !inv.headless.is_empty() {
-        let names: Vec<String> = inv
-            .headless
-            .iter()
-            .map(|&(h, _)| inv.hosts[h].name.clone())
-            .collect();
-        let first = inv.headless[0].1;
-        let place = match format {
-            Format::Ini => "before the first group header",
-            Format::Yaml => "directly under all:",
-        };
-        let state = if expect.allow_ungrouped {
-            State::Ok
+    // Hosts in no group of their own: Ansible's `ungrouped`, however they were written.
+    let ungrouped = inv.ungrouped();
+    if let Some(&first) = ungrouped.first() {
+        let names = host_names(&ungrouped);
+        let (state, hint) = if expect.allow_ungrouped {
+            (State::Ok, "")
         } else {
-            State::Critical
-        };
-        let hint = if expect.allow_ungrouped {
-            ""
-        } else {
-            " (--allow-ungrouped accepts this)"
+            (State::Critical, " (--allow-ungrouped accepts this)")
         };
         report.add(
             state,
             format!(
-                "{} {place} ({}): {}{hint}",
+                "{} in no group but Ansible's ungrouped ({}): {}{hint}",
                 plural(names.len(), "host", "hosts"),
-                at(first),
+                at(inv.hosts[first].line),
                 some_names(&names)
             ),
         );
-        report.detail(state, format!("{place}: {}", detail_names(&names)));
+        report.detail(state, format!("ungrouped: {}", detail_names(&names)));
     }
 
     // Groups that exist but hold nothing.
+    let filled = inv.non_empty();
     for (id, group) in inv.groups.iter().enumerate() {
-        if BUILTIN_GROUPS.contains(&group.name.as_str()) || !group_hosts[id].is_empty() {
+        if BUILTIN_GROUPS.contains(&&*group.name) || filled[id] {
             continue;
         }
         if let Some(line) = group.declared_at {
@@ -172,9 +195,11 @@ pub fn evaluate(file: &str, format: Format, inv: &Inventory, expect: &Expectatio
     let group_of = |name: &str| inv.group_id(name).filter(|_| !missing.contains(name));
 
     // Cardinality.
+    let mut counted: HashMap<usize, usize> = HashMap::new();
     for (name, range) in &expect.counts {
         let Some(id) = group_of(name) else { continue };
-        let hosts = &group_hosts[id];
+        let hosts = inv.hosts_of(id);
+        counted.insert(id, hosts.len());
         let thresholds = Thresholds::new(None, Some(range.clone()));
         report.metric(
             Metric::new(format!("hosts_{name}"), hosts.len())
@@ -186,7 +211,7 @@ pub fn evaluate(file: &str, format: Format, inv: &Inventory, expect: &Expectatio
         } else {
             State::Ok
         };
-        let names = host_names(hosts);
+        let names = host_names(&hosts);
         // All well: the summary has the count; the names only at -v.
         let level = if state == State::Ok { 1 } else { 0 };
         report.detail_at(
@@ -237,27 +262,25 @@ pub fn evaluate(file: &str, format: Format, inv: &Inventory, expect: &Expectatio
         }
     }
 
-    let by_host = inv.groups_by_host();
-
     // Exclusive groups.
     for set in &expect.exclusive {
-        let ids: Vec<(usize, &str)> = set
+        let ids: Vec<(usize, HostSet)> = set
             .iter()
-            .filter_map(|n| group_of(n).map(|g| (g, n.as_str())))
+            .filter_map(|n| group_of(n).map(|g| (g, inv.members(g))))
             .collect();
         let mut shared: HashMap<(usize, usize), Vec<String>> = HashMap::new();
-        for (host, groups) in by_host.iter().enumerate() {
-            let inside: Vec<usize> = ids
-                .iter()
-                .filter(|(g, _)| groups.contains(g))
-                .map(|(g, _)| *g)
-                .collect();
-            for (i, &a) in inside.iter().enumerate() {
-                for &b in &inside[i + 1..] {
-                    shared
-                        .entry((a, b))
-                        .or_default()
-                        .push(inv.hosts[host].name.clone());
+        for host in 0..inv.hosts.len() {
+            for (i, (a, a_members)) in ids.iter().enumerate() {
+                if !a_members.contains(host) {
+                    continue;
+                }
+                for (b, b_members) in &ids[i + 1..] {
+                    if b_members.contains(host) {
+                        shared
+                            .entry((*a, *b))
+                            .or_default()
+                            .push(inv.hosts[host].name.to_string());
+                    }
                 }
             }
         }
@@ -282,27 +305,34 @@ pub fn evaluate(file: &str, format: Format, inv: &Inventory, expect: &Expectatio
 
     // Terraform's addresses against the groups they are mapped to.
     if !expect.maps.is_empty() {
-        map_findings(&mut report, inv, &group_hosts, &by_host, expect, &group_of);
+        map_findings(&mut report, inv, expect, &group_of);
     }
 
     // Perfdata and the all-clear summary.
-    let declared: Vec<usize> = (0..inv.groups.len())
-        .filter(|&g| {
-            inv.groups[g].declared_at.is_some()
-                && !BUILTIN_GROUPS.contains(&inv.groups[g].name.as_str())
-        })
-        .collect();
+    let declared = inv
+        .groups
+        .iter()
+        .filter(|g| g.declared_at.is_some() && !BUILTIN_GROUPS.contains(&&*g.name))
+        .count();
     report.metric(Metric::new("hosts", inv.hosts.len()).min(0u8));
-    report.metric(Metric::new("groups", declared.len()).min(0u8));
+    report.metric(Metric::new("groups", declared).min(0u8));
     let checked: Vec<String> = expect
         .named_groups()
         .iter()
-        .filter_map(|n| group_of(n).map(|g| format!("[{n}] {}", group_hosts[g].len())))
+        .filter_map(|n| {
+            group_of(n).map(|g| {
+                let count = counted
+                    .get(&g)
+                    .copied()
+                    .unwrap_or_else(|| inv.hosts_of(g).len());
+                format!("[{n}] {count}")
+            })
+        })
         .collect();
     let mut summary = format!(
         "{file}: {} in {}",
         plural(inv.hosts.len(), "host", "hosts"),
-        plural(declared.len(), "group", "groups")
+        plural(declared, "group", "groups")
     );
     if !checked.is_empty() {
         summary.push_str(&format!("; {}", checked.join(", ")));
@@ -327,25 +357,37 @@ pub fn evaluate(file: &str, format: Format, inv: &Inventory, expect: &Expectatio
 fn map_findings(
     report: &mut Report,
     inv: &Inventory,
-    group_hosts: &[Vec<usize>],
-    by_host: &[Vec<usize>],
     expect: &Expectations,
     group_of: &dyn Fn(&str) -> Option<usize>,
 ) {
-    // Which hosts an address names: by host name or by ansible_host.
-    let mut by_address: HashMap<&str, Vec<usize>> = HashMap::new();
+    // Which hosts an address names, by host name or by ansible_host: sorted, searched.
+    let mut by_address: Vec<(&str, usize)> = Vec::with_capacity(inv.hosts.len() * 2);
     for (id, host) in inv.hosts.iter().enumerate() {
-        by_address.entry(host.name.as_str()).or_default().push(id);
-        if let Some(address) = host.ansible_host().filter(|a| *a != host.name) {
-            by_address.entry(address).or_default().push(id);
+        by_address.push((&host.name, id));
+        if let Some(address) = host.ansible_host.as_deref().filter(|a| *a != &*host.name) {
+            by_address.push((address, id));
         }
     }
-    let mapped: Vec<(usize, &str)> = expect
+    by_address.sort_unstable();
+    let hosts_at = |address: &str| -> Vec<usize> {
+        let start = by_address.partition_point(|(a, _)| *a < address);
+        by_address[start..]
+            .iter()
+            .take_while(|(a, _)| *a == address)
+            .map(|(_, id)| *id)
+            .collect()
+    };
+    let mapped: Vec<(usize, &str, HostSet)> = expect
         .maps
         .iter()
-        .filter_map(|(_, g, _)| group_of(g).map(|id| (id, g.as_str())))
+        .filter_map(|(_, g, _)| group_of(g).map(|id| (id, g.as_str(), inv.members(id))))
         .collect();
-    let mut listed: HashSet<usize> = HashSet::new();
+    let member_of = |group: usize, host: usize| {
+        mapped
+            .iter()
+            .any(|(g, _, members)| *g == group && members.contains(host))
+    };
+    let mut listed = vec![false; inv.hosts.len()];
     let mut misplaced = Vec::new();
     let mut absent = Vec::new();
     for (output, group, addresses) in &expect.maps {
@@ -353,30 +395,25 @@ fn map_findings(
             continue;
         };
         for address in addresses {
-            let Some(hosts) = by_address.get(address.as_str()) else {
-                absent.push(format!("{address} (output {output})"));
-                continue;
-            };
-            for &host in hosts {
-                listed.insert(host);
-                let in_target = by_host[host].contains(&target);
-                let elsewhere = mapped
+            let mut found = false;
+            for host in hosts_at(address) {
+                found = true;
+                listed[host] = true;
+                let in_target = member_of(target, host);
+                let others: Vec<String> = mapped
                     .iter()
-                    .any(|(g, _)| *g != target && by_host[host].contains(g));
-                if in_target && !elsewhere {
+                    .filter(|(g, _, members)| *g != target && members.contains(host))
+                    .map(|(_, n, _)| format!("[{n}]"))
+                    .collect();
+                if in_target && others.is_empty() {
                     continue;
                 }
                 let name = &inv.hosts[host].name;
-                let label = if name == address {
-                    name.clone()
+                let label = if **name == **address {
+                    name.to_string()
                 } else {
                     format!("{name} ({address})")
                 };
-                let others: Vec<String> = mapped
-                    .iter()
-                    .filter(|(g, _)| *g != target && by_host[host].contains(g))
-                    .map(|(_, n)| format!("[{n}]"))
-                    .collect();
                 if !in_target {
                     let place = if others.is_empty() {
                         "in none of the mapped groups".to_string()
@@ -386,12 +423,15 @@ fn map_findings(
                     misplaced.push(format!(
                         "{label} is {place}, belongs under [{group}] (output {output})"
                     ));
-                } else if !others.is_empty() {
+                } else {
                     misplaced.push(format!(
                         "{label} is under [{group}] but also under {} (output {output})",
                         others.join(" and ")
                     ));
                 }
+            }
+            if !found {
+                absent.push(format!("{address} (output {output})"));
             }
         }
     }
@@ -440,12 +480,12 @@ fn map_findings(
         );
     }
     // Hosts in a mapped group that no mapped output lists at all.
-    for (id, name) in &mapped {
-        let extra: Vec<String> = group_hosts[*id]
-            .iter()
-            .copied()
-            .filter(|h| !listed.contains(h))
-            .map(|h| inv.hosts[h].name.clone())
+    for (id, name, _) in &mapped {
+        let extra: Vec<String> = inv
+            .hosts_of(*id)
+            .into_iter()
+            .filter(|&h| !listed[h])
+            .map(|h| inv.hosts[h].name.to_string())
             .collect();
         if !extra.is_empty() {
             report.add(
@@ -467,8 +507,7 @@ fn map_findings(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inventory::parse_ini;
-    use crate::yaml::parse_yaml;
+    use crate::inventory::{parse_ini, parse_yaml};
 
     /// The story: Terraform's local-exec wrote hosts in creation order, so the three hosts meant
     /// for two groups all landed under the first header and the second header came last, empty.
@@ -605,7 +644,7 @@ web2 ansible_host=10.0.0.22
         let text = "stray1\nstray2\n[web]\nw1\n";
         let (state, out) = render(text, &Expectations::default());
         assert_eq!(state, State::Critical);
-        assert!(out.starts_with("SPLIT ORDER CRITICAL - 2 hosts before the first group header (hosts.ini:1): stray1, stray2 (--allow-ungrouped accepts this) |"), "{out}");
+        assert!(out.starts_with("SPLIT ORDER CRITICAL - 2 hosts in no group but Ansible's ungrouped (hosts.ini:1): stray1, stray2 (--allow-ungrouped accepts this) |"), "{out}");
         let (state, out) = render(
             text,
             &Expectations {
@@ -662,9 +701,33 @@ web2 ansible_host=10.0.0.22
     }
 
     #[test]
-    fn invalid_group_names_warn() {
-        let (state, out) = render("[web-servers]\nw1\n", &Expectations::default());
+    fn invalid_group_names_warn_and_stay_apart() {
+        let text = "[a-b]\nh1\n[a_b]\nh2\n[a.b]\nh3\n";
+        let expect = Expectations {
+            order: vec!["a.b".into(), "a-b".into()],
+            exclusive: vec![vec!["a-b".into(), "a_b".into(), "a.b".into()]],
+            ..Expectations::default()
+        };
+        let (state, out) = render(text, &expect);
+        assert_eq!(state, State::Critical, "{out}");
+        assert!(out.starts_with("SPLIT ORDER CRITICAL - [a-b] (hosts.ini:1) comes before [a.b] (hosts.ini:5): expected order a.b, a-b; \
+            2 group names with invalid characters, kept as written as Ansible keeps them, with its warning \"Invalid characters were found in group names but not replaced\": \
+            [a-b] (hosts.ini:1) \"-\"; [a.b] (hosts.ini:5) \".\" |"), "{out}");
+        assert!(out.contains("\n\\_ [WARNING] [a-b] (hosts.ini:1) \"-\": invalid character(s) in group name, not replaced"), "{out}");
+        let (state, out) = render(text, &Expectations::default());
+        assert_eq!(state, State::Warning, "{out}");
+        assert!(out.contains("| hosts=3;;;0 groups=3;;;0"), "{out}");
+    }
+
+    #[test]
+    fn a_host_named_like_a_group_warns_in_ansibles_words() {
+        let (state, out) = render("[web]\nweb\n", &Expectations::default());
         assert_eq!(state, State::Warning);
-        assert!(out.starts_with("SPLIT ORDER WARNING - group name 'web-servers' (hosts.ini:1) is not a valid Ansible group name: Ansible uses 'web_servers'"), "{out}");
+        assert!(
+            out.starts_with(
+                "SPLIT ORDER WARNING - Found both group and host with same name: web |"
+            ),
+            "{out}"
+        );
     }
 }

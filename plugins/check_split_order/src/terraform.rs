@@ -3,6 +3,20 @@
 
 use serde_json::Value;
 
+/// For every `(output, group)` of `maps`, the output's addresses from the JSON text of
+/// `terraform output -json`, or why they cannot be had.
+pub fn read_maps(
+    json: &[u8],
+    maps: &[(String, String)],
+) -> Result<Vec<(String, String, Vec<String>)>, String> {
+    let json: Value = serde_json::from_slice(json).map_err(|e| format!("not valid JSON: {e}"))?;
+    maps.iter()
+        .map(|(output, group)| {
+            addresses(&json, output).map(|addresses| (output.clone(), group.clone(), addresses))
+        })
+        .collect()
+}
+
 /// The addresses of output `name`, or why they cannot be had.
 pub fn addresses(json: &Value, name: &str) -> Result<Vec<String>, String> {
     let outputs = json

@@ -3,8 +3,7 @@
 //! group's section is always caught by `--map`, each moved host named.
 
 use check_split_order::evaluate::{Expectations, Format, evaluate};
-use check_split_order::inventory::{BUILTIN_GROUPS, Inventory, parse_ini};
-use check_split_order::yaml::parse_yaml;
+use check_split_order::inventory::{BUILTIN_GROUPS, Inventory, parse_ini, parse_yaml};
 use hastack_common::State;
 use proptest::prelude::*;
 
@@ -73,19 +72,23 @@ fn read_back(inv: &Inventory) -> Vec<(String, Vec<(String, String)>)> {
     inv.groups
         .iter()
         .enumerate()
-        .filter(|(_, g)| g.declared_at.is_some() && !BUILTIN_GROUPS.contains(&g.name.as_str()))
+        .filter(|(_, g)| g.declared_at.is_some() && !BUILTIN_GROUPS.contains(&&*g.name))
         .map(|(id, g)| {
             let hosts = inv
                 .hosts_of(id)
                 .into_iter()
                 .map(|h| {
                     (
-                        inv.hosts[h].name.clone(),
-                        inv.hosts[h].ansible_host().unwrap_or("").to_string(),
+                        inv.hosts[h].name.to_string(),
+                        inv.hosts[h]
+                            .ansible_host
+                            .as_deref()
+                            .unwrap_or("")
+                            .to_string(),
                     )
                 })
                 .collect();
-            (g.name.clone(), hosts)
+            (g.name.to_string(), hosts)
         })
         .collect()
 }
@@ -112,9 +115,11 @@ proptest! {
 
     #[test]
     fn generated_inventories_round_trip(model in model(), quoted in any::<bool>()) {
-        let ini = parse_ini(&to_ini(&model, quoted)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let ini_text = to_ini(&model, quoted);
+        let ini = parse_ini(&ini_text).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(read_back(&ini), model.groups.clone());
-        let yaml = parse_yaml(&to_yaml(&model)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let yaml_text = to_yaml(&model);
+        let yaml = parse_yaml(&yaml_text).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(read_back(&yaml), model.groups.clone());
         // The faithful file passes the Terraform mapping.
         prop_assert_eq!(evaluate("h.ini", Format::Ini, &ini, &expectations(&model)).state(), State::Ok);
@@ -147,7 +152,8 @@ proptest! {
             }
             shuffled.groups[to_group].1.push(host);
         }
-        let inv = parse_ini(&to_ini(&shuffled, false)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let text = to_ini(&shuffled, false);
+        let inv = parse_ini(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let text = evaluate("h.ini", Format::Ini, &inv, &expect).render("SPLIT ORDER", 0);
         if moved.is_empty() {
             prop_assert!(text.starts_with("SPLIT ORDER OK"), "{}", text);

@@ -1,0 +1,90 @@
+//! What Galera nodes answer (`SHOW GLOBAL STATUS LIKE 'wsrep%'` rows, tab-separated as in the
+//! test fixtures; a `--` line starts the global variables): any rows are facts or an error
+//! naming the variable, never a panic; facts are judged for one node and for a cluster of
+//! them, and rendered within the output cap, whatever the numbers (overflow-safe arithmetic).
+#![no_main]
+
+use std::collections::HashMap;
+
+use check_galera::evaluate::{
+    ClockSample, Judgement, MemberOutcome, NodeFacts, evaluate_cluster, evaluate_node,
+};
+use check_galera::status::NodeStatus;
+use hastack_common::range::Thresholds;
+use hastack_common::{Range, State};
+use libfuzzer_sys::fuzz_target;
+
+fn rows(text: &str) -> HashMap<String, String> {
+    text.lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let (status, variables) = text.split_once("\n--\n").unwrap_or((&text, ""));
+    let parsed = NodeStatus::parse(&rows(status), &rows(variables));
+    let status = match parsed {
+        Ok(status) => status,
+        Err(why) => {
+            assert!(why.starts_with("cannot read wsrep_"), "{why}");
+            return;
+        }
+    };
+    let range = |t: &str| t.parse::<Range>().ok();
+    let expected = data.first().map(|&b| u64::from(b % 9) + 1);
+    let judge = Judgement {
+        size: Thresholds::new(range("3:"), range("2:")),
+        expected_size: expected,
+        donor_ok: data.len() % 2 == 0,
+        flow_control: Thresholds::new(range("0.1"), range("0.5")),
+        recv_queue: Thresholds::new(range("10"), range("@20:30")),
+        send_queue: Thresholds::new(None, range("~:5")),
+        lag: Thresholds::new(range("100"), range("1000")),
+        skew: Thresholds::new(range("1"), range("5")),
+    };
+    let member = |name: &str, offset: f64| MemberOutcome {
+        name: Some(name.to_string()),
+        endpoint: format!("127.0.0.1:{}", 3306 + name.len()),
+        result: Ok(NodeFacts {
+            status: status.clone(),
+            clock: Some(ClockSample {
+                offset,
+                round_trip: 0.001,
+            }),
+        }),
+    };
+    let mut other = status.clone();
+    other.last_committed = other.last_committed.map(|lc| lc.wrapping_neg());
+    other.cluster_size = other.cluster_size.map(|s| s.wrapping_add(1));
+    let members = [
+        member("node1", 0.0),
+        member("node2", -1e9),
+        MemberOutcome {
+            name: None,
+            endpoint: "127.0.0.1:3309".to_string(),
+            result: Ok(NodeFacts {
+                status: other,
+                clock: None,
+            }),
+        },
+        MemberOutcome {
+            name: Some("node4".to_string()),
+            endpoint: "127.0.0.1:3310".to_string(),
+            result: Err("connection refused".to_string()),
+        },
+    ];
+    for report in [
+        evaluate_node(&members[0], &judge),
+        evaluate_cluster(&members, &judge),
+    ] {
+        let output = report.render("GALERA", 3);
+        let state: State = report.state();
+        assert!(
+            output.starts_with(&format!("GALERA {state} - ")),
+            "{output}"
+        );
+        assert!(output.len() <= 8 * 1024, "output of {} bytes", output.len());
+    }
+});
