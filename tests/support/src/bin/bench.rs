@@ -134,6 +134,8 @@ fn ms(d: Duration) -> String {
 struct Report {
     rows: String,
     runs: usize,
+    /// Median and peak RSS (KB) by command label, for the targets.
+    seen: Vec<(String, Duration, Option<u64>)>,
 }
 
 impl Report {
@@ -161,6 +163,7 @@ impl Report {
                 .peak_rss_kb
                 .map(|kb| format!("{:.1}", kb as f64 / 1024.0))
                 .unwrap_or_default();
+            self.seen.push((c.label.clone(), m.median, m.peak_rss_kb));
             let _ = writeln!(
                 self.rows,
                 "| {work} | {} | {} | {}-{} | {rss} | {ratio} | {} |",
@@ -173,7 +176,142 @@ impl Report {
         }
         self.runs = runs;
     }
+
+    fn median(&self, label: &str) -> Option<Duration> {
+        self.seen
+            .iter()
+            .find(|(l, _, _)| l == label)
+            .map(|(_, m, _)| *m)
+    }
+
+    fn rss_mb(&self, label: &str) -> Option<f64> {
+        self.seen
+            .iter()
+            .find(|(l, _, _)| l == label)
+            .and_then(|(_, _, kb)| kb.map(|kb| kb as f64 / 1024.0))
+    }
+
+    /// The targets, each as measured in this run.
+    fn targets(&self) -> String {
+        let mut out = String::from("\n## Targets\n\n| target | measured | met |\n|---|---|---|\n");
+        let mut line = |what: &str, measured: Option<String>, met: Option<bool>| {
+            let (measured, met) = match (measured, met) {
+                (Some(m), Some(true)) => (m, "yes"),
+                (Some(m), Some(false)) => (m, "**no**"),
+                _ => ("not measured".to_string(), "-"),
+            };
+            let _ = writeln!(out, "| {what} | {measured} | {met} |");
+        };
+        let ratio = |ours: &str, peer: &str| {
+            Some(self.median(ours)?.as_secs_f64() / self.median(peer)?.as_secs_f64())
+        };
+        for (what, ours, peer, limit) in TARGETS {
+            let r = ratio(ours, peer);
+            line(what, r.map(|r| format!("{r:.2}x")), r.map(|r| r <= *limit));
+        }
+        let rss = self.rss_mb(LDAP_100K);
+        line(
+            "check_ldap_paging peak RSS on 100,000 entries under 16 MB",
+            rss.map(|mb| format!("{mb:.1} MB")),
+            rss.map(|mb| mb < 16.0),
+        );
+        for plugin in PLUGINS {
+            let label = format!("{plugin} --help");
+            let m = self.median(&label);
+            line(
+                &format!("{label} under 3 ms"),
+                m.map(|m| format!("{} ms", ms(m))),
+                m.map(|m| m < Duration::from_millis(3)),
+            );
+        }
+        let worst = NORMAL_CHECKS
+            .iter()
+            .filter_map(|label| self.rss_mb(label))
+            .reduce(f64::max);
+        line(
+            "every plugin's normal check under 10 MB peak RSS",
+            worst.map(|mb| format!("largest {mb:.1} MB")),
+            worst.map(|mb| mb < 10.0),
+        );
+        out
+    }
 }
+
+const GALERA_ONE: &str = "check_galera -H 127.0.0.1 -P PORT -u monitor";
+const GALERA_CLUSTER: &str = "check_galera --node x3 -u monitor";
+const CHECK_MYSQL: &str = "check_mysql -H 127.0.0.1 -P PORT -u monitor -p ... (C)";
+const SKEW: &str = "check_clock_skew -H 127.0.0.1:PORT";
+const NTP_TIME: &str = "check_ntp_time -H 127.0.0.1 -p PORT (C)";
+const CONSUL: &str = "check_consul_dns -H 127.0.0.1:PORT -s galeradb";
+const DIG: &str = "check_dig -H 127.0.0.1 -p PORT -l galeradb.service.consul (C, forks dig)";
+const LDAP_2500: &str = "check_ldap_paging -U URI -D reader -b ou=users, 2500 entries";
+const LDAPSEARCH_2500: &str = "ldapsearch -E pr=500/noprompt ... 1.1, 2500 entries";
+const CHECK_LDAP: &str = "check_ldap -3 -W -C as rootdn (C, cannot page)";
+const LDAP_100K: &str = "check_ldap_paging -U URI -D reader -b ou=users, 100,000 entries";
+const LDAPSEARCH_100K: &str = "ldapsearch -E pr=500/noprompt ... 1.1, 100,000 entries";
+const SPLIT: &str = "check_split_order -i big.ini -g x20 --order --map x20";
+const ANSIBLE: &str = "ansible-inventory -i big.ini --list";
+const PLUGINS: [&str; 5] = [
+    "check_galera",
+    "check_clock_skew",
+    "check_consul_dns",
+    "check_ldap_paging",
+    "check_split_order",
+];
+/// The ordinary checks, for the peak RSS target.
+const NORMAL_CHECKS: [&str; 5] = [GALERA_ONE, GALERA_CLUSTER, SKEW, CONSUL, LDAP_2500];
+
+/// (target, ours, peer, largest ratio ours/peer).
+const TARGETS: &[(&str, &str, &str, f64)] = &[
+    (
+        "check_galera one node at most 0.6x check_mysql",
+        GALERA_ONE,
+        CHECK_MYSQL,
+        0.6,
+    ),
+    (
+        "check_galera cluster mode (3 nodes) within 1.5x of one node",
+        GALERA_CLUSTER,
+        GALERA_ONE,
+        1.5,
+    ),
+    (
+        "check_clock_skew at most 1.0x check_ntp_time",
+        SKEW,
+        NTP_TIME,
+        1.0,
+    ),
+    (
+        "check_consul_dns at most 0.15x check_dig",
+        CONSUL,
+        DIG,
+        0.15,
+    ),
+    (
+        "check_ldap_paging, 2500 entries, at most 1.0x ldapsearch paging",
+        LDAP_2500,
+        LDAPSEARCH_2500,
+        1.0,
+    ),
+    (
+        "check_ldap_paging, 2500 entries, at most 1.0x check_ldap",
+        LDAP_2500,
+        CHECK_LDAP,
+        1.0,
+    ),
+    (
+        "check_ldap_paging, 100,000 entries, at most 1.0x ldapsearch paging",
+        LDAP_100K,
+        LDAPSEARCH_100K,
+        1.0,
+    ),
+    (
+        "check_split_order at least 50x faster than ansible-inventory",
+        SPLIT,
+        ANSIBLE,
+        0.02,
+    ),
+];
 
 fn version(program: &str, args: &[&str]) -> String {
     Command::new(program)
@@ -303,6 +441,7 @@ fn main() {
     let mut report = Report {
         rows: String::new(),
         runs,
+        seen: Vec::new(),
     };
     let dir = tempfile::tempdir().expect("tempdir");
 
@@ -312,7 +451,7 @@ fn main() {
             let env = [("MYSQL_PWD", MONITOR_PASSWORD)];
             let port = cluster.node(0).port.to_string();
             let one = cmd(
-                "check_galera -H 127.0.0.1 -P PORT -u monitor",
+                GALERA_ONE,
                 bin("check_galera"),
                 &["-H", "127.0.0.1", "-P", &port, "-u", MONITOR_USER],
                 &env,
@@ -322,7 +461,7 @@ fn main() {
                 &[
                     one.clone(),
                     cmd(
-                        "check_mysql -H 127.0.0.1 -P PORT -u monitor -p ... (C)",
+                        CHECK_MYSQL,
                         format!("{plugins}/check_mysql"),
                         &[
                             "-H",
@@ -361,15 +500,7 @@ fn main() {
             }
             report.group(
                 "Galera cluster mode, 3 nodes concurrently",
-                &[
-                    cmd(
-                        "check_galera --node x3 -u monitor",
-                        bin("check_galera"),
-                        &args,
-                        &env,
-                    ),
-                    one,
-                ],
+                &[cmd(GALERA_CLUSTER, bin("check_galera"), &args, &env), one],
                 runs,
             );
         }
@@ -383,12 +514,7 @@ fn main() {
             report.group(
                 "NTP offset against one server",
                 &[
-                    cmd(
-                        "check_clock_skew -H 127.0.0.1:PORT",
-                        bin("check_clock_skew"),
-                        &["-H", &ntp.addr()],
-                        &[],
-                    ),
+                    cmd(SKEW, bin("check_clock_skew"), &["-H", &ntp.addr()], &[]),
                     cmd(
                         "check_clock_skew -H 127.0.0.1:PORT --samples 1",
                         bin("check_clock_skew"),
@@ -396,7 +522,7 @@ fn main() {
                         &[],
                     ),
                     cmd(
-                        "check_ntp_time -H 127.0.0.1 -p PORT (C)",
+                        NTP_TIME,
                         format!("{plugins}/check_ntp_time"),
                         &["-H", "127.0.0.1", "-p", &port],
                         &[],
@@ -416,13 +542,13 @@ fn main() {
                 "Consul A lookup through the BIND forwarder",
                 &[
                     cmd(
-                        "check_consul_dns -H 127.0.0.1:PORT -s galeradb",
+                        CONSUL,
                         bin("check_consul_dns"),
                         &["-H", &fwd.addr(), "-s", "galeradb"],
                         &[],
                     ),
                     cmd(
-                        "check_dig -H 127.0.0.1 -p PORT -l galeradb.service.consul (C, forks dig)",
+                        DIG,
                         format!("{plugins}/check_dig"),
                         &[
                             "-H",
@@ -452,9 +578,13 @@ fn main() {
                 let port = ldap.port.to_string();
                 let env = [("LDAP_PASSWORD", READER_PASSWORD)];
                 let filter = "(objectClass=inetOrgPerson)";
+                let (ours, peer) = match users {
+                    2500 => (LDAP_2500, LDAPSEARCH_2500),
+                    _ => (LDAP_100K, LDAPSEARCH_100K),
+                };
                 let mut group = vec![
                     cmd(
-                        "check_ldap_paging -U URI -D reader -b ou=users (paged count)",
+                        ours,
                         bin("check_ldap_paging"),
                         &[
                             "-U", &uri, "-D", READER_DN, "-b", USERS, "-f", filter, "-t", "60",
@@ -462,7 +592,7 @@ fn main() {
                         &env,
                     ),
                     cmd(
-                        "ldapsearch -E pr=500/noprompt ... 1.1 (reader)",
+                        peer,
                         "/usr/bin/ldapsearch",
                         &[
                             "-x",
@@ -485,7 +615,7 @@ fn main() {
                 ];
                 if users == 2500 {
                     group.push(cmd(
-                        "check_ldap -3 -W -C as rootdn (C, cannot page)",
+                        CHECK_LDAP,
                         format!("{plugins}/check_ldap"),
                         &[
                             "-H",
@@ -527,12 +657,7 @@ fn main() {
     report.group(
         "a 10,000-host inventory, 20 groups",
         &[
-            cmd(
-                "check_split_order -i big.ini -g x20 --order --map x20",
-                bin("check_split_order"),
-                &args,
-                &[],
-            ),
+            cmd(SPLIT, bin("check_split_order"), &args, &[]),
             cmd(
                 "check_split_order -i big.ini (structure only)",
                 bin("check_split_order"),
@@ -540,7 +665,7 @@ fn main() {
                 &[],
             ),
             cmd(
-                "ansible-inventory -i big.ini --list",
+                ANSIBLE,
                 "/usr/bin/ansible-inventory",
                 &["-i", &inv, "--list"],
                 &[("HOME", &home)],
@@ -550,13 +675,7 @@ fn main() {
     );
 
     // Start-up cost.
-    for plugin in [
-        "check_galera",
-        "check_clock_skew",
-        "check_consul_dns",
-        "check_ldap_paging",
-        "check_split_order",
-    ] {
+    for plugin in PLUGINS {
         report.group(
             "start-up: --help",
             &[cmd(
@@ -591,7 +710,7 @@ fn main() {
         bind = package_version("bind9"),
         chrony = package_version("chrony"),
     );
-    let text = format!("{header}{}", report.rows);
+    let text = format!("{header}{}{}", report.rows, report.targets());
     print!("{text}");
     if let Err(e) = std::fs::write(&o.out, &text) {
         eprintln!("bench: cannot write {}: {e}", o.out.display());
