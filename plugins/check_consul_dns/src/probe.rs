@@ -262,8 +262,9 @@ async fn exchange_tcp(server: SocketAddr, request: &[u8], id: u16) -> Result<Mes
     Ok(message)
 }
 
-/// The facts of a response: code, flags, and the instances of the asked type.
-fn read_answer(response: &Message, asked: RecordType, retried: bool, time: Duration) -> Answer {
+/// The facts of a response: code, flags, and the instances of the asked type (public for the
+/// fuzz target: any message a server can send goes through here).
+pub fn read_answer(response: &Message, asked: RecordType, retried: bool, time: Duration) -> Answer {
     let meta = &response.metadata;
     let rcode = match meta.response_code {
         ResponseCode::NoError => Rcode::NoError,

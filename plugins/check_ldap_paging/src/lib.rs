@@ -5,7 +5,7 @@
 //! the directory (I/O only); `evaluate` judges what it said (pure); `ber` codes the
 //! paged-results control.
 
-mod ber;
+pub mod ber;
 pub mod cli;
 pub mod evaluate;
 pub mod probe;
