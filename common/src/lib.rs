@@ -13,6 +13,7 @@ pub mod report;
 pub mod runtime;
 pub mod secret;
 pub mod state;
+pub mod units;
 
 pub use cli::CommonArgs;
 pub use error::CheckError;

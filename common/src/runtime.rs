@@ -101,6 +101,18 @@ impl Context {
         self.timeout
     }
 
+    /// What each of several concurrent parts (nodes, servers) may take: the timeout less a tenth
+    /// of it (at most 1 s), so a part that hangs is reported on its own line, as that part's
+    /// failure, while the others still count.
+    pub fn parts_budget(&self) -> Duration {
+        self.timeout - (self.timeout / 10).min(Duration::from_secs(1))
+    }
+
+    /// When the concurrent parts must be over: the start plus [`Context::parts_budget`].
+    pub fn parts_deadline(&self) -> Instant {
+        self.started + self.parts_budget()
+    }
+
     /// Time left before the deadline (zero once it has passed).
     pub fn remaining(&self) -> Duration {
         self.deadline().saturating_duration_since(Instant::now())

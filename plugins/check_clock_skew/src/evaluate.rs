@@ -2,6 +2,7 @@
 //! health, the local clock's sync state; the summary, long output and perfdata.
 
 use hastack_common::range::Thresholds;
+use hastack_common::units::{human_seconds, round_micros};
 use hastack_common::{Metric, Report, State, Uom};
 
 use crate::probe::{Failure, LocalClock, Measurement, ServerOutcome};
@@ -94,19 +95,19 @@ fn judge_server(report: &mut Report, outcome: &ServerOutcome, single: bool, judg
     report.detail(state, detail);
     report
         .metric(
-            Metric::new(label("offset"), round_us(m.offset))
+            Metric::new(label("offset"), round_micros(m.offset))
                 .uom(Uom::Seconds)
                 .thresholds(judge.offset.clone()),
         )
         .metric(
-            Metric::new(label("delay"), round_us(m.delay))
+            Metric::new(label("delay"), round_micros(m.delay))
                 .uom(Uom::Seconds)
                 .min(0u8),
         )
         .metric(Metric::new(label("stratum"), m.stratum).min(0u8).max(16u8));
     if let Some(jitter) = m.jitter() {
         report.metric(
-            Metric::new(label("jitter"), round_us(jitter))
+            Metric::new(label("jitter"), round_micros(jitter))
                 .uom(Uom::Seconds)
                 .min(0u8),
         );
@@ -179,7 +180,7 @@ fn judge_skew(report: &mut Report, servers: &[ServerOutcome], judge: &Judgement)
     };
     let skew = ahead.1.offset - behind.1.offset;
     report.metric(
-        Metric::new("skew", round_us(skew))
+        Metric::new("skew", round_micros(skew))
             .uom(Uom::Seconds)
             .thresholds(judge.skew.clone())
             .min(0u8),
@@ -229,39 +230,26 @@ fn judge_local(report: &mut Report, local: &LocalClock, unsynced_state: State) {
     }
     report
         .metric(
-            Metric::new("maxerror", round_us(local.maxerror))
+            Metric::new("maxerror", round_micros(local.maxerror))
                 .uom(Uom::Seconds)
                 .min(0u8),
         )
         .metric(
-            Metric::new("esterror", round_us(local.esterror))
+            Metric::new("esterror", round_micros(local.esterror))
                 .uom(Uom::Seconds)
                 .min(0u8),
         );
 }
 
-/// Seconds as an on-call person reads them: `1900.0 s`, `3.000 s`, `4.7 ms`, `12 us`;
-/// `signed` adds `+` to positive values (an offset says which clock is ahead).
+/// An offset or a delay in words; `signed` adds `+` to positive values (an offset says which
+/// clock is ahead).
 pub fn seconds(value: f64, signed: bool) -> String {
-    let sign = if signed && value > 0.0 { "+" } else { "" };
-    let magnitude = value.abs();
-    if magnitude < 0.0000005 {
-        // Below SNTP's microsecond resolution: no sign worth showing.
-        "0 us".to_string()
-    } else if magnitude >= 100.0 {
-        format!("{sign}{value:.1} s")
-    } else if magnitude >= 1.0 {
-        format!("{sign}{value:.3} s")
-    } else if magnitude >= 0.001 {
-        format!("{sign}{:.1} ms", value * 1e3)
+    let text = human_seconds(value);
+    if signed && value > 0.0 && text != "0 us" {
+        format!("+{text}")
     } else {
-        format!("{sign}{:.0} us", value * 1e6)
+        text
     }
-}
-
-/// Microsecond resolution is what SNTP gives; more digits are noise in perfdata.
-fn round_us(value: f64) -> f64 {
-    (value * 1e6).round() / 1e6
 }
 
 #[cfg(test)]

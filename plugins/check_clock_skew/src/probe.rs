@@ -4,7 +4,7 @@
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures_util::future::join_all;
 use hastack_common::Context;
@@ -74,14 +74,10 @@ pub struct LocalClock {
     pub esterror: f64,
 }
 
-/// Ask every server at once. Each gets the run's deadline minus a margin, so one that never
-/// answers is reported as such while the others still count.
+/// Ask every server at once, each by [`Context::parts_deadline`]: one that never answers is
+/// reported as such while the others still count.
 pub async fn query_all(servers: &[Server], samples: u8, ctx: &Context) -> Vec<ServerOutcome> {
-    let margin = (ctx.timeout() / 10).min(Duration::from_secs(1));
-    let deadline = ctx
-        .deadline()
-        .checked_sub(margin)
-        .unwrap_or_else(Instant::now);
+    let deadline = ctx.parts_deadline();
     let names: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
     ctx.set_stage(format!("waiting for NTP answers from {}", names.join(", ")));
     join_all(

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use hastack_common::range::Thresholds;
+use hastack_common::units::{human_seconds, round_micros};
 use hastack_common::{Metric, Report, State, Uom};
 
 use crate::cli::Question;
@@ -88,7 +89,7 @@ pub fn evaluate(outcomes: &[ServerOutcome], question: &Question, judge: &Judgeme
                     } else {
                         format!("time_{}", outcome.server)
                     },
-                    round_us(answer.time),
+                    round_micros(answer.time.as_secs_f64()),
                 )
                 .uom(Uom::Seconds)
                 .thresholds(judge.time.clone())
@@ -335,18 +336,9 @@ fn join(instances: &[Instance]) -> String {
         .join(", ")
 }
 
-/// A response time as people read it: `0.4 ms`, `1.250 s`.
+/// A response time in words.
 fn duration(time: Duration) -> String {
-    let seconds = time.as_secs_f64();
-    if seconds >= 1.0 {
-        format!("{seconds:.3} s")
-    } else {
-        format!("{:.1} ms", seconds * 1e3)
-    }
-}
-
-fn round_us(time: Duration) -> f64 {
-    time.as_micros() as f64 / 1e6
+    human_seconds(time.as_secs_f64())
 }
 
 #[cfg(test)]
@@ -420,7 +412,7 @@ mod tests {
             (
                 Ok(answer(Rcode::NoError, a(THREE))),
                 State::Ok,
-                "CONSUL DNS OK - 3 instances of galeradb from 127.0.0.1:8600 in 0.4 ms: 127.0.0.11, 127.0.0.12, 127.0.0.13 | time=0.00042s;;;0 instances=3;;;0",
+                "CONSUL DNS OK - 3 instances of galeradb from 127.0.0.1:8600 in 420 us: 127.0.0.11, 127.0.0.12, 127.0.0.13 | time=0.00042s;;;0 instances=3;;;0",
             ),
             (
                 Ok(answer(Rcode::NxDomain, vec![])),
@@ -534,7 +526,7 @@ mod tests {
         };
         let (state, line) = first_line(&ok(), &judge);
         assert_eq!(state, State::Warning);
-        assert!(line.starts_with("CONSUL DNS WARNING - 127.0.0.1:8600 answered in 0.4 ms (outside 0.0001) | time=0.00042s;0.0001;;0"), "{line}");
+        assert!(line.starts_with("CONSUL DNS WARNING - 127.0.0.1:8600 answered in 420 us (outside 0.0001) | time=0.00042s;0.0001;;0"), "{line}");
     }
 
     #[test]

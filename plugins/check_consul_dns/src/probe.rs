@@ -88,8 +88,8 @@ pub struct ServerOutcome {
 /// At most this many unrelated datagrams are skipped while waiting for the answer.
 const MAX_STRAY_DATAGRAMS: usize = 32;
 
-/// Ask every server at once. Each gets the run's deadline minus a margin, so one that never
-/// answers is reported as such while the others still count.
+/// Ask every server at once, each by [`Context::parts_deadline`]: one that never answers is
+/// reported as such while the others still count.
 pub async fn query_all(
     servers: &[DnsServer],
     question: &Question,
@@ -97,11 +97,7 @@ pub async fn query_all(
     tcp: bool,
     ctx: &Context,
 ) -> Vec<ServerOutcome> {
-    let margin = (ctx.timeout() / 10).min(Duration::from_secs(1));
-    let deadline = ctx
-        .deadline()
-        .checked_sub(margin)
-        .unwrap_or_else(Instant::now);
+    let deadline = ctx.parts_deadline();
     let names: Vec<String> = servers.iter().map(ToString::to_string).collect();
     ctx.set_stage(format!("waiting for DNS answers from {}", names.join(", ")));
     join_all(servers.iter().map(|server| async move {

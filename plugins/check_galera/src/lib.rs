@@ -9,7 +9,7 @@ pub mod evaluate;
 pub mod probe;
 pub mod status;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures_util::StreamExt;
 use futures_util::future::{join, join_all};
@@ -73,17 +73,13 @@ async fn check_cluster(
     seeds: &[Member],
     ctx: &Context,
 ) -> Vec<MemberOutcome> {
-    let margin = (ctx.timeout() / 10).min(Duration::from_secs(1));
-    let deadline = ctx
-        .deadline()
-        .checked_sub(margin)
-        .unwrap_or_else(Instant::now);
+    let deadline = ctx.parts_deadline();
     let login = &config.login;
     if !discover {
         return join_all(members.iter().map(|m| read_member(m, login, ctx, deadline))).await;
     }
     let seed_deadline = deadline
-        .checked_sub(ctx.timeout().saturating_sub(margin) / 2)
+        .checked_sub(ctx.parts_budget() / 2)
         .unwrap_or(deadline);
     let mut pending: FuturesUnordered<_> = seeds
         .iter()

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use hastack_common::range::Thresholds;
+use hastack_common::units::{human_seconds, round_micros};
 use hastack_common::{Metric, Report, State, Uom};
 
 use crate::probe::{
@@ -143,7 +144,7 @@ pub fn evaluate(facts: &Facts, base: &str, judge: &Judgement) -> Report {
         )
         .metric(Metric::new("pages", pages).min(0u8))
         .metric(
-            Metric::new("time", round_us(counted.time))
+            Metric::new("time", round_micros(counted.time.as_secs_f64()))
                 .uom(Uom::Seconds)
                 .thresholds(judge.time.clone())
                 .min(0u8),
@@ -175,16 +176,7 @@ fn search_failed(what: &str, base: &str, search: &SearchOutcome) -> String {
 }
 
 fn seconds(time: Duration) -> String {
-    let s = time.as_secs_f64();
-    if s >= 1.0 {
-        format!("{s:.2} s")
-    } else {
-        format!("{:.1} ms", s * 1e3)
-    }
-}
-
-fn round_us(time: Duration) -> f64 {
-    time.as_micros() as f64 / 1e6
+    human_seconds(time.as_secs_f64())
 }
 
 #[cfg(test)]

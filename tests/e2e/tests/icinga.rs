@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use hastack_test_support::PLUGINS;
 use hastack_test_support::icinga::{CheckResult, Daemon, Pki};
 use hastack_test_support::ports::free_ports;
 use hastack_test_support::stack::{Stack, icinga_objects};
@@ -22,13 +23,7 @@ fn plugin_dir() -> PathBuf {
         .and_then(Path::parent)
         .expect("target profile directory")
         .to_path_buf();
-    for plugin in [
-        "check_galera",
-        "check_clock_skew",
-        "check_consul_dns",
-        "check_ldap_paging",
-        "check_split_order",
-    ] {
+    for plugin in PLUGINS {
         assert!(
             dir.join(plugin).exists(),
             "{} is missing: build the plugins first (cargo build --workspace --bins)",
@@ -39,16 +34,10 @@ fn plugin_dir() -> PathBuf {
 }
 
 fn conf_files() -> Vec<PathBuf> {
-    [
-        "check_galera",
-        "check_clock_skew",
-        "check_consul_dns",
-        "check_ldap_paging",
-        "check_split_order",
-    ]
-    .iter()
-    .map(|p| repo().join("icinga-conf").join(format!("{p}.conf")))
-    .collect()
+    PLUGINS
+        .iter()
+        .map(|p| repo().join("icinga-conf").join(format!("{p}.conf")))
+        .collect()
 }
 
 fn now() -> f64 {

@@ -21,3 +21,12 @@ pub use peers::{TcpTarpit, UdpBlackHole};
 pub use ports::{free_tcp_port, free_udp_port};
 pub use process::{Server, wait_until};
 pub use tempfile::{TempDir, tempdir};
+
+/// The suite's plugin binaries.
+pub const PLUGINS: [&str; 5] = [
+    "check_galera",
+    "check_clock_skew",
+    "check_consul_dns",
+    "check_ldap_paging",
+    "check_split_order",
+];

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use hastack_test_support::PLUGINS;
 use hastack_test_support::dns::{ConsulStandIn, Forwarder};
 use hastack_test_support::galera::{GaleraCluster, MONITOR_PASSWORD, MONITOR_USER};
 use hastack_test_support::ldap::{
@@ -251,13 +252,6 @@ const LDAP_100K: &str = "check_ldap_paging -U URI -D reader -b ou=users, 100,000
 const LDAPSEARCH_100K: &str = "ldapsearch -E pr=500/noprompt ... 1.1, 100,000 entries";
 const SPLIT: &str = "check_split_order -i big.ini -g x20 --order --map x20";
 const ANSIBLE: &str = "ansible-inventory -i big.ini --list";
-const PLUGINS: [&str; 5] = [
-    "check_galera",
-    "check_clock_skew",
-    "check_consul_dns",
-    "check_ldap_paging",
-    "check_split_order",
-];
 /// The ordinary checks, for the peak RSS target.
 const NORMAL_CHECKS: [&str; 5] = [GALERA_ONE, GALERA_CLUSTER, SKEW, CONSUL, LDAP_2500];
 

@@ -9,17 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use hastack_test_support::PLUGINS;
 use hastack_test_support::icinga::{Daemon, Pki};
 use hastack_test_support::ports::free_ports;
 use hastack_test_support::stack::{Stack, icinga_objects};
-
-const PLUGINS: [&str; 5] = [
-    "check_galera",
-    "check_clock_skew",
-    "check_consul_dns",
-    "check_ldap_paging",
-    "check_split_order",
-];
 
 fn progress(started: Instant, text: &str) {
     eprintln!("[{:5.1} s] {text}", started.elapsed().as_secs_f64());
