@@ -55,7 +55,13 @@ fn icinga_runs_every_command_against_the_stack() {
     let files = conf_files();
     let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     let port = free_ports(1)[0];
-    let objects = icinga_objects(&services, "hastack", None, None);
+    let mut objects = icinga_objects(&services, "hastack", None, None);
+    // The examples' agent-side pattern: no servers at all (an empty array leaves -H out, instead
+    // of the $check_address$ default), only the kernel's view.
+    objects.push_str(
+        "object Service \"clock-local\" {\n\thost_name = \"hastack\"\n\tcheck_command = \"clock_skew\"\n\
+         \tcheck_interval = 1h\n\tvars.clock_skew_hosts = []\n\tvars.clock_skew_local_sync = true\n}\n",
+    );
     let master = Daemon::start(
         &pki,
         "test-master",
