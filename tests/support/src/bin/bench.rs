@@ -137,6 +137,8 @@ struct Report {
     runs: usize,
     /// Median and peak RSS (KB) by command label, for the targets.
     seen: Vec<(String, Duration, Option<u64>)>,
+    /// The size of the large inventory, MB.
+    huge_inventory_mb: f64,
 }
 
 impl Report {
@@ -225,6 +227,15 @@ impl Report {
                 m.map(|m| m < Duration::from_millis(3)),
             );
         }
+        let huge = self.rss_mb(SPLIT_HUGE);
+        line(
+            &format!(
+                "check_split_order peak RSS on a {:.0} MB inventory at most 4x its size",
+                self.huge_inventory_mb
+            ),
+            huge.map(|mb| format!("{mb:.1} MB ({:.1}x)", mb / self.huge_inventory_mb)),
+            huge.map(|mb| mb <= 4.0 * self.huge_inventory_mb),
+        );
         let worst = NORMAL_CHECKS
             .iter()
             .filter_map(|label| self.rss_mb(label))
@@ -252,6 +263,9 @@ const LDAP_100K: &str = "check_ldap_paging -U URI -D reader -b ou=users, 100,000
 const LDAPSEARCH_100K: &str = "ldapsearch -E pr=500/noprompt ... 1.1, 100,000 entries";
 const SPLIT: &str = "check_split_order -i big.ini -g x20 --order --map x20";
 const ANSIBLE: &str = "ansible-inventory -i big.ini --list";
+const SPLIT_HUGE: &str = "check_split_order -i huge.ini (20 MB of INI, one group per 1000 hosts)";
+/// About 20 MB of INI, as the issue measured (20 MB -> 232 MB before).
+const HUGE_INVENTORY_BYTES: usize = 20 * 1024 * 1024;
 /// The ordinary checks, for the peak RSS target.
 const NORMAL_CHECKS: [&str; 5] = [GALERA_ONE, GALERA_CLUSTER, SKEW, CONSUL, LDAP_2500];
 
@@ -436,6 +450,7 @@ fn main() {
         rows: String::new(),
         runs,
         seen: Vec::new(),
+        huge_inventory_mb: 0.0,
     };
     let dir = tempfile::tempdir().expect("tempdir");
 
@@ -667,6 +682,38 @@ fn main() {
         ],
         few,
     );
+
+    // Memory on a large valid inventory: peak RSS against the file's size.
+    let huge = dir.path().join("huge.ini");
+    let mut text = String::new();
+    let mut n = 0usize;
+    while text.len() < HUGE_INVENTORY_BYTES {
+        let _ = writeln!(text, "[group_{:03}]", n / 1000);
+        for _ in 0..1000 {
+            let _ = writeln!(
+                text,
+                "host-{n:07}.dc1.example.com ansible_host=10.{}.{}.{} rack=r{}",
+                n / 65536 % 256,
+                n / 256 % 256,
+                n % 256,
+                n % 40
+            );
+            n += 1;
+        }
+    }
+    std::fs::write(&huge, &text).expect("write the large inventory");
+    let huge = huge.display().to_string();
+    report.group(
+        "a 20 MB inventory (memory)",
+        &[cmd(
+            SPLIT_HUGE,
+            bin("check_split_order"),
+            &["-i", &huge],
+            &[],
+        )],
+        few,
+    );
+    report.huge_inventory_mb = text.len() as f64 / (1024.0 * 1024.0);
 
     // Start-up cost.
     for plugin in PLUGINS {
