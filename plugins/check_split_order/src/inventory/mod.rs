@@ -7,6 +7,7 @@ pub mod ini;
 pub mod pattern;
 pub mod shlex;
 pub mod yaml;
+mod yaml_events;
 mod yaml_scalar;
 
 use std::borrow::Borrow;
