@@ -603,12 +603,12 @@ ntp=1.2.3.4
             (
                 "[web]\nweb[0:9999][0:9999][0:9999]\n",
                 2,
-                "host pattern 'web[0:9999][0:9999][0:9999]' expands to 1000000000000 hosts: more than the 1000000 hosts the ranges of one inventory may expand to",
+                "host pattern 'web[0:9999][0:9999][0:9999]' expands to 1000000000000 hosts: more than the 200000 hosts the ranges of one inventory may expand to",
             ),
             (
-                "[web]\na[0:599999]\nb[0:599999]\n",
+                "[web]\na[0:119999]\nb[0:119999]\n",
                 3,
-                "host pattern 'b[0:599999]' expands to 600000 hosts (after 600000 from earlier ranges): more than the 1000000 hosts the ranges of one inventory may expand to",
+                "host pattern 'b[0:119999]' expands to 120000 hosts (after 120000 from earlier ranges): more than the 200000 hosts the ranges of one inventory may expand to",
             ),
             // A loop before the line the parse stops at is what Ansible reports.
             (

@@ -7,6 +7,7 @@ pub mod ini;
 pub mod pattern;
 pub mod shlex;
 pub mod yaml;
+mod yaml_events;
 mod yaml_scalar;
 
 use std::borrow::Borrow;
@@ -147,9 +148,9 @@ pub(crate) fn error(line: usize, message: impl Into<String>) -> ParseError {
 pub const BUILTIN_GROUPS: [&str; 2] = ["all", "ungrouped"];
 
 /// How many host names the ranges of one inventory may expand to, all patterns together.
-pub const RANGE_HOSTS: u64 = 1_000_000;
+pub const RANGE_HOSTS: u64 = 200_000;
 /// How many bytes of host names the ranges of one inventory may expand to.
-pub const RANGE_NAME_BYTES: u64 = 64 * 1024 * 1024;
+pub const RANGE_NAME_BYTES: u64 = 16 * 1024 * 1024;
 /// How many YAML nodes aliases may replay where their content is needed (host lists, groups).
 pub const ALIAS_NODES: u64 = 1_000_000;
 
