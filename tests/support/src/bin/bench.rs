@@ -751,7 +751,12 @@ fn main() {
         bind = package_version("bind9"),
         chrony = package_version("chrony"),
     );
-    let text = format!("{header}{}{}", report.rows, report.targets());
+    let text = format!(
+        "{header}{}{}{}",
+        report.rows,
+        report.targets(),
+        include_str!("bench-notes.md")
+    );
     print!("{text}");
     if let Err(e) = std::fs::write(&o.out, &text) {
         eprintln!("bench: cannot write {}: {e}", o.out.display());
