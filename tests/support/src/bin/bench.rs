@@ -159,7 +159,10 @@ impl Report {
             };
             let ratio = match (i, ours) {
                 (0, _) => "-".to_string(),
-                (_, Some(ours)) => format!("{:.2}", ours.as_secs_f64() / m.median.as_secs_f64()),
+                (_, Some(ours)) => match ours.as_secs_f64() / m.median.as_secs_f64() {
+                    r if r < 0.01 => format!("{r:.4}"),
+                    r => format!("{r:.2}"),
+                },
                 _ => String::new(),
             };
             let rss = m
@@ -210,7 +213,11 @@ impl Report {
         };
         for (what, ours, peer, limit) in TARGETS {
             let r = ratio(ours, peer);
-            line(what, r.map(|r| format!("{r:.2}x")), r.map(|r| r <= *limit));
+            let shown = r.map(|r| match r < 0.01 {
+                true => format!("{r:.4}x ({:.0} times faster)", 1.0 / r),
+                false => format!("{r:.2}x"),
+            });
+            line(what, shown, r.map(|r| r <= *limit));
         }
         let rss = self.rss_mb(LDAP_100K);
         line(
