@@ -219,6 +219,29 @@ impl Report {
             });
             line(what, shown, r.map(|r| r <= *limit));
         }
+        // The same work as the check: the unpaged search (what unpaged clients see) and the
+        // paged count, as two ldapsearch runs.
+        for (users, ours, paged, unpaged) in [
+            ("2500", LDAP_2500, LDAPSEARCH_2500, LDAPSEARCH_UNPAGED_2500),
+            (
+                "100,000",
+                LDAP_100K,
+                LDAPSEARCH_100K,
+                LDAPSEARCH_UNPAGED_100K,
+            ),
+        ] {
+            let r = (|| {
+                let both = self.median(paged)? + self.median(unpaged)?;
+                Some(self.median(ours)?.as_secs_f64() / both.as_secs_f64())
+            })();
+            line(
+                &format!(
+                    "check_ldap_paging, {users} entries, at most 1.0x the unpaged and the paged ldapsearch it replaces"
+                ),
+                r.map(|r| format!("{r:.2}x")),
+                r.map(|r| r <= 1.0),
+            );
+        }
         let rss = self.rss_mb(LDAP_100K);
         line(
             "check_ldap_paging peak RSS on 100,000 entries under 16 MB",
@@ -268,6 +291,9 @@ const LDAPSEARCH_2500: &str = "ldapsearch -E pr=500/noprompt ... 1.1, 2500 entri
 const CHECK_LDAP: &str = "check_ldap -3 -W -C as rootdn (C, cannot page)";
 const LDAP_100K: &str = "check_ldap_paging -U URI -D reader -b ou=users, 100,000 entries";
 const LDAPSEARCH_100K: &str = "ldapsearch -E pr=500/noprompt ... 1.1, 100,000 entries";
+const LDAPSEARCH_UNPAGED_2500: &str = "ldapsearch ... 1.1 unpaged (1000, size limit), 2500 entries";
+const LDAPSEARCH_UNPAGED_100K: &str =
+    "ldapsearch ... 1.1 unpaged (1000, size limit), 100,000 entries";
 const SPLIT: &str = "check_split_order -i big.ini -g x20 --order --map x20";
 const ANSIBLE: &str = "ansible-inventory -i big.ini --list";
 const SPLIT_HUGE: &str = "check_split_order -i huge.ini (20 MB of INI, one group per 1000 hosts)";
@@ -629,6 +655,30 @@ fn main() {
                         &[],
                     ),
                 ];
+                // What unpaged clients see: the other half of what the check reads.
+                let unpaged = match users {
+                    2500 => LDAPSEARCH_UNPAGED_2500,
+                    _ => LDAPSEARCH_UNPAGED_100K,
+                };
+                group.push(cmd(
+                    unpaged,
+                    "/usr/bin/ldapsearch",
+                    &[
+                        "-x",
+                        "-H",
+                        &uri,
+                        "-D",
+                        READER_DN,
+                        "-w",
+                        READER_PASSWORD,
+                        "-b",
+                        USERS,
+                        "-LLL",
+                        filter,
+                        "1.1",
+                    ],
+                    &[],
+                ));
                 if users == 2500 {
                     group.push(cmd(
                         CHECK_LDAP,
