@@ -528,3 +528,32 @@ fn a_member_with_a_wrong_clock_is_named() {
     // Each node on its own still looks perfectly healthy: only the comparison sees the problem.
     monitor(&["-P", &cluster.node(2).port.to_string()]).assert(0, "GALERA OK - node3");
 }
+
+#[test]
+fn three_hundred_members_fit_the_output_buffer() {
+    // 300 --node entries, none listening: each is named in the long output while the budget
+    // lasts, the summary is capped and counts the rest, and the whole output stays within 8 KB.
+    let ports = hastack_test_support::ports::free_ports(300);
+    let mut args: Vec<String> = Vec::new();
+    for (i, port) in ports.iter().enumerate() {
+        args.push("--node".into());
+        args.push(format!("n{i}=127.0.0.1:{port}"));
+    }
+    let out = galera().args(&args).run();
+    out.assert(2, "GALERA CRITICAL - ");
+    assert!(
+        out.summary_line().len() <= 1100,
+        "summary of {} bytes",
+        out.summary_line().len()
+    );
+    assert!(
+        out.stdout.len() <= 8192,
+        "output of {} bytes",
+        out.stdout.len()
+    );
+    let last = out.long_output().last().copied().unwrap_or_default();
+    assert!(
+        last.starts_with("\\_ ... and ") && last.ends_with(" more"),
+        "{last}"
+    );
+}

@@ -893,3 +893,20 @@ fn ranges_are_echoed_as_typed() {
         .run()
         .assert(0, "SPLIT ORDER OK - ");
 }
+
+#[test]
+fn two_thousand_empty_groups_fit_the_output_buffer() {
+    // Every empty group is a CRITICAL finding; the summary names the first and counts the rest.
+    let files = Files::new();
+    let text: String = (0..2000).map(|i| format!("[group{i:04}]\n")).collect();
+    let out = check(&files.write("empty.ini", &text)).run();
+    out.assert(2, "SPLIT ORDER CRITICAL - [group0000] is empty");
+    let summary = out.summary_line();
+    assert!(summary.len() <= 1100, "summary of {} bytes", summary.len());
+    assert!(summary.ends_with(" more"), "{summary}");
+    assert!(
+        out.stdout.len() <= 8192,
+        "output of {} bytes",
+        out.stdout.len()
+    );
+}
