@@ -75,23 +75,40 @@ pub fn validate(conf_files: &[&Path], plugin_dir: &Path) -> Result<(), String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let v = dir.path().join("var");
     make_var(&v)?;
-    let mut main = String::from("include \"constants.conf\"\ninclude <itl>\ninclude <plugins>\n");
-    for file in conf_files {
-        main.push_str(&format!(
-            "include \"{}\"\n",
-            file.canonicalize().map_err(|e| e.to_string())?.display()
-        ));
-    }
-    let constants = format!(
-        "const PluginDir = \"/usr/lib/nagios/plugins\"\nconst ManubulonPluginDir = \"/usr/lib/nagios/plugins\"\n\
-         const PluginContribDir = \"{}\"\nconst NodeName = \"test-icinga\"\nconst ZoneName = \"test-icinga\"\nconst TicketSalt = \"\"\n",
-        plugin_dir.display()
-    );
+    let main = main_conf(conf_files, &[])?;
     std::fs::write(dir.path().join("icinga2.conf"), main).map_err(|e| e.to_string())?;
-    std::fs::write(dir.path().join("constants.conf"), constants).map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.path().join("constants.conf"),
+        constants(plugin_dir, "test-icinga"),
+    )
+    .map_err(|e| e.to_string())?;
     let conf = dir.path().join("icinga2.conf");
     let conf = conf.display().to_string();
     run_icinga2(&v, &["daemon", "-C", "-c", &conf])
+}
+
+/// `icinga2.conf`: the constants, the ITL, the plugins' CheckCommands and `extra` includes.
+fn main_conf(conf_files: &[&Path], extra: &[&str]) -> Result<String, String> {
+    let mut main = String::from("include \"constants.conf\"\ninclude <itl>\ninclude <plugins>\n");
+    for file in conf_files {
+        let file = file
+            .canonicalize()
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+        main.push_str(&format!("include \"{}\"\n", file.display()));
+    }
+    for name in extra {
+        main.push_str(&format!("include \"{name}\"\n"));
+    }
+    Ok(main)
+}
+
+/// `constants.conf` for node `node`, with `PluginContribDir` at `plugin_dir`.
+fn constants(plugin_dir: &Path, node: &str) -> String {
+    format!(
+        "const PluginDir = \"/usr/lib/nagios/plugins\"\nconst ManubulonPluginDir = \"/usr/lib/nagios/plugins\"\n\
+         const PluginContribDir = \"{}\"\nconst NodeName = \"{node}\"\nconst ZoneName = \"{node}\"\nconst TicketSalt = \"\"\n",
+        plugin_dir.display()
+    )
 }
 
 fn whoami() -> String {
@@ -226,21 +243,8 @@ impl Daemon {
         let var = dir.path().join("var");
         make_var(&var)?;
         pki.issue(node, &var.join("lib/certs"))?;
-        let mut main = String::from(
-            "include \"constants.conf\"\ninclude <itl>\ninclude <plugins>\ninclude \"features.conf\"\n",
-        );
-        for file in conf_files {
-            let file = file
-                .canonicalize()
-                .map_err(|e| format!("{}: {e}", file.display()))?;
-            main.push_str(&format!("include \"{}\"\n", file.display()));
-        }
-        main.push_str("include \"objects.conf\"\n");
-        let constants = format!(
-            "const PluginDir = \"/usr/lib/nagios/plugins\"\nconst ManubulonPluginDir = \"/usr/lib/nagios/plugins\"\n\
-             const PluginContribDir = \"{}\"\nconst NodeName = \"{node}\"\nconst ZoneName = \"{node}\"\nconst TicketSalt = \"\"\n",
-            plugin_dir.display()
-        );
+        let main = main_conf(conf_files, &["features.conf", "objects.conf"])?;
+        let constants = constants(plugin_dir, node);
         let parent = parent
             .map(|p| format!("; parent = \"{p}\""))
             .unwrap_or_default();
