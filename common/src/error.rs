@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::io;
-use std::path::Path;
 
 use crate::State;
 
@@ -44,15 +43,6 @@ impl CheckError {
 
     pub fn warning(message: impl Into<String>) -> CheckError {
         CheckError::new(State::Warning, message)
-    }
-
-    /// An input file that cannot be read: UNKNOWN naming what the file was for and its path.
-    pub fn unreadable(what: &str, path: &Path, error: &io::Error) -> CheckError {
-        CheckError::usage(format!(
-            "cannot read {what} '{}': {}",
-            path.display(),
-            describe_io_error(error)
-        ))
     }
 
     pub fn state(&self) -> State {
@@ -127,20 +117,5 @@ mod tests {
         for (error, words) in table {
             assert_eq!(describe_io_error(&error), words);
         }
-    }
-
-    #[test]
-    fn unreadable_names_the_path() {
-        let e = CheckError::unreadable(
-            "password file",
-            Path::new("/etc/x"),
-            &io::ErrorKind::NotFound.into(),
-        );
-        assert_eq!(e.state(), State::Unknown);
-        assert!(e.is_usage());
-        assert_eq!(
-            e.message(),
-            "cannot read password file '/etc/x': no such file or directory"
-        );
     }
 }

@@ -2,9 +2,11 @@
 //! file: a FIFO, `/dev/zero`, a `/proc` file or a huge file can neither hang the run past its
 //! deadline (the watchdog names the file) nor grow memory past the cap.
 
+use std::fmt;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use crate::error::describe_io_error;
 use crate::{CheckError, Context};
 
 /// Password files: a password is a line, not a document.
@@ -26,52 +28,96 @@ pub fn format_bytes(bytes: u64) -> String {
     }
 }
 
+/// Why an input file gave no content: a fact naming the file, which a plugin turns into the
+/// UNKNOWN usage line ([`CheckError`] converts from it) or judges otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// What the file is for (`"password file"`).
+    pub what: String,
+    pub path: PathBuf,
+    pub problem: InputProblem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputProblem {
+    /// Opening or reading failed: the cause in words.
+    Unreadable(String),
+    /// More than the cap: the cap in bytes.
+    TooLarge(u64),
+    /// Not UTF-8: the offset of the first invalid byte.
+    NotText(usize),
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (what, path) = (&self.what, self.path.display());
+        match &self.problem {
+            InputProblem::Unreadable(why) => write!(f, "cannot read {what} '{path}': {why}"),
+            InputProblem::TooLarge(cap) => write!(
+                f,
+                "{what} '{path}' is larger than the {} this check reads",
+                format_bytes(*cap)
+            ),
+            InputProblem::NotText(offset) => write!(
+                f,
+                "{what} '{path}' is not UTF-8 text (invalid byte at offset {offset})"
+            ),
+        }
+    }
+}
+
+impl From<InputError> for CheckError {
+    fn from(error: InputError) -> CheckError {
+        CheckError::usage(error.to_string())
+    }
+}
+
 /// Read at most `cap` bytes of `path`, the `what` of the check (`"password file"`). More than
-/// `cap` bytes, or any error, is UNKNOWN naming the file; the stage names the file meanwhile, so
-/// a read that blocks (a FIFO nobody writes) ends at the deadline saying what it was reading.
+/// `cap` bytes, or any error, is an [`InputError`] naming the file; the stage names the file
+/// meanwhile, so a read that blocks (a FIFO nobody writes) ends at the deadline saying what it
+/// was reading.
 pub fn read_capped(
     ctx: &Context,
     what: &str,
     path: &Path,
     cap: u64,
-) -> Result<Vec<u8>, CheckError> {
+) -> Result<Vec<u8>, InputError> {
     let previous = ctx.stage();
     ctx.set_stage(format!("reading the {what} '{}'", path.display()));
-    let result = read_limited(what, path, cap);
+    let result = read_limited(path, cap).map_err(|problem| InputError {
+        what: what.to_string(),
+        path: path.to_path_buf(),
+        problem,
+    });
     ctx.set_stage(previous);
     result
 }
 
-/// Like [`read_capped`], for text: bytes that are not UTF-8 are UNKNOWN naming the file.
+/// Like [`read_capped`], for text: bytes that are not UTF-8 are an error naming the file.
 pub fn read_text_capped(
     ctx: &Context,
     what: &str,
     path: &Path,
     cap: u64,
-) -> Result<String, CheckError> {
+) -> Result<String, InputError> {
     let bytes = read_capped(ctx, what, path, cap)?;
-    String::from_utf8(bytes).map_err(|e| {
-        CheckError::usage(format!(
-            "{what} '{}' is not UTF-8 text (invalid byte at offset {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        ))
+    String::from_utf8(bytes).map_err(|e| InputError {
+        what: what.to_string(),
+        path: path.to_path_buf(),
+        problem: InputProblem::NotText(e.utf8_error().valid_up_to()),
     })
 }
 
-fn read_limited(what: &str, path: &Path, cap: u64) -> Result<Vec<u8>, CheckError> {
-    let file = std::fs::File::open(path).map_err(|e| CheckError::unreadable(what, path, &e))?;
+fn read_limited(path: &Path, cap: u64) -> Result<Vec<u8>, InputProblem> {
+    let unreadable = |e: std::io::Error| InputProblem::Unreadable(describe_io_error(&e));
+    let file = std::fs::File::open(path).map_err(unreadable)?;
     let mut bytes = Vec::new();
     // One byte more than the cap tells "exactly at the cap" from "over it".
     file.take(cap.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| CheckError::unreadable(what, path, &e))?;
+        .map_err(unreadable)?;
     if bytes.len() as u64 > cap {
-        return Err(CheckError::usage(format!(
-            "{what} '{}' is larger than the {} this check reads",
-            path.display(),
-            format_bytes(cap)
-        )));
+        return Err(InputProblem::TooLarge(cap));
     }
     Ok(bytes)
 }
@@ -91,7 +137,10 @@ mod tests {
         let ctx = ctx();
         // /dev/zero reports no size and never ends: only a cap applied while reading stops it.
         let err = read_capped(&ctx, "inventory", Path::new("/dev/zero"), 1024).expect_err("cap");
+        assert_eq!(err.problem, InputProblem::TooLarge(1024));
+        let err = CheckError::from(err);
         assert_eq!(err.state(), State::Unknown);
+        assert!(err.is_usage());
         assert_eq!(
             err.message(),
             "inventory '/dev/zero' is larger than the 1 KiB this check reads"
@@ -111,7 +160,7 @@ mod tests {
         assert_eq!(
             read_text_capped(&ctx(), "option file", &path, 10)
                 .expect_err("not utf-8")
-                .message(),
+                .to_string(),
             format!(
                 "option file '{}' is not UTF-8 text (invalid byte at offset 0)",
                 path.display()
@@ -123,10 +172,10 @@ mod tests {
     #[test]
     fn directories_and_missing_files_are_named() {
         let err = read_capped(&ctx(), "CA file", Path::new("/"), 10).expect_err("dir");
-        assert_eq!(err.message(), "cannot read CA file '/': is a directory");
+        assert_eq!(err.to_string(), "cannot read CA file '/': is a directory");
         let err = read_capped(&ctx(), "CA file", Path::new("/nonexistent/x"), 10).expect_err("x");
         assert_eq!(
-            err.message(),
+            err.to_string(),
             "cannot read CA file '/nonexistent/x': no such file or directory"
         );
     }

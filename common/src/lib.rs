@@ -7,12 +7,15 @@ pub mod address;
 pub mod cli;
 pub mod error;
 pub mod input;
+pub mod net;
 pub mod perfdata;
 pub mod range;
 pub mod report;
 pub mod runtime;
 pub mod secret;
 pub mod state;
+#[cfg(feature = "tls")]
+pub mod tls;
 pub mod units;
 
 pub use cli::CommonArgs;
@@ -20,6 +23,6 @@ pub use error::CheckError;
 pub use perfdata::{Metric, Uom, Value};
 pub use range::{Range, RangeError};
 pub use report::Report;
-pub use runtime::{Context, Plugin};
+pub use runtime::{Config, Context, Plugin};
 pub use secret::Secret;
 pub use state::State;

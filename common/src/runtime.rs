@@ -15,26 +15,90 @@ use crate::cli::{CommonArgs, format_seconds};
 use crate::report::status_line;
 use crate::{CheckError, Report, State};
 
-/// A plugin: a clap definition (which flattens [`CommonArgs`]), a validation step turning the
-/// parsed options into a config before any I/O, and the check itself.
+/// What [`Plugin::into_config`] gives: what to probe, and how to judge what the probe finds.
+#[derive(Debug)]
+pub struct Config<Target, Judgement> {
+    pub target: Target,
+    pub judge: Judgement,
+}
+
+/// A plugin, in the three steps every plugin reads in: `cli` (a clap definition flattening
+/// [`CommonArgs`], validated into a [`Config`] before any I/O), `probe` (I/O only: the target's
+/// facts, failures included, never a state) and `evaluate` (pure: every state is decided there).
+///
+/// The plugins implement it with [`crate::plugin!`], which wires their modules by name; the
+/// runtime runs the steps under one deadline, renders the report and exits.
 pub trait Plugin: Parser {
     /// The service name that opens the output line (`GALERA`, `SPLIT ORDER`...).
     const SERVICE: &'static str;
 
-    /// The validated configuration the check runs with.
-    type Config;
+    /// What the probe reads: servers, files, credentials.
+    type Target;
+    /// Everything the probe found, failures included.
+    type Facts;
+    /// How the facts are judged: thresholds, states for findings.
+    type Judgement;
 
     fn common(&self) -> &CommonArgs;
 
     /// Validate the options (ranges, combinations) and read the files they name (through
     /// [`crate::input`], under the run's deadline) into a config.
-    fn into_config(self, ctx: &Context) -> Result<Self::Config, CheckError>;
+    fn into_config(
+        self,
+        ctx: &Context,
+    ) -> Result<Config<Self::Target, Self::Judgement>, CheckError>;
 
-    /// Probe and evaluate. Must not print or exit.
-    fn check(
-        config: Self::Config,
-        ctx: Context,
-    ) -> impl Future<Output = Result<Report, CheckError>>;
+    /// I/O only, bounded by `ctx`'s deadline. Must not print or exit.
+    fn probe(target: &Self::Target, ctx: &Context) -> impl Future<Output = Self::Facts>;
+
+    /// Pure: the facts judged into a report, or the one line that says why there is none.
+    fn evaluate(facts: &Self::Facts, judge: &Self::Judgement) -> Result<Report, CheckError>;
+}
+
+/// `impl Plugin` for a plugin crate shaped as every hastack plugin is: `cli::Cli` with a
+/// `common: CommonArgs` field and `Cli::into_config`; `probe::{Target, probe}`;
+/// `evaluate::{Facts, Judgement, evaluate}`. `plugin!(Cli, "GALERA");` in `lib.rs` is all the
+/// wiring a plugin has.
+// `crate::` is meant: the paths name the calling plugin's own modules.
+#[allow(clippy::crate_in_macro_def)]
+#[macro_export]
+macro_rules! plugin {
+    ($cli:ty, $service:literal) => {
+        impl $crate::Plugin for $cli {
+            const SERVICE: &'static str = $service;
+            type Target = crate::probe::Target;
+            type Facts = crate::evaluate::Facts;
+            type Judgement = crate::evaluate::Judgement;
+
+            fn common(&self) -> &$crate::CommonArgs {
+                &self.common
+            }
+
+            fn into_config(
+                self,
+                ctx: &$crate::Context,
+            ) -> ::std::result::Result<
+                $crate::Config<Self::Target, Self::Judgement>,
+                $crate::CheckError,
+            > {
+                <$cli>::into_config(self, ctx)
+            }
+
+            fn probe(
+                target: &Self::Target,
+                ctx: &$crate::Context,
+            ) -> impl ::std::future::Future<Output = Self::Facts> {
+                crate::probe::probe(target, ctx)
+            }
+
+            fn evaluate(
+                facts: &Self::Facts,
+                judge: &Self::Judgement,
+            ) -> ::std::result::Result<$crate::Report, $crate::CheckError> {
+                crate::evaluate::evaluate(facts, judge)
+            }
+        }
+    };
 }
 
 /// What a running check knows about its budget and verbosity, and where it tells the runtime
@@ -90,6 +154,12 @@ impl Context {
             verbosity,
             stage: Arc::new(Mutex::new(DEFAULT_STAGE.to_string())),
         }
+    }
+
+    /// A context starting now, with the default timeout state and no verbosity (for calling a
+    /// plugin's steps outside the runtime: tests, benchmarks, fuzzing).
+    pub fn with_timeout(timeout: Duration) -> Context {
+        Context::new(Instant::now(), timeout, State::Unknown, 0)
     }
 
     /// When the whole run must be over.
@@ -198,7 +268,7 @@ pub fn main<P: Plugin>() -> ! {
     );
     // The deadline covers everything from here: option files, password files, FIFOs.
     start_watchdog::<P>(ctx.clone());
-    let config = match cli.into_config(&ctx) {
+    let Config { target, judge } = match cli.into_config(&ctx) {
         Ok(config) => config,
         Err(error) => finish(&error_line::<P>(&error), error.state()),
     };
@@ -217,13 +287,15 @@ pub fn main<P: Plugin>() -> ! {
             State::Unknown,
         ),
     };
-    let outcome = runtime.block_on(async {
-        tokio::time::timeout_at(ctx.deadline().into(), P::check(config, ctx.clone())).await
+    let facts = runtime.block_on(async {
+        tokio::time::timeout_at(ctx.deadline().into(), P::probe(&target, &ctx)).await
     });
-    match outcome {
-        Ok(Ok(report)) => finish(&report.render(P::SERVICE, ctx.verbosity()), report.state()),
-        Ok(Err(error)) => finish(&error_line::<P>(&error), error.state()),
-        Err(_) => finish(&timeout_line(P::SERVICE, &ctx), ctx.timeout_state()),
+    let Ok(facts) = facts else {
+        finish(&timeout_line(P::SERVICE, &ctx), ctx.timeout_state())
+    };
+    match P::evaluate(&facts, &judge) {
+        Ok(report) => finish(&report.render(P::SERVICE, ctx.verbosity()), report.state()),
+        Err(error) => finish(&error_line::<P>(&error), error.state()),
     }
 }
 

@@ -31,11 +31,33 @@ impl Secret {
     /// The content of `path` with trailing newlines removed, read under [`SECRET_CAP`]. An
     /// unreadable or oversized file is UNKNOWN naming the path (and never the content).
     pub fn from_file(ctx: &Context, what: &str, path: &Path) -> Result<Secret, CheckError> {
-        let text = read_text_capped(ctx, what, path, SECRET_CAP)?;
+        let text = read_text_capped(ctx, what, path, SECRET_CAP).map_err(CheckError::from)?;
         let trimmed_len = text.trim_end_matches(['\n', '\r']).len();
         let mut text = text;
         text.truncate(trimmed_len);
         Ok(Secret(text))
+    }
+
+    /// The password chain every plugin offers, first found wins: the option (visible in `ps`),
+    /// the password file, a source of the plugin's own (`password` in a MySQL option file), the
+    /// environment variable `env`. `None` when no source holds one.
+    pub fn from_sources(
+        ctx: &Context,
+        option: Option<&str>,
+        file: Option<&Path>,
+        own: Option<Secret>,
+        env: &str,
+    ) -> Result<Option<Secret>, CheckError> {
+        if let Some(password) = option {
+            return Ok(Some(Secret::new(password)));
+        }
+        if let Some(path) = file {
+            return Secret::from_file(ctx, "password file", path).map(Some);
+        }
+        match own {
+            Some(password) => Ok(Some(password)),
+            None => Secret::from_env(env),
+        }
     }
 
     pub fn expose(&self) -> &str {
@@ -130,5 +152,28 @@ mod tests {
     fn env_var() {
         // A name no other test or CI uses.
         assert_eq!(Secret::from_env("HASTACK_TEST_NEVER_SET_VAR"), Ok(None));
+    }
+
+    #[test]
+    fn first_source_found_wins() {
+        let dir = std::env::temp_dir().join(format!("hastack-chain-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("pw");
+        std::fs::write(&file, "from-file\n").expect("write");
+        let unset = "HASTACK_TEST_NEVER_SET_VAR";
+        let own = || Some(Secret::new("from-own"));
+        let chain = |option, path: Option<&Path>, own| {
+            Secret::from_sources(&ctx(), option, path, own, unset)
+                .expect("chain")
+                .map(|s| s.expose().to_string())
+        };
+        assert_eq!(chain(Some("opt"), Some(&file), own()).as_deref(), Some("opt"));
+        assert_eq!(chain(None, Some(&file), own()).as_deref(), Some("from-file"));
+        assert_eq!(chain(None, None, own()).as_deref(), Some("from-own"));
+        assert_eq!(chain(None, None, None), None);
+        // A file that was named but cannot be read is an error, never a fall-through.
+        let missing = dir.join("missing");
+        assert!(Secret::from_sources(&ctx(), None, Some(&missing), own(), unset).is_err());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 }

@@ -17,6 +17,11 @@ pub fn human_seconds(value: f64) -> String {
     }
 }
 
+/// A measured duration in the unit that reads best, as [`human_seconds`].
+pub fn human_duration(duration: std::time::Duration) -> String {
+    human_seconds(duration.as_secs_f64())
+}
+
 /// Seconds rounded to the microsecond: more digits are noise in perfdata.
 pub fn round_micros(value: f64) -> f64 {
     (value * 1e6).round() / 1e6
@@ -42,5 +47,9 @@ mod tests {
             assert_eq!(human_seconds(value), text, "{value}");
         }
         assert_eq!(round_micros(1900.0000214), 1900.000021);
+        assert_eq!(
+            human_duration(std::time::Duration::from_micros(2_700_000)),
+            "2.700 s"
+        );
     }
 }

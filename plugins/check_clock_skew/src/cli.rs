@@ -3,9 +3,10 @@
 use clap::Parser;
 use hastack_common::address::HostPort;
 use hastack_common::range::Thresholds;
-use hastack_common::{CheckError, CommonArgs, Range, State};
+use hastack_common::{CheckError, CommonArgs, Context, Range, State};
 
-use crate::evaluate::Judgement;
+use crate::evaluate::{Judgement, Server};
+use crate::probe::Target;
 
 pub const DEFAULT_PORT: u16 = 123;
 /// Offset and skew defaults for database clusters: chrony keeps healthy clocks within
@@ -88,24 +89,11 @@ pub struct Cli {
     pub common: CommonArgs,
 }
 
-/// One server to ask, as named by the user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Server {
-    pub address: HostPort,
-    /// How the output names it: `HOST` for the default port, `HOST:PORT` otherwise.
-    pub name: String,
-}
-
-#[derive(Debug)]
-pub struct Config {
-    pub servers: Vec<Server>,
-    pub samples: u8,
-    pub local_sync: bool,
-    pub judge: Judgement,
-}
+/// The validated options: the servers to ask and how to judge them.
+pub type Config = hastack_common::Config<Target, Judgement>;
 
 impl Cli {
-    pub fn into_config(self) -> Result<Config, CheckError> {
+    pub fn into_config(self, _ctx: &Context) -> Result<Config, CheckError> {
         if self.hosts.is_empty() && !self.local_sync {
             return Err(CheckError::usage(
                 "nothing to check: name an NTP server with -H, or add --local-sync",
@@ -147,9 +135,11 @@ impl Cli {
             Thresholds::new(default(DEFAULT_WARNING), default(DEFAULT_CRITICAL))
         };
         Ok(Config {
-            servers,
-            samples: self.samples,
-            local_sync: self.local_sync,
+            target: Target {
+                servers,
+                samples: self.samples,
+                local_sync: self.local_sync,
+            },
             judge: Judgement {
                 offset,
                 skew,
@@ -162,11 +152,12 @@ impl Cli {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn config(args: &[&str]) -> Result<Config, CheckError> {
         Cli::try_parse_from(std::iter::once("check_clock_skew").chain(args.iter().copied()))
             .expect("parse")
-            .into_config()
+            .into_config(&Context::with_timeout(Duration::from_secs(10)))
     }
 
     fn r(text: &str) -> Option<Range> {
@@ -177,8 +168,8 @@ mod tests {
     fn one_server_gets_the_database_defaults() {
         let c = config(&["-H", "ntp1"]).expect("config");
         assert_eq!(c.judge.offset, Thresholds::new(r("0.5"), r("2")));
-        assert_eq!(c.servers[0].name, "ntp1");
-        assert_eq!(c.servers[0].address.port, 123);
+        assert_eq!(c.target.servers[0].name, "ntp1");
+        assert_eq!(c.target.servers[0].address.port, 123);
         let c = config(&["-H", "ntp1", "-w", "1", "-c", "5"]).expect("config");
         assert_eq!(c.judge.offset, Thresholds::new(r("1"), r("5")));
     }
@@ -188,12 +179,12 @@ mod tests {
         let c = config(&["-H", "db1", "-H", "db2:4123", "-p", "23"]).expect("config");
         assert!(c.judge.offset.is_empty());
         assert_eq!(c.judge.skew, Thresholds::new(r("0.5"), r("2")));
-        let names: Vec<&str> = c.servers.iter().map(|s| s.name.as_str()).collect();
+        let names: Vec<&str> = c.target.servers.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["db1:23", "db2:4123"]);
         let c = config(&["-H", "::1", "-H", "[::1]:124", "--skew-critical", "1"]).expect("c");
         assert_eq!(c.judge.skew, Thresholds::new(None, r("1")));
-        assert_eq!(c.servers[0].name, "[::1]");
-        assert_eq!(c.servers[1].name, "[::1]:124");
+        assert_eq!(c.target.servers[0].name, "[::1]");
+        assert_eq!(c.target.servers[1].name, "[::1]:124");
     }
 
     #[test]
@@ -230,7 +221,7 @@ mod tests {
     #[test]
     fn local_sync_alone_needs_no_server() {
         let c = config(&["--local-sync", "--unsynced-state", "warning"]).expect("config");
-        assert!(c.servers.is_empty() && c.local_sync);
+        assert!(c.target.servers.is_empty() && c.target.local_sync);
         assert_eq!(c.judge.unsynced_state, State::Warning);
     }
 }

@@ -5,7 +5,84 @@ use hastack_common::range::Thresholds;
 use hastack_common::units::{human_seconds, round_micros};
 use hastack_common::{Metric, Report, State, Uom};
 
-use crate::probe::{Failure, LocalClock, Measurement, ServerOutcome};
+use hastack_common::CheckError;
+use hastack_common::address::HostPort;
+
+/// What one server said, from the sample with the smallest round trip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measurement {
+    /// Seconds the server is ahead of this host (negative: behind).
+    pub offset: f64,
+    /// Round-trip delay in seconds.
+    pub delay: f64,
+    pub stratum: u8,
+    pub leap: u8,
+    /// The offsets of every answered request, for the jitter.
+    pub sample_offsets: Vec<f64>,
+    pub answered: usize,
+    pub requested: usize,
+}
+
+impl Measurement {
+    /// RMS of the other samples' offsets around the chosen one (RFC 5905's peer jitter); none
+    /// from a single sample.
+    pub fn jitter(&self) -> Option<f64> {
+        let n = self.sample_offsets.len();
+        if n < 2 {
+            return None;
+        }
+        let sum: f64 = self
+            .sample_offsets
+            .iter()
+            .map(|o| (o - self.offset).powi(2))
+            .sum();
+        Some((sum / (n - 1) as f64).sqrt())
+    }
+}
+
+/// Why a server gave no usable time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Nothing came back before the server's share of the deadline (or an error said why).
+    NoResponse(Option<String>),
+    /// The server says its own clock is not synchronised (leap indicator 3, stratum 16...).
+    NotSynchronised(String),
+    /// Kiss-o'-death: the four-letter code.
+    KissOfDeath(String),
+    Resolve(String),
+    BadAnswer(String),
+}
+
+/// One server to ask, as named by the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    pub address: HostPort,
+    /// How the output names it: `HOST` for the default port, `HOST:PORT` otherwise.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerOutcome {
+    pub server: Server,
+    pub result: Result<Measurement, Failure>,
+}
+
+/// The kernel's view of the local clock (`adjtimex`), errors in seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalClock {
+    /// `STA_UNSYNC`: nothing disciplines the clock.
+    pub unsynchronised: bool,
+    pub maxerror: f64,
+    pub esterror: f64,
+}
+
+/// Everything the probe found: each server's outcome, in the order given, and the local clock
+/// when it was asked for (or why the kernel could not be read).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    pub servers: Vec<ServerOutcome>,
+    pub local: Option<Result<LocalClock, String>>,
+}
 
 /// How findings are judged.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,11 +95,8 @@ pub struct Judgement {
 }
 
 /// The report for every server asked (in the order given) and the local clock, if read.
-pub fn evaluate(
-    servers: &[ServerOutcome],
-    local: Option<&LocalClock>,
-    judge: &Judgement,
-) -> Report {
+pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> {
+    let servers = &facts.servers;
     let mut report = Report::new();
     let single = servers.len() == 1;
     for outcome in servers {
@@ -31,10 +105,14 @@ pub fn evaluate(
     if servers.len() > 1 {
         judge_skew(&mut report, servers, judge);
     }
-    if let Some(local) = local {
-        judge_local(&mut report, local, judge.unsynced_state);
+    match &facts.local {
+        Some(Ok(local)) => judge_local(&mut report, local, judge.unsynced_state),
+        Some(Err(why)) => {
+            report.add(State::Unknown, why.clone());
+        }
+        None => {}
     }
-    report
+    Ok(report)
 }
 
 fn judge_server(report: &mut Report, outcome: &ServerOutcome, single: bool, judge: &Judgement) {
@@ -255,9 +333,36 @@ pub fn seconds(value: f64, signed: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::Server;
     use hastack_common::Range;
-    use hastack_common::address::HostPort;
+
+    #[test]
+    fn jitter_is_the_rms_around_the_chosen_sample() {
+        let m = Measurement {
+            offset: 1.0,
+            delay: 0.0,
+            stratum: 1,
+            leap: 0,
+            sample_offsets: vec![1.0, 1.00003, 0.99996],
+            answered: 3,
+            requested: 3,
+        };
+        let jitter = m.jitter().expect("jitter");
+        assert!((jitter - 0.0000353553).abs() < 1e-9, "{jitter}");
+        let one = Measurement {
+            sample_offsets: vec![1.0],
+            ..m
+        };
+        assert_eq!(one.jitter(), None);
+    }
+
+    /// The report for these servers and local clock.
+    fn run(servers: &[ServerOutcome], local: Option<&LocalClock>, judge: &Judgement) -> Report {
+        let facts = Facts {
+            servers: servers.to_vec(),
+            local: local.cloned().map(Ok),
+        };
+        evaluate(&facts, judge).expect("a report")
+    }
 
     fn server(name: &str, port: u16) -> Server {
         Server {
@@ -338,12 +443,12 @@ mod tests {
             ),
         ];
         for (offset, w, c, state, line) in table {
-            let report = evaluate(&[answered("ntp1", 123, offset)], None, &judge((w, c)));
+            let report = run(&[answered("ntp1", 123, offset)], None, &judge((w, c)));
             assert_eq!(report.state(), state, "{offset}");
             let out = report.render("CLOCK SKEW", 0);
             assert_eq!(out.split(" | ").next(), Some(line));
         }
-        let report = evaluate(
+        let report = run(
             &[answered("ntp1", 123, 1900.000021)],
             None,
             &judge(("0.5", "2")),
@@ -368,7 +473,7 @@ mod tests {
             answered("127.0.0.1:1002", 1002, 1900.0),
             answered("127.0.0.1:1003", 1003, -3.0),
         ];
-        let report = evaluate(&servers, None, &judge(("", "")));
+        let report = run(&servers, None, &judge(("", "")));
         assert_eq!(report.state(), State::Critical);
         let out = report.render("CLOCK SKEW", 0);
         assert!(
@@ -380,12 +485,12 @@ mod tests {
         assert_eq!(out.lines().count(), 4);
         // Offsets alone are not judged with several servers unless asked.
         let servers = [answered("a", 1, 5.0), answered("b", 2, 5.0001)];
-        let out = evaluate(&servers, None, &judge(("", ""))).render("CLOCK SKEW", 0);
+        let out = run(&servers, None, &judge(("", ""))).render("CLOCK SKEW", 0);
         assert!(
             out.starts_with("CLOCK SKEW OK - clocks of 2 servers agree within 100 us | "),
             "{out}"
         );
-        let out = evaluate(&servers, None, &judge(("1", ""))).render("CLOCK SKEW", 0);
+        let out = run(&servers, None, &judge(("1", ""))).render("CLOCK SKEW", 0);
         assert!(out.starts_with("CLOCK SKEW WARNING - offset +5.000 s against a (outside 1); offset +5.000 s against b"), "{out}");
     }
 
@@ -440,7 +545,7 @@ mod tests {
         ];
         for (failure, state, text) in table {
             let servers = [answered("s1", 1, 0.0), failed("s9", 9, failure)];
-            let report = evaluate(&servers, None, &judge(("", "")));
+            let report = run(&servers, None, &judge(("", "")));
             assert_eq!(report.state(), state, "{text}");
             assert_eq!(report.summary(), text);
             // No skew from one answer.
@@ -455,7 +560,7 @@ mod tests {
             maxerror: 16.0,
             esterror: 16.0,
         };
-        let report = evaluate(&[], Some(&unsynced), &judge(("", "")));
+        let report = run(&[], Some(&unsynced), &judge(("", "")));
         let out = report.render("CLOCK SKEW", 0);
         assert_eq!(
             out.lines().next(),
@@ -466,7 +571,7 @@ mod tests {
         let mut warn = judge(("", ""));
         warn.unsynced_state = State::Warning;
         assert_eq!(
-            evaluate(&[], Some(&unsynced), &warn).state(),
+            run(&[], Some(&unsynced), &warn).state(),
             State::Warning
         );
         let synced = LocalClock {
@@ -474,7 +579,7 @@ mod tests {
             maxerror: 0.0125,
             esterror: 0.000002,
         };
-        let out = evaluate(
+        let out = run(
             &[answered("ntp1", 123, 0.0)],
             Some(&synced),
             &judge(("0.5", "2")),

@@ -2,81 +2,38 @@
 //! plain facts for `evaluate`.
 
 use std::io;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use futures_util::future::join_all;
 use hastack_common::Context;
 use hastack_common::error::describe_io_error;
+use hastack_common::net::connected_udp;
 use sntpc::{NtpContext, NtpUdpSocket, StdTimestampGen};
 use tokio::net::UdpSocket;
 
-use crate::cli::Server;
+use crate::evaluate::{Facts, Failure, LocalClock, Measurement, Server, ServerOutcome};
 
-/// What one server said, from the sample with the smallest round trip.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Measurement {
-    /// Seconds the server is ahead of this host (negative: behind).
-    pub offset: f64,
-    /// Round-trip delay in seconds.
-    pub delay: f64,
-    pub stratum: u8,
-    pub leap: u8,
-    /// The offsets of every answered request, for the jitter.
-    pub sample_offsets: Vec<f64>,
-    pub answered: usize,
-    pub requested: usize,
-}
-
-impl Measurement {
-    /// RMS of the other samples' offsets around the chosen one (RFC 5905's peer jitter); none
-    /// from a single sample.
-    pub fn jitter(&self) -> Option<f64> {
-        let n = self.sample_offsets.len();
-        if n < 2 {
-            return None;
-        }
-        let sum: f64 = self
-            .sample_offsets
-            .iter()
-            .map(|o| (o - self.offset).powi(2))
-            .sum();
-        Some((sum / (n - 1) as f64).sqrt())
-    }
-}
-
-/// Why a server gave no usable time.
+/// What to ask: the NTP servers and whether to read the kernel's state of the local clock.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
-    /// Nothing came back before the server's share of the deadline (or an error said why).
-    NoResponse(Option<String>),
-    /// The server says its own clock is not synchronised (leap indicator 3, stratum 16...).
-    NotSynchronised(String),
-    /// Kiss-o'-death: the four-letter code.
-    KissOfDeath(String),
-    Resolve(String),
-    BadAnswer(String),
+pub struct Target {
+    pub servers: Vec<Server>,
+    /// Requests per server.
+    pub samples: u8,
+    pub local_sync: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServerOutcome {
-    pub server: Server,
-    pub result: Result<Measurement, Failure>,
-}
-
-/// The kernel's view of the local clock (`adjtimex`), errors in seconds.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LocalClock {
-    /// `STA_UNSYNC`: nothing disciplines the clock.
-    pub unsynchronised: bool,
-    pub maxerror: f64,
-    pub esterror: f64,
+/// Ask every server, and the kernel when asked to.
+pub async fn probe(target: &Target, ctx: &Context) -> Facts {
+    let local = target.local_sync.then(local_clock);
+    let servers = query_all(&target.servers, target.samples, ctx).await;
+    Facts { servers, local }
 }
 
 /// Ask every server at once, each by [`Context::parts_deadline`]: one that never answers is
 /// reported as such while the others still count.
-pub async fn query_all(servers: &[Server], samples: u8, ctx: &Context) -> Vec<ServerOutcome> {
+async fn query_all(servers: &[Server], samples: u8, ctx: &Context) -> Vec<ServerOutcome> {
     let deadline = ctx.parts_deadline();
     let names: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
     ctx.set_stage(format!("waiting for NTP answers from {}", names.join(", ")));
@@ -195,14 +152,9 @@ async fn sample(addr: SocketAddr, samples: u8, deadline: Instant) -> Result<Meas
 
 /// One SNTP exchange: (offset s, delay s, stratum, leap indicator).
 async fn request(addr: SocketAddr) -> Result<(f64, f64, u8, u8), Failure> {
-    let local: SocketAddr = match addr {
-        SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
-        SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
-    };
     let io_failure = |e: io::Error| Failure::NoResponse(Some(describe_io_error(&e)));
-    let socket = UdpSocket::bind(local).await.map_err(io_failure)?;
     // Connected, so the kernel reports an ICMP "port unreachable" as connection refused.
-    socket.connect(addr).await.map_err(io_failure)?;
+    let socket = connected_udp(addr).await.map_err(io_failure)?;
     let socket = Connected {
         socket,
         peer: addr,
@@ -285,7 +237,7 @@ impl NtpUdpSocket for Connected {
 }
 
 /// The kernel's sync state of the local clock.
-pub fn local_clock() -> Result<LocalClock, String> {
+fn local_clock() -> Result<LocalClock, String> {
     let timex = crate::kernel::read_timex().map_err(|e| {
         format!(
             "cannot read the kernel clock state (adjtimex): {}",
@@ -302,26 +254,6 @@ pub fn local_clock() -> Result<LocalClock, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn jitter_is_the_rms_around_the_chosen_sample() {
-        let m = Measurement {
-            offset: 1.0,
-            delay: 0.0,
-            stratum: 1,
-            leap: 0,
-            sample_offsets: vec![1.0, 1.00003, 0.99996],
-            answered: 3,
-            requested: 3,
-        };
-        let jitter = m.jitter().expect("jitter");
-        assert!((jitter - 0.0000353553).abs() < 1e-9, "{jitter}");
-        let one = Measurement {
-            sample_offsets: vec![1.0],
-            ..m
-        };
-        assert_eq!(one.jitter(), None);
-    }
 
     #[test]
     fn sntp_errors_in_words() {
