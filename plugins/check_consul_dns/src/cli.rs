@@ -2,35 +2,15 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use hastack_common::address::HostPort;
 use hastack_common::range::Thresholds;
-use hastack_common::{CheckError, CommonArgs, Range};
+use hastack_common::{CheckError, CommonArgs, Context, Range};
 
-use crate::evaluate::{Expected, Judgement};
+use crate::evaluate::{DnsServer, Expected, Judgement, QueryType, Question};
+use crate::probe::Target;
 
 pub const DEFAULT_PORT: u16 = 8600;
-
-/// The record types a Consul service lookup can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum QueryType {
-    #[value(name = "A")]
-    A,
-    #[value(name = "AAAA")]
-    Aaaa,
-    #[value(name = "SRV")]
-    Srv,
-}
-
-impl QueryType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QueryType::A => "A",
-            QueryType::Aaaa => "AAAA",
-            QueryType::Srv => "SRV",
-        }
-    }
-}
 
 /// Service discovery through Consul's DNS interface, directly or through a forwarder.
 ///
@@ -146,39 +126,11 @@ pub struct Cli {
     pub common: CommonArgs,
 }
 
-/// A DNS server to ask.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DnsServer {
-    pub addr: SocketAddr,
-}
-
-impl std::fmt::Display for DnsServer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.addr)
-    }
-}
-
-/// The question asked of every server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Question {
-    /// Fully qualified, with the trailing dot.
-    pub name: String,
-    pub query_type: QueryType,
-    /// The Consul service, when the name was built from one (for "no healthy instance of X").
-    pub service: Option<String>,
-}
-
-#[derive(Debug)]
-pub struct Config {
-    pub servers: Vec<DnsServer>,
-    pub tcp: bool,
-    pub question: Question,
-    pub also_resolve: Vec<String>,
-    pub judge: Judgement,
-}
+/// The validated options: the servers and the question, and how to judge the answers.
+pub type Config = hastack_common::Config<Target, Judgement>;
 
 impl Cli {
-    pub fn into_config(self) -> Result<Config, CheckError> {
+    pub fn into_config(self, _ctx: &Context) -> Result<Config, CheckError> {
         let specs = if self.servers.is_empty() {
             vec![format!("127.0.0.1:{}", self.port)]
         } else {
@@ -230,10 +182,12 @@ impl Cli {
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Config {
-            servers,
-            tcp: self.tcp,
-            question,
-            also_resolve,
+            target: Target {
+                servers,
+                tcp: self.tcp,
+                question,
+                also_resolve,
+            },
             judge: Judgement {
                 instances: Thresholds::new(self.instances_warning, self.instances_critical),
                 time: Thresholds::new(self.time_warning, self.time_critical),
@@ -361,7 +315,7 @@ mod tests {
     fn config(args: &[&str]) -> Result<Config, CheckError> {
         Cli::try_parse_from(std::iter::once("check_consul_dns").chain(args.iter().copied()))
             .expect("parse")
-            .into_config()
+            .into_config(&Context::with_timeout(std::time::Duration::from_secs(10)))
     }
 
     /// (service, tag, datacenter, domain, type, name)
@@ -439,13 +393,13 @@ mod tests {
     fn defaults() {
         let c = config(&["-s", "galeradb"]).expect("config");
         assert_eq!(
-            c.servers,
+            c.target.servers,
             [DnsServer {
                 addr: "127.0.0.1:8600".parse().expect("addr")
             }]
         );
-        assert_eq!(c.question.name, "galeradb.service.consul.");
-        assert_eq!(c.question.service.as_deref(), Some("galeradb"));
+        assert_eq!(c.target.question.name, "galeradb.service.consul.");
+        assert_eq!(c.target.question.service.as_deref(), Some("galeradb"));
         let c = config(&[
             "-H",
             "::1",
@@ -459,10 +413,10 @@ mod tests {
             "db.example.org",
         ])
         .expect("config");
-        let servers: Vec<String> = c.servers.iter().map(ToString::to_string).collect();
+        let servers: Vec<String> = c.target.servers.iter().map(ToString::to_string).collect();
         assert_eq!(servers, ["[::1]:5353", "[::1]:53", "127.0.0.2:5353"]);
-        assert_eq!(c.question.name, "db.example.org.");
-        assert_eq!(c.question.service, None);
+        assert_eq!(c.target.question.name, "db.example.org.");
+        assert_eq!(c.target.question.service, None);
     }
 
     #[test]

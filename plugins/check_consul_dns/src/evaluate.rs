@@ -2,14 +2,135 @@
 //! expected sets, response times, agreement between servers, and names outside Consul.
 
 use std::collections::BTreeSet;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use hastack_common::range::Thresholds;
-use hastack_common::units::{human_seconds, round_micros};
-use hastack_common::{Metric, Report, State, Uom};
+use hastack_common::units::{human_duration, round_micros};
+use clap::ValueEnum;
+use hastack_common::{CheckError, Metric, Report, State, Uom};
 
-use crate::cli::Question;
-use crate::probe::{Answer, Failure, Instance, Rcode, ServerOutcome};
+/// The record types a Consul service lookup can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QueryType {
+    #[value(name = "A")]
+    A,
+    #[value(name = "AAAA")]
+    Aaaa,
+    #[value(name = "SRV")]
+    Srv,
+}
+
+impl QueryType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueryType::A => "A",
+            QueryType::Aaaa => "AAAA",
+            QueryType::Srv => "SRV",
+        }
+    }
+}
+
+/// A DNS server to ask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsServer {
+    pub addr: SocketAddr,
+}
+
+impl std::fmt::Display for DnsServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.addr)
+    }
+}
+
+/// The question asked of every server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Question {
+    /// Fully qualified, with the trailing dot.
+    pub name: String,
+    pub query_type: QueryType,
+    /// The Consul service, when the name was built from one (for "no healthy instance of X").
+    pub service: Option<String>,
+}
+
+/// A DNS response code, as far as the check tells them apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rcode {
+    NoError,
+    NxDomain,
+    ServFail,
+    Refused,
+    Other(String),
+}
+
+/// One instance in an answer: an address (A/AAAA), or an SRV target and port with the target's
+/// address from the additional section when the server sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Instance {
+    pub target: Option<String>,
+    pub port: Option<u16>,
+    pub address: Option<IpAddr>,
+}
+
+impl std::fmt::Display for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.target, self.port, self.address) {
+            (Some(target), Some(port), Some(address)) => {
+                write!(f, "{}:{port} ({address})", target.trim_end_matches('.'))
+            }
+            (Some(target), Some(port), None) => {
+                write!(f, "{}:{port}", target.trim_end_matches('.'))
+            }
+            (_, _, Some(address)) => write!(f, "{address}"),
+            _ => f.write_str("?"),
+        }
+    }
+}
+
+/// What a server answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub rcode: Rcode,
+    pub authoritative: bool,
+    pub recursion_available: bool,
+    /// The UDP answer was truncated and the question was asked again over TCP.
+    pub retried_over_tcp: bool,
+    pub instances: Vec<Instance>,
+    /// From sending the question to the final answer (TCP retry included).
+    pub time: Duration,
+}
+
+/// Why a server gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Nothing came back before the server's share of the deadline.
+    NoAnswer {
+        waited: Duration,
+        tcp: bool,
+    },
+    /// UDP: an ICMP port unreachable came back; TCP: the connection was refused.
+    ConnectionRefused,
+    Io(String),
+    /// Something came back that is not a DNS answer to the question.
+    Malformed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerOutcome {
+    pub server: DnsServer,
+    pub main: Result<Answer, Failure>,
+    /// `--also-resolve` names and what the server said of each.
+    pub also: Vec<(String, Result<Answer, Failure>)>,
+}
+
+/// Everything the servers said, with the question they were asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    pub question: Question,
+    /// In the order the servers were given.
+    pub servers: Vec<ServerOutcome>,
+}
+
 
 /// An instance that `--expect` names: an address, or an SRV target, with an optional port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,7 +170,8 @@ pub struct Judgement {
 }
 
 /// The report for every server asked, in the order given.
-pub fn evaluate(outcomes: &[ServerOutcome], question: &Question, judge: &Judgement) -> Report {
+pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> {
+    let (outcomes, question) = (&facts.servers, &facts.question);
     let mut report = Report::new();
     let single = outcomes.len() == 1;
     let what = match &question.service {
@@ -117,12 +239,12 @@ pub fn evaluate(outcomes: &[ServerOutcome], question: &Question, judge: &Judgeme
     if let Some((outcome, answer)) = answered.first() {
         let list = join(&answer.instances);
         let from = match answered.len() {
-            1 if single => format!("from {} in {}", outcome.server, duration(answer.time)),
+            1 if single => format!("from {} in {}", outcome.server, human_duration(answer.time)),
             n => format!("the same from {n} servers"),
         };
         report.ok_summary(format!("{} {what} {from}: {list}", answer.instances.len()));
     }
-    report
+    Ok(report)
 }
 
 fn judge_answer(
@@ -143,7 +265,7 @@ fn judge_answer(
     if let Some((s, why)) = judge.time.violation(seconds) {
         report.add(
             s,
-            format!("{server} answered in {} ({why})", duration(answer.time)),
+            format!("{server} answered in {} ({why})", human_duration(answer.time)),
         );
         state = state.worst(s);
     }
@@ -164,7 +286,7 @@ fn judge_answer(
         state,
         format!(
             "{server}: {count} {what} in {}{flags}: {}",
-            duration(answer.time),
+            human_duration(answer.time),
             join(&answer.instances)
         ),
     );
@@ -196,7 +318,7 @@ fn describe_failure(server: &str, failure: &Failure) -> String {
             // The wait is the server's share of the deadline: a tenth of a second tells it.
             match waited.as_secs_f64() {
                 s if s >= 1.0 => format!("{s:.1} s"),
-                _ => duration(*waited),
+                _ => human_duration(*waited),
             },
             if *tcp { " over TCP" } else { "" }
         ),
@@ -337,14 +459,9 @@ fn join(instances: &[Instance]) -> String {
 }
 
 /// A response time in words.
-fn duration(time: Duration) -> String {
-    human_seconds(time.as_secs_f64())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::{DnsServer, QueryType};
     use hastack_common::Range;
 
     fn server(port: u16) -> DnsServer {
@@ -395,7 +512,11 @@ mod tests {
     }
 
     fn first_line(outcomes: &[ServerOutcome], judge: &Judgement) -> (State, String) {
-        let report = evaluate(outcomes, &galeradb(), judge);
+        let facts = Facts {
+            question: galeradb(),
+            servers: outcomes.to_vec(),
+        };
+        let report = evaluate(&facts, judge).expect("a report");
         let out = report.render("CONSUL DNS", 0);
         (
             report.state(),

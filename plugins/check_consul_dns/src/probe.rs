@@ -2,87 +2,47 @@
 //! cache, hosts file or search list in between: I/O only, returning plain facts for `evaluate`.
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use hastack_common::Context;
 use hastack_common::error::describe_io_error;
+use hastack_common::net::connected_udp;
 use hickory_proto::op::{Message, Query, ResponseCode};
 use hickory_proto::rr::{Name, RData, RecordType};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpStream, UdpSocket};
+use tokio::net::TcpStream;
 
-use crate::cli::{DnsServer, QueryType, Question};
+use crate::evaluate::{
+    Answer, DnsServer, Facts, Failure, Instance, QueryType, Question, Rcode, ServerOutcome,
+};
 
-/// A DNS response code, as far as the check tells them apart.
+/// What to ask: the servers, the question, the names outside Consul, and over which transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rcode {
-    NoError,
-    NxDomain,
-    ServFail,
-    Refused,
-    Other(String),
+pub struct Target {
+    pub servers: Vec<DnsServer>,
+    pub question: Question,
+    /// `--also-resolve` names, fully qualified.
+    pub also_resolve: Vec<String>,
+    /// TCP only.
+    pub tcp: bool,
 }
 
-/// One instance in an answer: an address (A/AAAA), or an SRV target and port with the target's
-/// address from the additional section when the server sent it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Instance {
-    pub target: Option<String>,
-    pub port: Option<u16>,
-    pub address: Option<IpAddr>,
-}
-
-impl std::fmt::Display for Instance {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (&self.target, self.port, self.address) {
-            (Some(target), Some(port), Some(address)) => {
-                write!(f, "{}:{port} ({address})", target.trim_end_matches('.'))
-            }
-            (Some(target), Some(port), None) => {
-                write!(f, "{}:{port}", target.trim_end_matches('.'))
-            }
-            (_, _, Some(address)) => write!(f, "{address}"),
-            _ => f.write_str("?"),
-        }
+/// Ask every server the question (and the `--also-resolve` names).
+pub async fn probe(target: &Target, ctx: &Context) -> Facts {
+    let servers = query_all(
+        &target.servers,
+        &target.question,
+        &target.also_resolve,
+        target.tcp,
+        ctx,
+    )
+    .await;
+    Facts {
+        question: target.question.clone(),
+        servers,
     }
-}
-
-/// What a server answered.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
-    pub rcode: Rcode,
-    pub authoritative: bool,
-    pub recursion_available: bool,
-    /// The UDP answer was truncated and the question was asked again over TCP.
-    pub retried_over_tcp: bool,
-    pub instances: Vec<Instance>,
-    /// From sending the question to the final answer (TCP retry included).
-    pub time: Duration,
-}
-
-/// Why a server gave no answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Failure {
-    /// Nothing came back before the server's share of the deadline.
-    NoAnswer {
-        waited: Duration,
-        tcp: bool,
-    },
-    /// UDP: an ICMP port unreachable came back; TCP: the connection was refused.
-    ConnectionRefused,
-    Io(String),
-    /// Something came back that is not a DNS answer to the question.
-    Malformed(String),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServerOutcome {
-    pub server: DnsServer,
-    pub main: Result<Answer, Failure>,
-    /// `--also-resolve` names and what the server said of each.
-    pub also: Vec<(String, Result<Answer, Failure>)>,
 }
 
 /// At most this many unrelated datagrams are skipped while waiting for the answer.
@@ -90,7 +50,7 @@ const MAX_STRAY_DATAGRAMS: usize = 32;
 
 /// Ask every server at once, each by [`Context::parts_deadline`]: one that never answers is
 /// reported as such while the others still count.
-pub async fn query_all(
+async fn query_all(
     servers: &[DnsServer],
     question: &Question,
     also_resolve: &[String],
@@ -201,13 +161,6 @@ fn record_type(query_type: QueryType) -> RecordType {
     }
 }
 
-fn local_for(server: SocketAddr) -> SocketAddr {
-    match server {
-        SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
-        SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
-    }
-}
-
 fn io_failure(error: io::Error) -> Failure {
     match error.kind() {
         io::ErrorKind::ConnectionRefused => Failure::ConnectionRefused,
@@ -216,11 +169,8 @@ fn io_failure(error: io::Error) -> Failure {
 }
 
 async fn exchange_udp(server: SocketAddr, request: &[u8], id: u16) -> Result<Message, Failure> {
-    let socket = UdpSocket::bind(local_for(server))
-        .await
-        .map_err(io_failure)?;
     // Connected: only the server's datagrams arrive, and ICMP unreachable is reported.
-    socket.connect(server).await.map_err(io_failure)?;
+    let socket = connected_udp(server).await.map_err(io_failure)?;
     socket.send(request).await.map_err(io_failure)?;
     let mut buf = vec![0u8; 65535];
     let mut last_problem = None;
