@@ -2,12 +2,17 @@
 
 use std::path::PathBuf;
 
+use std::path::Path;
+use std::sync::Arc;
+
 use clap::{Parser, ValueEnum};
 use hastack_common::input::{CA_FILE_CAP, read_capped};
 use hastack_common::range::Thresholds;
 use hastack_common::{CheckError, CommonArgs, Context, Range, Secret, State};
+use ldap3::Scope;
 
 use crate::evaluate::Judgement;
+use crate::probe::{Security, Target, Trust};
 
 pub const DEFAULT_PORT: u16 = 389;
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
@@ -137,35 +142,8 @@ pub struct Cli {
     pub common: CommonArgs,
 }
 
-/// How the connection is secured.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Security {
-    Plain,
-    StartTls,
-    Ldaps,
-}
-
-/// TLS trust: the system's roots, a CA file's certificates (PEM, read before connecting), or none.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Trust {
-    System,
-    CaFile { path: PathBuf, pem: Vec<u8> },
-    SkipVerify,
-}
-
-#[derive(Debug)]
-pub struct Config {
-    /// `ldap://host:port` or `ldaps://host:port`.
-    pub url: String,
-    pub security: Security,
-    pub trust: Trust,
-    pub bind: Option<(String, Secret)>,
-    pub base: String,
-    pub filter: String,
-    pub scope: ScopeArg,
-    pub page_size: u32,
-    pub judge: Judgement,
-}
+/// The validated options: the directory and the search, and how to judge the count.
+pub type Config = hastack_common::Config<Target, Judgement>;
 
 impl Cli {
     pub fn into_config(self, ctx: &Context) -> Result<Config, CheckError> {
@@ -212,10 +190,10 @@ impl Cli {
                     "--ca-file and --tls-skip-verify contradict each other: verify with the CA, or not at all",
                 ));
             }
-            (Some(path), false) => Trust::CaFile {
-                path: path.clone(),
-                pem: read_capped(ctx, "CA file", path, CA_FILE_CAP)?,
-            },
+            (Some(path), false) => {
+                let pem = read_capped(ctx, "CA file", path, CA_FILE_CAP)?;
+                Trust::CaFile(tls_config(path, &pem)?)
+            }
             (None, true) => Trust::SkipVerify,
             (None, false) => Trust::System,
         };
@@ -227,28 +205,38 @@ impl Cli {
         })?;
         let bind = match &self.bind_dn {
             Some(dn) => {
-                let password = match (&self.password, &self.password_file) {
-                    (Some(password), _) => Secret::new(password.clone()),
-                    (None, Some(path)) => Secret::from_file(ctx, "password file", path)?,
-                    (None, None) => Secret::from_env(PASSWORD_ENV)?.ok_or_else(|| {
-                        CheckError::usage(format!(
-                            "no password for --bind-dn '{dn}': set {PASSWORD_ENV}, or give --password-file"
-                        ))
-                    })?,
-                };
+                let password = Secret::from_sources(
+                    ctx,
+                    self.password.as_deref(),
+                    self.password_file.as_deref(),
+                    None,
+                    PASSWORD_ENV,
+                )?
+                .ok_or_else(|| {
+                    CheckError::usage(format!(
+                        "no password for --bind-dn '{dn}': set {PASSWORD_ENV}, or give --password-file"
+                    ))
+                })?;
                 Some((dn.clone(), password))
             }
             None => None,
         };
+        let scope = match self.scope {
+            ScopeArg::Base => Scope::Base,
+            ScopeArg::One => Scope::OneLevel,
+            ScopeArg::Sub => Scope::Subtree,
+        };
         Ok(Config {
-            url,
-            security,
-            trust,
-            bind,
-            base: self.base,
-            filter: self.filter,
-            scope: self.scope,
-            page_size: self.page_size,
+            target: Target {
+                url,
+                security,
+                trust,
+                bind,
+                base: self.base,
+                filter: self.filter,
+                scope,
+                page_size: self.page_size,
+            },
             judge: Judgement {
                 entries: Thresholds::new(self.entries_warning, self.entries_critical),
                 time: Thresholds::new(self.time_warning, self.time_critical),
@@ -256,6 +244,30 @@ impl Cli {
             },
         })
     }
+}
+
+/// A rustls client configuration trusting exactly the certificates of the CA file.
+fn tls_config(path: &Path, pem: &[u8]) -> Result<Arc<rustls::ClientConfig>, CheckError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let bad = |why: String| CheckError::usage(format!("CA file '{}' {why}", path.display()));
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem) {
+        let cert = cert.map_err(|e| bad(format!("is not PEM: {e}")))?;
+        roots
+            .add(cert)
+            .map_err(|e| bad(format!("holds an unusable certificate: {e}")))?;
+    }
+    if roots.is_empty() {
+        return Err(bad("holds no certificate".into()));
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| CheckError::unknown(format!("TLS setup: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
 /// `ldap://HOST[:PORT]` or `ldaps://HOST[:PORT]` (a trailing `/` allowed); returns the URL with
@@ -331,7 +343,7 @@ mod tests {
         ];
         for (args, url, security) in table {
             let c = config(args).expect("config");
-            assert_eq!((c.url.as_str(), &c.security), (*url, security), "{args:?}");
+            assert_eq!((c.target.url.as_str(), &c.target.security), (*url, security), "{args:?}");
         }
     }
 
@@ -392,7 +404,7 @@ mod tests {
     #[test]
     fn password_from_option() {
         let c = config(&["-b", "x", "-D", "cn=r", "-P", "pw"]).expect("config");
-        let (dn, password) = c.bind.expect("bind");
+        let (dn, password) = c.target.bind.expect("bind");
         assert_eq!((dn.as_str(), password.expose()), ("cn=r", "pw"));
     }
 }

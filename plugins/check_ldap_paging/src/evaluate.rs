@@ -4,13 +4,107 @@
 use std::time::Duration;
 
 use hastack_common::range::Thresholds;
-use hastack_common::units::{human_seconds, round_micros};
-use hastack_common::{Metric, Report, State, Uom};
+use hastack_common::runtime::TimedOut;
+use hastack_common::tls;
+use hastack_common::units::{human_duration, round_micros};
+use hastack_common::{CheckError, Metric, Report, State, Uom};
 
-use crate::probe::{
-    ADMIN_LIMIT_EXCEEDED, Facts, SIZE_LIMIT_EXCEEDED, SearchOutcome, TIME_LIMIT_EXCEEDED,
-    cut_short, result_code_words,
-};
+/// sizeLimitExceeded, timeLimitExceeded, adminLimitExceeded: the server stopped early.
+pub const SIZE_LIMIT_EXCEEDED: u32 = 4;
+pub const TIME_LIMIT_EXCEEDED: u32 = 3;
+pub const ADMIN_LIMIT_EXCEEDED: u32 = 11;
+
+/// How one search ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchOutcome {
+    pub entries: u64,
+    pub rc: u32,
+    pub text: String,
+    pub time: Duration,
+}
+
+/// The paged count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PagedOutcome {
+    pub search: SearchOutcome,
+    pub pages: u64,
+    /// The page size the count used.
+    pub page_size: u32,
+    /// The page size asked for first, when the server rejected it (adminLimitExceeded).
+    pub rejected_page_size: Option<u32>,
+}
+
+/// Everything the directory said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Directory {
+    /// From the root DSE's supportedControl; `None` when the root DSE could not be read.
+    pub paged_control_offered: Option<bool>,
+    pub unpaged: SearchOutcome,
+    /// Run only when the unpaged search was cut short.
+    pub paged: Option<PagedOutcome>,
+}
+
+/// Why the directory gave no count.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    TimedOut(TimedOut),
+    /// The TLS layer refused: the certificate problem.
+    Tls(rustls::Error),
+    /// The server closed the connection during the TLS handshake.
+    ClosedDuringHandshake {
+        ldaps: bool,
+    },
+    /// The host is an address or name TLS cannot verify.
+    NotATlsName,
+    StartTlsRefused {
+        rc: u32,
+        text: String,
+    },
+    /// An LDAP result that ended the connection attempt.
+    Refused {
+        rc: u32,
+    },
+    BindRejected {
+        dn: String,
+        rc: u32,
+        text: String,
+    },
+    BadFilter(String),
+    ConnectTimeout,
+    Closed,
+    Io(String),
+    MalformedControl {
+        page: u64,
+        why: String,
+    },
+    /// The paged search went on past this many pages.
+    EndlessPaging(u64),
+    Other(String),
+}
+
+impl From<TimedOut> for Failure {
+    fn from(timed_out: TimedOut) -> Failure {
+        Failure::TimedOut(timed_out)
+    }
+}
+
+/// What was asked of which directory, and what it said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    pub url: String,
+    pub base: String,
+    /// Whether a CA file was given (the advice after an untrusted certificate differs).
+    pub ca_given: bool,
+    pub outcome: Result<Directory, Failure>,
+}
+
+/// Whether a search result code means the server stopped before the end.
+pub fn cut_short(rc: u32) -> bool {
+    matches!(
+        rc,
+        SIZE_LIMIT_EXCEEDED | TIME_LIMIT_EXCEEDED | ADMIN_LIMIT_EXCEEDED
+    )
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Judgement {
@@ -19,8 +113,15 @@ pub struct Judgement {
     pub truncation_state: State,
 }
 
-/// The report for one directory search. `base` names it.
-pub fn evaluate(facts: &Facts, base: &str, judge: &Judgement) -> Report {
+/// The report for one directory search, or the line that says why there is none.
+pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> {
+    match &facts.outcome {
+        Ok(directory) => Ok(judge_directory(directory, &facts.base, judge)),
+        Err(failure) => Err(describe_failure(failure, facts)),
+    }
+}
+
+fn judge_directory(facts: &Directory, base: &str, judge: &Judgement) -> Report {
     let mut report = Report::new();
     let unpaged = &facts.unpaged;
     report.metric(Metric::new("unpaged_entries", unpaged.entries).min(0u8));
@@ -100,7 +201,7 @@ pub fn evaluate(facts: &Facts, base: &str, judge: &Judgement) -> Report {
     if let Some((state, why)) = judge.time.violation(counted.time.as_secs_f64()) {
         report.add(
             state,
-            format!("counting took {} ({why})", seconds(counted.time)),
+            format!("counting took {} ({why})", human_duration(counted.time)),
         );
     }
     let how = match pages {
@@ -110,7 +211,7 @@ pub fn evaluate(facts: &Facts, base: &str, judge: &Judgement) -> Report {
     };
     report.ok_summary(format!(
         "{total} entries under {base}, counted {how} in {}",
-        seconds(counted.time)
+        human_duration(counted.time)
     ));
     if let Some(paged) = &facts.paged {
         report.detail(
@@ -118,7 +219,7 @@ pub fn evaluate(facts: &Facts, base: &str, judge: &Judgement) -> Report {
             format!(
                 "paged search: {total} entries in {pages} pages of up to {} in {}",
                 paged.page_size,
-                seconds(counted.time)
+                human_duration(counted.time)
             ),
         );
     }
@@ -133,7 +234,7 @@ pub fn evaluate(facts: &Facts, base: &str, judge: &Judgement) -> Report {
             unpaged.entries,
             result_code_words(unpaged.rc),
             unpaged.rc,
-            seconds(unpaged.time)
+            human_duration(unpaged.time)
         ),
     );
     report
@@ -175,14 +276,109 @@ fn search_failed(what: &str, base: &str, search: &SearchOutcome) -> String {
     )
 }
 
-fn seconds(time: Duration) -> String {
-    human_seconds(time.as_secs_f64())
+/// A failure as the line the operator reads: CRITICAL for what the server did, UNKNOWN for what
+/// the options made impossible, the `--timeout-state` for a stage that hung.
+fn describe_failure(failure: &Failure, facts: &Facts) -> CheckError {
+    let url = &facts.url;
+    let trust = tls::Trust {
+        ca_option: "--ca-file",
+        ca_given: facts.ca_given,
+        port_kind: "an LDAPS",
+    };
+    match failure {
+        Failure::TimedOut(timed_out) => timed_out.clone().into(),
+        Failure::Tls(error) => CheckError::critical(format!(
+            "TLS with {url} failed: {}",
+            tls::describe(error, trust)
+        )),
+        Failure::ClosedDuringHandshake { ldaps } => CheckError::critical(format!(
+            "TLS with {url} failed: the server closed the connection during the handshake{}",
+            if *ldaps {
+                " (is this an LDAPS port?)"
+            } else {
+                ""
+            }
+        )),
+        Failure::NotATlsName => CheckError::unknown(format!(
+            "{url}: the host is not a name TLS can verify (use a DNS name, or --tls-skip-verify)"
+        )),
+        Failure::StartTlsRefused { rc, text } => CheckError::critical(format!(
+            "{url} refused StartTLS: {} (result code {rc}){}",
+            result_code_words(*rc),
+            parenthesised(text)
+        )),
+        Failure::Refused { rc } => CheckError::critical(format!(
+            "{url}: {} (result code {rc})",
+            result_code_words(*rc)
+        )),
+        Failure::BindRejected { dn, rc, text } => {
+            CheckError::critical(describe_bind(dn, *rc, text))
+        }
+        Failure::BadFilter(filter) => {
+            CheckError::usage(format!("invalid --filter '{filter}': not an LDAP filter"))
+        }
+        Failure::ConnectTimeout => CheckError::critical(format!("{url}: connection timed out")),
+        Failure::Closed => CheckError::critical(format!("{url} closed the connection")),
+        Failure::Io(why) => CheckError::critical(format!("{url}: {why}")),
+        Failure::MalformedControl { page, why } => CheckError::critical(format!(
+            "the server's paged-results control on page {page} is malformed: {why}"
+        )),
+        Failure::EndlessPaging(pages) => CheckError::critical(format!(
+            "the paged search did not end after {pages} pages"
+        )),
+        Failure::Other(why) => CheckError::critical(format!("{url}: {why}")),
+    }
+}
+
+/// ` (text)`, or nothing for an empty text.
+fn parenthesised(text: &str) -> String {
+    match text.trim() {
+        "" => String::new(),
+        text => format!(" ({text})"),
+    }
+}
+
+/// A rejected bind in words: 49 is the common case.
+pub fn describe_bind(dn: &str, rc: u32, text: &str) -> String {
+    let detail = parenthesised(text);
+    match rc {
+        49 => format!("bind as {dn} rejected: invalid credentials{detail}"),
+        rc => format!(
+            "bind as {dn} rejected: {} (result code {rc}){detail}",
+            result_code_words(rc)
+        ),
+    }
+}
+
+/// RFC 4511 result codes an operator meets.
+pub fn result_code_words(rc: u32) -> &'static str {
+    match rc {
+        0 => "success",
+        1 => "operations error",
+        2 => "protocol error",
+        3 => "time limit exceeded",
+        4 => "size limit exceeded",
+        7 => "authentication method not supported",
+        8 => "stronger authentication required",
+        10 => "referral",
+        11 => "administrative limit exceeded",
+        12 => "unavailable critical extension",
+        13 => "confidentiality required",
+        32 => "no such object",
+        34 => "invalid DN syntax",
+        48 => "inappropriate authentication",
+        49 => "invalid credentials",
+        50 => "insufficient access rights",
+        51 => "busy",
+        52 => "unavailable",
+        53 => "unwilling to perform",
+        _ => "error",
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::probe::PagedOutcome;
     use hastack_common::Range;
 
     const BASE: &str = "ou=users,dc=example,dc=com";
@@ -219,8 +415,8 @@ mod tests {
         }
     }
 
-    fn line(facts: &Facts, judge: &Judgement) -> (State, String) {
-        let report = evaluate(facts, BASE, judge);
+    fn line(directory: &Directory, judge: &Judgement) -> (State, String) {
+        let report = judge_directory(directory, BASE, judge);
         let out = report.render("LDAP PAGING", 0);
         (
             report.state(),
@@ -230,9 +426,9 @@ mod tests {
 
     #[test]
     fn the_ad_story_and_its_variants() {
-        let table: Vec<(Facts, State, &str)> = vec![
+        let table: Vec<(Directory, State, &str)> = vec![
             (
-                Facts {
+                Directory {
                     paged_control_offered: Some(true),
                     unpaged: search(1000, 4),
                     paged: paged(2500, 0, 5, 500, None),
@@ -241,7 +437,7 @@ mod tests {
                 "LDAP PAGING WARNING - unpaged searches see only 1000 of 2500 entries (server size limit 1000) | unpaged_entries=1000;;;0 entries=2500;;;0 pages=5;;;0 time=0.04s;;;0",
             ),
             (
-                Facts {
+                Directory {
                     paged_control_offered: Some(true),
                     unpaged: search(900, 0),
                     paged: None,
@@ -250,7 +446,7 @@ mod tests {
                 "LDAP PAGING OK - 900 entries under ou=users,dc=example,dc=com, counted in one unpaged search in 40.0 ms | unpaged_entries=900;;;0 entries=900;;;0 pages=0;;;0 time=0.04s;;;0",
             ),
             (
-                Facts {
+                Directory {
                     paged_control_offered: Some(false),
                     unpaged: search(1000, 4),
                     paged: None,
@@ -259,7 +455,7 @@ mod tests {
                 "LDAP PAGING CRITICAL - unpaged searches see only 1000 entries under ou=users,dc=example,dc=com (server size limit 1000) and the server offers no paged-results control: nothing can read the whole set | unpaged_entries=1000;;;0",
             ),
             (
-                Facts {
+                Directory {
                     paged_control_offered: Some(true),
                     unpaged: search(1000, 4),
                     paged: paged(2500, 0, 3, 1000, Some(2000)),
@@ -268,7 +464,7 @@ mod tests {
                 "LDAP PAGING WARNING - the server rejects pages of 2000 entries (administrative limit exceeded); counted with pages of 1000: set --page-size 1000 or less; unpaged searches see only 1000 of 2500 entries (server size limit 1000) | unpaged_entries=1000;;;0 entries=2500;;;0 pages=3;;;0 time=0.04s;;;0",
             ),
             (
-                Facts {
+                Directory {
                     paged_control_offered: Some(true),
                     unpaged: search(0, 4),
                     paged: paged(0, 11, 1, 2000, Some(2000)),
@@ -277,7 +473,7 @@ mod tests {
                 "LDAP PAGING CRITICAL - the server rejects pages of 2000 entries (administrative limit exceeded): set --page-size to its limit (OpenLDAP size.pr, AD MaxPageSize) | unpaged_entries=0;;;0",
             ),
             (
-                Facts {
+                Directory {
                     paged_control_offered: None,
                     unpaged: search(1000, 4),
                     paged: paged(2000, 4, 4, 500, None),
@@ -286,7 +482,7 @@ mod tests {
                 "LDAP PAGING CRITICAL - the paged search of ou=users,dc=example,dc=com was cut short too, after 2000 entries (server size limit 2000): the server limits paged searches as well (OpenLDAP size.prtotal?) | unpaged_entries=1000;;;0",
             ),
             (
-                Facts {
+                Directory {
                     paged_control_offered: Some(true),
                     unpaged: SearchOutcome {
                         text: "no such base".into(),
@@ -305,7 +501,7 @@ mod tests {
 
     #[test]
     fn truncation_state_and_thresholds() {
-        let facts = Facts {
+        let facts = Directory {
             paged_control_offered: Some(true),
             unpaged: search(1000, 4),
             paged: paged(2500, 0, 5, 500, None),
@@ -316,7 +512,7 @@ mod tests {
         let mut ok = judge();
         ok.truncation_state = State::Ok;
         assert!(line(&facts, &ok).1.starts_with("LDAP PAGING OK - 2500 entries under ou=users,dc=example,dc=com, counted in 5 pages in 40.0 ms |"));
-        let small = Facts {
+        let small = Directory {
             paged_control_offered: Some(true),
             unpaged: search(900, 0),
             paged: None,
@@ -333,5 +529,77 @@ mod tests {
             line(&small, &slow).1.split(" | ").next(),
             Some("LDAP PAGING CRITICAL - counting took 40.0 ms (outside 0.01)")
         );
+    }
+
+    #[test]
+    fn failures_decide_their_state() {
+        use rustls::CertificateError;
+        let unknown_ca = Failure::Tls(rustls::Error::InvalidCertificate(
+            CertificateError::UnknownIssuer,
+        ));
+        let table: Vec<(Failure, bool, State, &str)> = vec![
+            (
+                unknown_ca.clone(),
+                false,
+                State::Critical,
+                "TLS with ldap://dc1:389 failed: the server certificate is signed by an unknown CA (give the CA with --ca-file)",
+            ),
+            (
+                unknown_ca,
+                true,
+                State::Critical,
+                "TLS with ldap://dc1:389 failed: the server certificate is not signed by the CA in --ca-file",
+            ),
+            (
+                Failure::BindRejected {
+                    dn: "cn=r".into(),
+                    rc: 49,
+                    text: "80090308: LdapErr: DSID-0C09042A, data 52e".into(),
+                },
+                false,
+                State::Critical,
+                "bind as cn=r rejected: invalid credentials (80090308: LdapErr: DSID-0C09042A, data 52e)",
+            ),
+            (
+                Failure::StartTlsRefused {
+                    rc: 2,
+                    text: String::new(),
+                },
+                false,
+                State::Critical,
+                "ldap://dc1:389 refused StartTLS: protocol error (result code 2)",
+            ),
+            (
+                Failure::ClosedDuringHandshake { ldaps: true },
+                false,
+                State::Critical,
+                "TLS with ldap://dc1:389 failed: the server closed the connection during the handshake (is this an LDAPS port?)",
+            ),
+            (
+                Failure::NotATlsName,
+                false,
+                State::Unknown,
+                "ldap://dc1:389: the host is not a name TLS can verify (use a DNS name, or --tls-skip-verify)",
+            ),
+            (
+                Failure::MalformedControl {
+                    page: 3,
+                    why: "truncated".into(),
+                },
+                false,
+                State::Critical,
+                "the server's paged-results control on page 3 is malformed: truncated",
+            ),
+        ];
+        for (failure, ca_given, state, text) in table {
+            let facts = Facts {
+                url: "ldap://dc1:389".into(),
+                base: BASE.into(),
+                ca_given,
+                outcome: Err(failure),
+            };
+            let error = evaluate(&facts, &judge()).expect_err("a failure");
+            assert_eq!((error.state(), error.message()), (state, text));
+        }
     }
 }

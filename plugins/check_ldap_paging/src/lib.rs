@@ -10,25 +10,6 @@ pub mod cli;
 pub mod evaluate;
 pub mod probe;
 
-use hastack_common::{CheckError, CommonArgs, Context, Plugin, Report};
-
 pub use cli::Cli;
-use cli::Config;
 
-impl Plugin for Cli {
-    const SERVICE: &'static str = "LDAP PAGING";
-    type Config = Config;
-
-    fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-
-    fn into_config(self, ctx: &Context) -> Result<Config, CheckError> {
-        Cli::into_config(self, ctx)
-    }
-
-    async fn check(config: Config, ctx: Context) -> Result<Report, CheckError> {
-        let facts = probe::probe(&config, &ctx).await?;
-        Ok(evaluate::evaluate(&facts, &config.base, &config.judge))
-    }
-}
+hastack_common::plugin!(Cli, "LDAP PAGING");

@@ -6,61 +6,64 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hastack_common::error::describe_io_error;
-use hastack_common::{CheckError, Context, State};
+use hastack_common::tls::find_rustls;
+use hastack_common::{Context, Secret};
 use ldap3::controls::RawControl;
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, LdapResult, Scope, SearchEntry};
 
 use crate::ber;
-use crate::cli::{Config, ScopeArg, Security, Trust};
+use crate::evaluate::{
+    ADMIN_LIMIT_EXCEEDED, Directory, Facts, Failure, PagedOutcome, SearchOutcome, cut_short,
+};
 
 /// RFC 2696's paged-results control.
 pub const PAGED_RESULTS_OID: &str = "1.2.840.113556.1.4.319";
-/// sizeLimitExceeded, timeLimitExceeded, adminLimitExceeded: the server stopped early.
-pub const SIZE_LIMIT_EXCEEDED: u32 = 4;
-pub const TIME_LIMIT_EXCEEDED: u32 = 3;
-pub const ADMIN_LIMIT_EXCEEDED: u32 = 11;
 /// A paged search longer than this many pages is not a directory, it is a loop.
 const MAX_PAGES: u64 = 10_000_000;
 
-/// How one search ended.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SearchOutcome {
-    pub entries: u64,
-    pub rc: u32,
-    pub text: String,
-    pub time: Duration,
+/// How the connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    Plain,
+    StartTls,
+    Ldaps,
 }
 
-/// The paged count.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PagedOutcome {
-    pub search: SearchOutcome,
-    pub pages: u64,
-    /// The page size the count used.
+/// TLS trust: the system's roots, a CA file's certificates (read and checked before any
+/// connection), or none.
+#[derive(Debug, Clone)]
+pub enum Trust {
+    System,
+    CaFile(Arc<rustls::ClientConfig>),
+    SkipVerify,
+}
+
+/// What to search, where, and as whom.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// `ldap://host:port` or `ldaps://host:port`.
+    pub url: String,
+    pub security: Security,
+    pub trust: Trust,
+    pub bind: Option<(String, Secret)>,
+    pub base: String,
+    pub filter: String,
+    pub scope: Scope,
     pub page_size: u32,
-    /// The page size asked for first, when the server rejected it (adminLimitExceeded).
-    pub rejected_page_size: Option<u32>,
 }
 
-/// Everything the directory said.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Facts {
-    /// From the root DSE's supportedControl; `None` when the root DSE could not be read.
-    pub paged_control_offered: Option<bool>,
-    pub unpaged: SearchOutcome,
-    /// Run only when the unpaged search was cut short.
-    pub paged: Option<PagedOutcome>,
+/// Connect, bind, read the root DSE, search unpaged and, when that is cut short, count with
+/// paged results.
+pub async fn probe(target: &Target, ctx: &Context) -> Facts {
+    Facts {
+        url: target.url.clone(),
+        base: target.base.clone(),
+        ca_given: matches!(target.trust, Trust::CaFile(_)),
+        outcome: search_directory(target, ctx).await,
+    }
 }
 
-/// Whether a search result code means the server stopped before the end.
-pub fn cut_short(rc: u32) -> bool {
-    matches!(
-        rc,
-        SIZE_LIMIT_EXCEEDED | TIME_LIMIT_EXCEEDED | ADMIN_LIMIT_EXCEEDED
-    )
-}
-
-pub async fn probe(config: &Config, ctx: &Context) -> Result<Facts, CheckError> {
+async fn search_directory(config: &Target, ctx: &Context) -> Result<Directory, Failure> {
     let mut ldap = connect(config, ctx).await?;
     if let Some((dn, password)) = &config.bind {
         let result = ctx
@@ -69,9 +72,13 @@ pub async fn probe(config: &Config, ctx: &Context) -> Result<Facts, CheckError> 
                 ldap.simple_bind(dn, password.expose()),
             )
             .await?
-            .map_err(|e| describe_ldap_error(&e, config))?;
+            .map_err(|e| failure(e, config))?;
         if result.rc != 0 {
-            return Err(CheckError::critical(describe_bind(dn, &result)));
+            return Err(Failure::BindRejected {
+                dn: dn.clone(),
+                rc: result.rc,
+                text: result.text,
+            });
         }
     }
     let paged_control_offered = ctx
@@ -84,7 +91,7 @@ pub async fn probe(config: &Config, ctx: &Context) -> Result<Facts, CheckError> 
     let unpaged = ctx
         .within(stage, search(&mut ldap, config, None))
         .await?
-        .map_err(|e| describe_ldap_error(&e, config))?;
+        .map_err(|e| failure(e, config))?;
     let unpaged = unpaged.0;
     let paged = if cut_short(unpaged.rc) && paged_control_offered != Some(false) {
         Some(count_paged(&mut ldap, config, ctx, unpaged.entries).await?)
@@ -94,23 +101,21 @@ pub async fn probe(config: &Config, ctx: &Context) -> Result<Facts, CheckError> 
     // A polite end; the answer is already known, so a server that does not answer the unbind
     // costs nothing.
     let _ = tokio::time::timeout(Duration::from_millis(100), ldap.unbind()).await;
-    Ok(Facts {
+    Ok(Directory {
         paged_control_offered,
         unpaged,
         paged,
     })
 }
 
-async fn connect(config: &Config, ctx: &Context) -> Result<Ldap, CheckError> {
+async fn connect(config: &Target, ctx: &Context) -> Result<Ldap, Failure> {
     // No ldap3 connect timeout: the run's deadline bounds the connect, so a hang ends with
     // the --timeout-state and the stage, not as a connection error.
     let mut settings = LdapConnSettings::new().set_starttls(config.security == Security::StartTls);
     match &config.trust {
         Trust::System => {}
         Trust::SkipVerify => settings = settings.set_no_tls_verify(true),
-        Trust::CaFile { path, pem } => {
-            settings = settings.set_config(tls_config(path, pem)?);
-        }
+        Trust::CaFile(tls) => settings = settings.set_config(tls.clone()),
     }
     let stage = match config.security {
         Security::Plain => format!("connecting to {}", config.url),
@@ -120,36 +125,12 @@ async fn connect(config: &Config, ctx: &Context) -> Result<Ldap, CheckError> {
     let (conn, ldap) = ctx
         .within(stage, LdapConnAsync::with_settings(settings, &config.url))
         .await?
-        .map_err(|e| describe_ldap_error(&e, config))?;
+        .map_err(|e| failure(e, config))?;
     tokio::spawn(async move {
         // Errors surface on the operations that use the connection.
         let _ = conn.drive().await;
     });
     Ok(ldap)
-}
-
-/// A rustls client configuration trusting exactly the certificates of the CA file.
-fn tls_config(path: &std::path::Path, pem: &[u8]) -> Result<Arc<rustls::ClientConfig>, CheckError> {
-    use rustls::pki_types::CertificateDer;
-    use rustls::pki_types::pem::PemObject;
-    let bad = |why: String| CheckError::usage(format!("CA file '{}' {why}", path.display()));
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(pem) {
-        let cert = cert.map_err(|e| bad(format!("is not PEM: {e}")))?;
-        roots
-            .add(cert)
-            .map_err(|e| bad(format!("holds an unusable certificate: {e}")))?;
-    }
-    if roots.is_empty() {
-        return Err(bad("holds no certificate".into()));
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| CheckError::unknown(format!("TLS setup: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
 }
 
 /// `Some(true)` when the root DSE lists the paged-results control, `None` when it cannot be read
@@ -174,19 +155,11 @@ async fn root_dse_offers_paging(ldap: &mut Ldap) -> Option<bool> {
     Some(controls.iter().any(|oid| oid == PAGED_RESULTS_OID))
 }
 
-fn scope(arg: ScopeArg) -> Scope {
-    match arg {
-        ScopeArg::Base => Scope::Base,
-        ScopeArg::One => Scope::OneLevel,
-        ScopeArg::Sub => Scope::Subtree,
-    }
-}
-
 /// One search, optionally with a paged-results control; entries are counted as they stream and
 /// never kept. Returns the outcome and the response controls.
 async fn search(
     ldap: &mut Ldap,
-    config: &Config,
+    config: &Target,
     page: Option<RawControl>,
 ) -> Result<(SearchOutcome, LdapResult), LdapError> {
     let started = Instant::now();
@@ -197,7 +170,7 @@ async fn search(
     let mut stream = ldap
         .streaming_search(
             &config.base,
-            scope(config.scope),
+            config.scope,
             &config.filter,
             vec!["1.1"],
         )
@@ -223,10 +196,10 @@ async fn search(
 /// revealed.
 async fn count_paged(
     ldap: &mut Ldap,
-    config: &Config,
+    config: &Target,
     ctx: &Context,
     unpaged_entries: u64,
-) -> Result<PagedOutcome, CheckError> {
+) -> Result<PagedOutcome, Failure> {
     let first = page_through(ldap, config, ctx, config.page_size).await?;
     let inferred = u32::try_from(unpaged_entries).unwrap_or(u32::MAX);
     let rejected = first.search.rc == ADMIN_LIMIT_EXCEEDED && first.pages == 1;
@@ -243,10 +216,10 @@ async fn count_paged(
 
 async fn page_through(
     ldap: &mut Ldap,
-    config: &Config,
+    config: &Target,
     ctx: &Context,
     page_size: u32,
-) -> Result<PagedOutcome, CheckError> {
+) -> Result<PagedOutcome, Failure> {
     let started = Instant::now();
     let mut cookie: Vec<u8> = Vec::new();
     let mut entries = 0u64;
@@ -265,7 +238,7 @@ async fn page_through(
         let (outcome, result) = ctx
             .within(stage, search(ldap, config, Some(control)))
             .await?
-            .map_err(|e| describe_ldap_error(&e, config))?;
+            .map_err(|e| failure(e, config))?;
         entries += outcome.entries;
         let done = |rc: u32, text: String| PagedOutcome {
             search: SearchOutcome {
@@ -287,11 +260,8 @@ async fn page_through(
             .find(|c| c.1.ctype == PAGED_RESULTS_OID)
             .and_then(|c| c.1.val.as_deref());
         cookie = match response {
-            Some(value) => ber::decode_paged_response(value).map_err(|why| {
-                CheckError::critical(format!(
-                    "the server's paged-results control on page {pages} is malformed: {why}"
-                ))
-            })?,
+            Some(value) => ber::decode_paged_response(value)
+                .map_err(|why| Failure::MalformedControl { page: pages, why })?,
             // No control in the answer: the server ignored the (non-critical) request.
             None => Vec::new(),
         };
@@ -299,148 +269,41 @@ async fn page_through(
             return Ok(done(0, String::new()));
         }
         if pages >= MAX_PAGES {
-            return Err(CheckError::critical(format!(
-                "the paged search did not end after {MAX_PAGES} pages"
-            )));
+            return Err(Failure::EndlessPaging(MAX_PAGES));
         }
     }
 }
 
-/// A rejected bind in words: 49 is the common case.
-pub fn describe_bind(dn: &str, result: &LdapResult) -> String {
-    let detail = result.text.trim();
-    let detail = if detail.is_empty() {
-        String::new()
-    } else {
-        format!(" ({detail})")
-    };
-    match result.rc {
-        49 => format!("bind as {dn} rejected: invalid credentials{detail}"),
-        rc => format!(
-            "bind as {dn} rejected: {} (result code {rc}){detail}",
-            result_code_words(rc)
-        ),
-    }
-}
-
-/// RFC 4511 result codes an operator meets.
-pub fn result_code_words(rc: u32) -> &'static str {
-    match rc {
-        0 => "success",
-        1 => "operations error",
-        2 => "protocol error",
-        3 => "time limit exceeded",
-        4 => "size limit exceeded",
-        7 => "authentication method not supported",
-        8 => "stronger authentication required",
-        10 => "referral",
-        11 => "administrative limit exceeded",
-        12 => "unavailable critical extension",
-        13 => "confidentiality required",
-        32 => "no such object",
-        34 => "invalid DN syntax",
-        48 => "inappropriate authentication",
-        49 => "invalid credentials",
-        50 => "insufficient access rights",
-        51 => "busy",
-        52 => "unavailable",
-        53 => "unwilling to perform",
-        _ => "error",
-    }
-}
-
-/// An ldap3 error in words; TLS failures name the certificate problem.
-pub fn describe_ldap_error(error: &LdapError, config: &Config) -> CheckError {
-    let url = &config.url;
+/// An ldap3 error as the failure it is; TLS failures keep the rustls error.
+fn failure(error: LdapError, config: &Target) -> Failure {
     match error {
         LdapError::Io { source } => {
-            if let Some(tls) = source
-                .get_ref()
-                .and_then(|e| e.downcast_ref::<rustls::Error>())
-            {
-                return CheckError::critical(format!(
-                    "TLS with {url} failed: {}",
-                    describe_tls(tls)
-                ));
+            if let Some(tls) = find_rustls(&source) {
+                return Failure::Tls(tls.clone());
             }
             if source.kind() == std::io::ErrorKind::UnexpectedEof
                 && config.security != Security::Plain
             {
-                return CheckError::critical(format!(
-                    "TLS with {url} failed: the server closed the connection during the handshake{}",
-                    match config.security {
-                        Security::Ldaps => " (is this an LDAPS port?)",
-                        _ => "",
-                    }
-                ));
+                return Failure::ClosedDuringHandshake {
+                    ldaps: config.security == Security::Ldaps,
+                };
             }
-            CheckError::critical(format!("{url}: {}", describe_io_error(source)))
+            Failure::Io(describe_io_error(&source))
         }
-        LdapError::Rustls { source } => {
-            CheckError::critical(format!("TLS with {url} failed: {}", describe_tls(source)))
-        }
-        LdapError::DNSName { .. } => CheckError::new(
-            State::Unknown,
-            format!(
-                "{url}: the host is not a name TLS can verify (use a DNS name, or --tls-skip-verify)"
-            ),
-        ),
+        LdapError::Rustls { source } => Failure::Tls(source),
+        LdapError::DNSName { .. } => Failure::NotATlsName,
         LdapError::LdapResult { result } if config.security == Security::StartTls => {
-            CheckError::critical(format!(
-                "{url} refused StartTLS: {} (result code {}){}",
-                result_code_words(result.rc),
-                result.rc,
-                if result.text.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", result.text.trim())
-                }
-            ))
+            Failure::StartTlsRefused {
+                rc: result.rc,
+                text: result.text,
+            }
         }
-        LdapError::LdapResult { result } => CheckError::critical(format!(
-            "{url}: {} (result code {})",
-            result_code_words(result.rc),
-            result.rc
-        )),
-        LdapError::FilterParsing => CheckError::usage(format!(
-            "invalid --filter '{}': not an LDAP filter",
-            config.filter
-        )),
-        LdapError::Timeout { .. } => CheckError::critical(format!("{url}: connection timed out")),
+        LdapError::LdapResult { result } => Failure::Refused { rc: result.rc },
+        LdapError::FilterParsing => Failure::BadFilter(config.filter.clone()),
+        LdapError::Timeout { .. } => Failure::ConnectTimeout,
         LdapError::EndOfStream | LdapError::ResultRecv { .. } | LdapError::OpSend { .. } => {
-            CheckError::critical(format!("{url} closed the connection"))
+            Failure::Closed
         }
-        other => CheckError::critical(format!("{url}: {other}")),
-    }
-}
-
-/// A rustls error as the certificate problem it is.
-pub fn describe_tls(error: &rustls::Error) -> String {
-    use rustls::CertificateError as C;
-    match error {
-        rustls::Error::InvalidCertificate(cert) => match cert {
-            C::UnknownIssuer => {
-                "the server certificate is signed by an unknown CA (give the CA with --ca-file)"
-                    .into()
-            }
-            C::NotValidForName | C::NotValidForNameContext { .. } => {
-                "the server certificate is not valid for this host name".into()
-            }
-            C::Expired | C::ExpiredContext { .. } => "the server certificate has expired".into(),
-            C::NotValidYet | C::NotValidYetContext { .. } => {
-                "the server certificate is not valid yet".into()
-            }
-            C::Revoked => "the server certificate is revoked".into(),
-            C::BadSignature => "the server certificate has a bad signature".into(),
-            C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
-                "the server certificate is not for TLS servers".into()
-            }
-            other => format!("invalid server certificate: {other:?}"),
-        },
-        rustls::Error::AlertReceived(alert) => format!("the server sent TLS alert {alert:?}"),
-        rustls::Error::InvalidMessage(_) => {
-            "the server does not speak TLS there (is this an LDAPS port?)".into()
-        }
-        other => format!("TLS handshake failed: {other}"),
+        other => Failure::Other(other.to_string()),
     }
 }
