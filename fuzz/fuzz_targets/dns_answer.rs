@@ -5,9 +5,10 @@
 
 use std::time::Duration;
 
-use check_consul_dns::cli::{DnsServer, QueryType, Question};
-use check_consul_dns::evaluate::{Expected, Judgement, evaluate};
-use check_consul_dns::probe::{ServerOutcome, read_answer};
+use check_consul_dns::evaluate::{
+    DnsServer, Expected, Facts, Judgement, QueryType, Question, ServerOutcome, evaluate,
+};
+use check_consul_dns::probe::read_answer;
 use hastack_common::Range;
 use hastack_common::range::Thresholds;
 use hickory_proto::op::Message;
@@ -47,7 +48,10 @@ fuzz_target!(|data: &[u8]| {
             exact: data.first().is_some_and(|b| b % 2 == 0),
         };
         for shown in [&outcomes[..1], &outcomes[..]] {
-            let report = evaluate(shown, &question, &judge);
+            let facts = Facts { question: question.clone(), servers: shown.to_vec() };
+            let Ok(report) = evaluate(&facts, &judge) else {
+                panic!("no report from answers");
+            };
             let output = report.render("CONSUL DNS", 3);
             assert!(output.starts_with(&format!("CONSUL DNS {} - ", report.state())), "{output}");
             assert!(output.len() <= 8 * 1024, "output of {} bytes", output.len());

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use check_galera::evaluate::{
-    ClockSample, Judgement, MemberOutcome, NodeFacts, evaluate_cluster, evaluate_node,
+    ClockSample, Facts, Failure, Judgement, MemberOutcome, NodeFacts, evaluate,
 };
 use check_galera::status::NodeStatus;
 use hastack_common::range::Thresholds;
@@ -72,13 +72,16 @@ fuzz_target!(|data: &[u8]| {
         MemberOutcome {
             name: Some("node4".to_string()),
             endpoint: "127.0.0.1:3310".to_string(),
-            result: Err("connection refused".to_string()),
+            result: Err(Failure::Failed("connection refused".to_string())),
         },
     ];
-    for report in [
-        evaluate_node(&members[0], &judge),
-        evaluate_cluster(&members, &judge),
+    for facts in [
+        Facts::Node(Box::new(members[0].clone())),
+        Facts::Cluster(members.to_vec()),
     ] {
+        let Ok(report) = evaluate(&facts, &judge) else {
+            panic!("no report from facts without a timeout");
+        };
         let output = report.render("GALERA", 3);
         let state: State = report.state();
         assert!(

@@ -3,14 +3,13 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use hastack_common::address::HostPort;
 use hastack_common::input::{CA_FILE_CAP, OPTION_FILE_CAP, read_capped, read_text_capped};
 use hastack_common::range::Thresholds;
 use hastack_common::{CheckError, CommonArgs, Context, Range, Secret};
 
 use crate::defaults_file::{self, ClientOptions};
 use crate::evaluate::Judgement;
-use crate::probe::{Endpoint, Login, Tls};
+use crate::probe::{Endpoint, Login, Member, Mode, Target, Tls, parse_address};
 
 const DEFAULT_HOST: &str = "127.0.0.1";
 const DEFAULT_PORT: u16 = 3306;
@@ -160,34 +159,8 @@ pub struct Cli {
     pub common: CommonArgs,
 }
 
-/// A member named on the command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
-    pub name: Option<String>,
-    pub endpoint: Endpoint,
-}
-
-/// Which nodes to check.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
-    Single(Endpoint),
-    /// `members` are checked; with `discover`, `seeds` (the members, else the main endpoint)
-    /// are asked for the rest.
-    Cluster {
-        members: Vec<Member>,
-        discover: bool,
-        seeds: Vec<Member>,
-    },
-}
-
-#[derive(Debug)]
-pub struct Config {
-    pub mode: Mode,
-    pub login: Login,
-    pub judge: Judgement,
-    /// Port for members named without one.
-    pub default_port: u16,
-}
+/// The validated options: the nodes to read and how to log in, and how to judge them.
+pub type Config = hastack_common::Config<Target, Judgement>;
 
 impl Cli {
     pub fn into_config(self, ctx: &Context) -> Result<Config, CheckError> {
@@ -200,14 +173,13 @@ impl Cli {
             }
             None => ClientOptions::default(),
         };
-        let password = match (&self.password, &self.password_file) {
-            (Some(password), _) => Some(Secret::new(password.clone())),
-            (None, Some(path)) => Some(Secret::from_file(ctx, "password file", path)?),
-            (None, None) => match file.password.clone() {
-                Some(password) => Some(password),
-                None => Secret::from_env("MYSQL_PWD")?,
-            },
-        };
+        let password = Secret::from_sources(
+            ctx,
+            self.password.as_deref(),
+            self.password_file.as_deref(),
+            file.password.clone(),
+            "MYSQL_PWD",
+        )?;
         let user = self
             .user
             .clone()
@@ -290,14 +262,16 @@ impl Cli {
             skew: Thresholds::new(self.skew_warning, self.skew_critical),
         };
         Ok(Config {
-            mode,
-            login: Login {
-                user,
-                password,
-                tls,
+            target: Target {
+                mode,
+                login: Login {
+                    user,
+                    password,
+                    tls,
+                },
+                default_port,
             },
             judge,
-            default_port,
         })
     }
 
@@ -348,12 +322,6 @@ pub fn parse_member(spec: &str, default_port: u16) -> Result<Member, String> {
     };
     let endpoint = parse_address(address, default_port).map_err(|why| bad(&why))?;
     Ok(Member { name, endpoint })
-}
-
-/// `HOST[:PORT]` or `[IPv6]:PORT`, as in --node and wsrep_incoming_addresses.
-pub fn parse_address(address: &str, default_port: u16) -> Result<Endpoint, String> {
-    let HostPort { host, port } = HostPort::parse(address, default_port, "TCP")?;
-    Ok(Endpoint::Tcp { host, port })
 }
 
 #[cfg(test)]
@@ -452,11 +420,11 @@ mod tests {
     #[test]
     fn modes() {
         assert_eq!(
-            config(&[]).expect("config").mode,
+            config(&[]).expect("config").target.mode,
             Mode::Single(tcp("127.0.0.1", 3306))
         );
         assert_eq!(
-            config(&["-S", "/tmp/s.sock"]).expect("config").mode,
+            config(&["-S", "/tmp/s.sock"]).expect("config").target.mode,
             Mode::Single(Endpoint::Socket("/tmp/s.sock".into()))
         );
         let c = config(&["-P", "3310", "--node", "a", "--node", "b=h:1"]).expect("config");
@@ -464,7 +432,7 @@ mod tests {
             members,
             discover,
             seeds,
-        } = c.mode
+        } = c.target.mode
         else {
             panic!("cluster")
         };
@@ -474,7 +442,7 @@ mod tests {
         assert_eq!(seeds, members);
         let c = config(&["-H", "db1", "--discover"]).expect("config");
         assert_eq!(
-            c.mode,
+            c.target.mode,
             Mode::Cluster {
                 members: vec![],
                 discover: true,

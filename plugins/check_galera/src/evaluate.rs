@@ -2,9 +2,12 @@
 //! report: one node on its own, and a whole cluster compared member by member.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use hastack_common::range::Thresholds;
-use hastack_common::{Metric, Report, State, Uom};
+use hastack_common::runtime::TimedOut;
+use hastack_common::units::round_micros;
+use hastack_common::{CheckError, Metric, Report, State, Uom};
 
 use crate::status::{LocalState, NodeStatus};
 
@@ -41,6 +44,24 @@ pub struct NodeFacts {
     pub clock: Option<ClockSample>,
 }
 
+/// Why a node gave no facts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// The deadline passed during a named stage.
+    TimedOut(TimedOut),
+    /// Refused, unreachable, access denied, TLS failure...: the cause in words.
+    Failed(String),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::TimedOut(t) => t.fmt(f),
+            Failure::Failed(cause) => f.write_str(cause),
+        }
+    }
+}
+
 /// One member of a cluster check: who it is and what came back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberOutcome {
@@ -48,7 +69,27 @@ pub struct MemberOutcome {
     pub name: Option<String>,
     /// `HOST:PORT` or the socket path.
     pub endpoint: String,
-    pub result: Result<NodeFacts, String>,
+    pub result: Result<NodeFacts, Failure>,
+}
+
+/// What was read: one node, or every member of a cluster (in the order named, discovered
+/// members after them).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Facts {
+    Node(Box<MemberOutcome>),
+    Cluster(Vec<MemberOutcome>),
+}
+
+/// One node judged on its own, or the cluster member by member and as a whole. A single node
+/// that hung is the run's timeout, with its `--timeout-state`.
+pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> {
+    match facts {
+        Facts::Node(outcome) => match &outcome.result {
+            Err(Failure::TimedOut(timed_out)) => Err(timed_out.clone().into()),
+            _ => Ok(evaluate_node(outcome, judge)),
+        },
+        Facts::Cluster(members) => Ok(evaluate_cluster(members, judge)),
+    }
 }
 
 impl MemberOutcome {
@@ -228,13 +269,13 @@ fn node_metrics(prefix: &str, status: &NodeStatus, judge: &Judgement) -> Vec<Met
 }
 
 /// One node on its own.
-pub fn evaluate_node(outcome: &MemberOutcome, judge: &Judgement) -> Report {
+fn evaluate_node(outcome: &MemberOutcome, judge: &Judgement) -> Report {
     let mut report = Report::new();
     report.subject(outcome.label());
     let facts = match &outcome.result {
         Ok(facts) => facts,
         Err(cause) => {
-            report.add(State::Critical, cause.clone());
+            report.add(State::Critical, cause.to_string());
             return report;
         }
     };
@@ -312,7 +353,7 @@ fn verbose_details(report: &mut Report, status: &NodeStatus, clock: Option<Clock
 }
 
 /// A whole cluster: every member judged on its own, then compared with the others.
-pub fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report {
+fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report {
     let mut report = Report::new();
     let expected = judge.expected_size.unwrap_or(members.len() as u64).max(1);
 
@@ -597,10 +638,6 @@ fn metric_prefix(name: &str) -> String {
         .collect()
 }
 
-fn round_micros(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
-}
-
 /// A reading for text: at most 6 decimals, no exponent, no trailing zeros.
 pub fn format_number(x: f64) -> String {
     hastack_common::Value::Float(round_micros(x)).to_string()
@@ -638,7 +675,7 @@ mod tests {
         MemberOutcome {
             name: Some(name.into()),
             endpoint: format!("127.0.0.1:{port}"),
-            result: Err(cause.into()),
+            result: Err(Failure::Failed(cause.into())),
         }
     }
 
@@ -1037,7 +1074,7 @@ mod tests {
             MemberOutcome {
                 name: Some("node3".into()),
                 endpoint: "127.0.0.1:3308".into(),
-                result: Err("connection refused".into()),
+                result: Err(Failure::Failed("connection refused".into())),
             },
         ];
         for member in &mut members {

@@ -6,13 +6,16 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use futures_util::StreamExt;
+use futures_util::future::{join, join_all};
+use futures_util::stream::FuturesUnordered;
+use hastack_common::address::HostPort;
 use hastack_common::error::describe_io_error;
-use hastack_common::runtime::TimedOut;
-use hastack_common::{Context, Secret};
+use hastack_common::{Context, Secret, tls};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, IoError, Opts, OptsBuilder, Row, SslOpts, Value};
 
-use crate::evaluate::{ClockSample, NodeFacts};
+use crate::evaluate::{ClockSample, Facts, Failure, MemberOutcome, NodeFacts};
 use crate::status::NodeStatus;
 
 /// Where a node listens.
@@ -51,21 +54,140 @@ pub enum Tls {
     },
 }
 
-/// Why a node gave no facts.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ProbeError {
-    /// The deadline passed during a named stage.
-    TimedOut(TimedOut),
-    /// Refused, unreachable, access denied, TLS failure...: the cause in words.
-    Failed(String),
+/// A member named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub name: Option<String>,
+    pub endpoint: Endpoint,
 }
 
-impl fmt::Display for ProbeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ProbeError::TimedOut(t) => t.fmt(f),
-            ProbeError::Failed(cause) => f.write_str(cause),
+/// Which nodes to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Single(Endpoint),
+    /// `members` are read; with `discover`, `seeds` (the members, else the main endpoint) are
+    /// asked for the rest.
+    Cluster {
+        members: Vec<Member>,
+        discover: bool,
+        seeds: Vec<Member>,
+    },
+}
+
+/// What to read, and how to log in.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub mode: Mode,
+    pub login: Login,
+    /// Port for members named without one (discovered ones included).
+    pub default_port: u16,
+}
+
+/// `HOST[:PORT]` or `[IPv6]:PORT`, as in --node and wsrep_incoming_addresses.
+pub fn parse_address(address: &str, default_port: u16) -> Result<Endpoint, String> {
+    let HostPort { host, port } = HostPort::parse(address, default_port, "TCP")?;
+    Ok(Endpoint::Tcp { host, port })
+}
+
+/// One node with the whole run's time, or every member of the cluster at once.
+pub async fn probe(target: &Target, ctx: &Context) -> Facts {
+    match &target.mode {
+        Mode::Single(endpoint) => Facts::Node(Box::new(MemberOutcome {
+            name: None,
+            endpoint: endpoint.to_string(),
+            result: read(endpoint, &target.login, false, ctx, ctx.deadline()).await,
+        })),
+        Mode::Cluster {
+            members,
+            discover,
+            seeds,
+        } => Facts::Cluster(read_cluster(target, members, *discover, seeds, ctx).await),
+    }
+}
+
+/// Every member is read concurrently, each bounded a little before the run's deadline so one
+/// hung member is reported as such while the others still count. With `--discover`, the seeds
+/// get half of that time: the members found through the first seed that answers are read at
+/// once, while slower seeds still run, and keep at least the other half for themselves.
+async fn read_cluster(
+    target: &Target,
+    members: &[Member],
+    discover: bool,
+    seeds: &[Member],
+    ctx: &Context,
+) -> Vec<MemberOutcome> {
+    let deadline = ctx.parts_deadline();
+    let login = &target.login;
+    if !discover {
+        return join_all(members.iter().map(|m| read_member(m, login, ctx, deadline))).await;
+    }
+    let seed_deadline = deadline
+        .checked_sub(ctx.parts_budget() / 2)
+        .unwrap_or(deadline);
+    let mut pending: FuturesUnordered<_> = seeds
+        .iter()
+        .enumerate()
+        .map(|(i, seed)| async move { (i, read_member(seed, login, ctx, seed_deadline).await) })
+        .collect();
+    let mut seed_outcomes: Vec<Option<MemberOutcome>> = vec![None; seeds.len()];
+    let mut discovered: Option<Vec<String>> = None;
+    while discovered.is_none() {
+        let Some((i, outcome)) = pending.next().await else {
+            break;
+        };
+        if let Ok(facts) = &outcome.result {
+            discovered = Some(facts.status.incoming_addresses.clone());
         }
+        seed_outcomes[i] = Some(outcome);
+    }
+    let Some(addresses) = discovered else {
+        // Nobody answered: report the seeds as the members we know of.
+        return seed_outcomes.into_iter().flatten().collect();
+    };
+    let mut all: Vec<Member> = members.to_vec();
+    for address in &addresses {
+        // Entries Galera could not fill in (`AUTO`, `0.0.0.0`) cannot be reached from here.
+        if let Ok(endpoint) = parse_address(address, target.default_port) {
+            let unusable = matches!(&endpoint, Endpoint::Tcp { host, .. } if host == "AUTO" || host == "0.0.0.0");
+            if !unusable && !all.iter().any(|m| m.endpoint == endpoint) {
+                all.push(Member {
+                    name: None,
+                    endpoint,
+                });
+            }
+        }
+    }
+    // Members that are not seeds are read now, while the seeds still pending finish.
+    let is_seed = |member: &Member| seeds.iter().position(|s| s.endpoint == member.endpoint);
+    let others = join_all(
+        all.iter()
+            .filter(|m| is_seed(m).is_none())
+            .map(|m| read_member(m, login, ctx, deadline)),
+    );
+    let (rest, others) = join(pending.collect::<Vec<_>>(), others).await;
+    for (i, outcome) in rest {
+        seed_outcomes[i] = Some(outcome);
+    }
+    let mut others = others.into_iter();
+    all.iter()
+        .filter_map(|member| match is_seed(member) {
+            Some(i) => seed_outcomes[i].clone(),
+            None => others.next(),
+        })
+        .collect()
+}
+
+async fn read_member(
+    member: &Member,
+    login: &Login,
+    ctx: &Context,
+    deadline: Instant,
+) -> MemberOutcome {
+    let result = read(&member.endpoint, login, true, ctx, deadline).await;
+    MemberOutcome {
+        name: member.name.clone(),
+        endpoint: member.endpoint.to_string(),
+        result,
     }
 }
 
@@ -103,12 +225,23 @@ fn options(endpoint: &Endpoint, login: &Login) -> Opts {
 /// The cause of a driver error in words an operator understands. With TLS required, an I/O
 /// error carrying an inner error is the TLS layer's (rustls reports certificate problems so).
 pub fn describe(error: &mysql_async::Error, tls: &Tls) -> String {
-    use mysql_async::{DriverError, Error};
+    use mysql_async::{DriverError, Error, TlsError};
+    let trust = tls::Trust {
+        ca_option: "--tls-ca",
+        ca_given: matches!(tls, Tls::Required { ca: Some(_), .. }),
+        port_kind: "a MySQL",
+    };
     match error {
         Error::Io(IoError::Io(io)) if *tls != Tls::Off && io.get_ref().is_some() => {
-            format!("TLS failed: {}", describe_io_error(io))
+            match tls::find_rustls(io) {
+                Some(rustls) => format!("TLS failed: {}", tls::describe(rustls, trust)),
+                None => format!("TLS failed: {}", describe_io_error(io)),
+            }
         }
         Error::Io(IoError::Io(io)) => describe_io_error(io),
+        Error::Io(IoError::Tls(TlsError::Tls(rustls))) => {
+            format!("TLS failed: {}", tls::describe(rustls, trust))
+        }
         Error::Io(IoError::Tls(tls)) => format!("TLS failed: {tls}"),
         Error::Server(server) => format!("{} (MySQL error {})", server.message, server.code),
         Error::Driver(DriverError::NoClientSslFlagFromServer) => {
@@ -119,13 +252,13 @@ pub fn describe(error: &mysql_async::Error, tls: &Tls) -> String {
 }
 
 /// Read one node. `deadline` bounds every stage; `with_clock` adds the clock query.
-pub async fn probe(
+async fn read(
     endpoint: &Endpoint,
     login: &Login,
     with_clock: bool,
     ctx: &Context,
     deadline: Instant,
-) -> Result<NodeFacts, ProbeError> {
+) -> Result<NodeFacts, Failure> {
     let stage = |what: &str| format!("{what} {endpoint}");
     let mut conn = ctx
         .within_until(
@@ -134,8 +267,8 @@ pub async fn probe(
             Conn::new(options(endpoint, login)),
         )
         .await
-        .map_err(ProbeError::TimedOut)?
-        .map_err(|e| ProbeError::Failed(describe(&e, &login.tls)))?;
+        .map_err(Failure::TimedOut)?
+        .map_err(|e| Failure::Failed(describe(&e, &login.tls)))?;
     let result = read_node(&mut conn, endpoint, with_clock, ctx, deadline).await;
     // A polite COM_QUIT keeps "Aborted connection" noise out of the server log; never waited for long.
     let _ = ctx
@@ -150,18 +283,18 @@ async fn read_node(
     with_clock: bool,
     ctx: &Context,
     deadline: Instant,
-) -> Result<NodeFacts, ProbeError> {
+) -> Result<NodeFacts, Failure> {
     let stage = format!("reading the wsrep status of {endpoint}");
     // Both SHOW statements in one round trip (two result sets). SHOW, not SELECT from
     // information_schema: a non-Primary node refuses SELECT with ERROR 1047 but answers SHOW.
     let (status, variables) = ctx
         .within_until(deadline, &stage, read_status(conn))
         .await
-        .map_err(ProbeError::TimedOut)?
+        .map_err(Failure::TimedOut)?
         .map_err(|e| {
-            ProbeError::Failed(format!("{STATUS_SQL} failed: {}", describe(&e, &Tls::Off)))
+            Failure::Failed(format!("{STATUS_SQL} failed: {}", describe(&e, &Tls::Off)))
         })?;
-    let status = NodeStatus::parse(&status, &variables).map_err(ProbeError::Failed)?;
+    let status = NodeStatus::parse(&status, &variables).map_err(Failure::Failed)?;
     let clock = if with_clock {
         read_clock(conn, endpoint, ctx, deadline).await?
     } else {
@@ -198,7 +331,7 @@ async fn read_clock(
     endpoint: &Endpoint,
     ctx: &Context,
     deadline: Instant,
-) -> Result<Option<ClockSample>, ProbeError> {
+) -> Result<Option<ClockSample>, Failure> {
     let sent = now();
     let started = Instant::now();
     let rows: Result<Vec<Row>, _> = ctx
@@ -208,7 +341,7 @@ async fn read_clock(
             conn.query("SELECT UNIX_TIMESTAMP(NOW(6))"),
         )
         .await
-        .map_err(ProbeError::TimedOut)?;
+        .map_err(Failure::TimedOut)?;
     let round_trip = started.elapsed().as_secs_f64();
     let server: Option<f64> = rows
         .ok()
