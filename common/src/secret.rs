@@ -167,8 +167,14 @@ mod tests {
                 .expect("chain")
                 .map(|s| s.expose().to_string())
         };
-        assert_eq!(chain(Some("opt"), Some(&file), own()).as_deref(), Some("opt"));
-        assert_eq!(chain(None, Some(&file), own()).as_deref(), Some("from-file"));
+        assert_eq!(
+            chain(Some("opt"), Some(&file), own()).as_deref(),
+            Some("opt")
+        );
+        assert_eq!(
+            chain(None, Some(&file), own()).as_deref(),
+            Some("from-file")
+        );
         assert_eq!(chain(None, None, own()).as_deref(), Some("from-own"));
         assert_eq!(chain(None, None, None), None);
         // A file that was named but cannot be read is an error, never a fall-through.

@@ -1,7 +1,8 @@
 //! Shared by the inventory targets: evaluate a parsed inventory against expectations built from
 //! its own groups and hosts, and check what the plugin would print.
 
-use check_split_order::evaluate::{Expectations, Format, evaluate};
+use check_split_order::evaluate::{Expectations, judge_inventory};
+use check_split_order::inventory::Format;
 use check_split_order::inventory::{BUILTIN_GROUPS, Inventory, ParseError};
 use hastack_common::Range;
 
@@ -52,7 +53,7 @@ pub fn check(parsed: Result<Inventory<'_>, ParseError>, format: Format) {
     expect
         .counts
         .push(("missing-group".to_string(), range("~:0")));
-    let report = evaluate("fuzz.ini", format, &inventory, &expect);
+    let report = judge_inventory("fuzz.ini", format, &inventory, &expect);
     let output = report.render("SPLIT ORDER", 1);
     let first = output.lines().next().unwrap_or("");
     let state = report.state();

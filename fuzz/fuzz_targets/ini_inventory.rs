@@ -3,7 +3,7 @@
 //! `-timeout` and `-rss_limit_mb` by libFuzzer.
 #![no_main]
 
-use check_split_order::evaluate::Format;
+use check_split_order::inventory::Format;
 use check_split_order::inventory::{ini, parse_ini};
 use libfuzzer_sys::fuzz_target;
 

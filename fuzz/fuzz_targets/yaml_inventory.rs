@@ -5,8 +5,7 @@
 
 use std::path::Path;
 
-use check_split_order::cli::FormatArg;
-use check_split_order::inventory::ini;
+use check_split_order::inventory::{Format, ini};
 use libfuzzer_sys::fuzz_target;
 
 #[path = "common_inventory.rs"]
@@ -14,16 +13,16 @@ mod common_inventory;
 
 fuzz_target!(|data: &[u8]| {
     let decoded = ini::decode(data);
-    let (format, parsed) = check_split_order::parse(
+    let (format, parsed) = check_split_order::inventory::parse(
         data,
         decoded.as_deref(),
         Path::new("hosts.yml"),
-        FormatArg::Auto,
+        None,
     );
     common_inventory::check(parsed, format);
     if let Ok(text) = std::str::from_utf8(data) {
         let (format, parsed) =
-            check_split_order::parse(data, Ok(text), Path::new("hosts.yml"), FormatArg::Yaml);
+            check_split_order::inventory::parse(data, Ok(text), Path::new("hosts.yml"), Some(Format::Yaml));
         common_inventory::check(parsed, format);
     }
 });

@@ -570,10 +570,7 @@ mod tests {
         );
         let mut warn = judge(("", ""));
         warn.unsynced_state = State::Warning;
-        assert_eq!(
-            run(&[], Some(&unsynced), &warn).state(),
-            State::Warning
-        );
+        assert_eq!(run(&[], Some(&unsynced), &warn).state(), State::Warning);
         let synced = LocalClock {
             unsynchronised: false,
             maxerror: 0.0125,

@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use clap::ValueEnum;
 use hastack_common::range::Thresholds;
 use hastack_common::units::{human_duration, round_micros};
-use clap::ValueEnum;
 use hastack_common::{CheckError, Metric, Report, State, Uom};
 
 /// The record types a Consul service lookup can ask for.
@@ -130,7 +130,6 @@ pub struct Facts {
     /// In the order the servers were given.
     pub servers: Vec<ServerOutcome>,
 }
-
 
 /// An instance that `--expect` names: an address, or an SRV target, with an optional port.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,7 +264,10 @@ fn judge_answer(
     if let Some((s, why)) = judge.time.violation(seconds) {
         report.add(
             s,
-            format!("{server} answered in {} ({why})", human_duration(answer.time)),
+            format!(
+                "{server} answered in {} ({why})",
+                human_duration(answer.time)
+            ),
         );
         state = state.worst(s);
     }

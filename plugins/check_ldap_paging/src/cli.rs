@@ -343,7 +343,11 @@ mod tests {
         ];
         for (args, url, security) in table {
             let c = config(args).expect("config");
-            assert_eq!((c.target.url.as_str(), &c.target.security), (*url, security), "{args:?}");
+            assert_eq!(
+                (c.target.url.as_str(), &c.target.security),
+                (*url, security),
+                "{args:?}"
+            );
         }
     }
 

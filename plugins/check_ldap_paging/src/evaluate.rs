@@ -323,9 +323,9 @@ fn describe_failure(failure: &Failure, facts: &Facts) -> CheckError {
         Failure::MalformedControl { page, why } => CheckError::critical(format!(
             "the server's paged-results control on page {page} is malformed: {why}"
         )),
-        Failure::EndlessPaging(pages) => CheckError::critical(format!(
-            "the paged search did not end after {pages} pages"
-        )),
+        Failure::EndlessPaging(pages) => {
+            CheckError::critical(format!("the paged search did not end after {pages} pages"))
+        }
         Failure::Other(why) => CheckError::critical(format!("{url}: {why}")),
     }
 }

@@ -168,12 +168,7 @@ async fn search(
     }
     // "1.1": no attributes, only the DNs.
     let mut stream = ldap
-        .streaming_search(
-            &config.base,
-            config.scope,
-            &config.filter,
-            vec!["1.1"],
-        )
+        .streaming_search(&config.base, config.scope, &config.filter, vec!["1.1"])
         .await?;
     let mut entries = 0u64;
     while let Some(entry) = stream.next().await? {

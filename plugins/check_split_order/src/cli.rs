@@ -3,7 +3,11 @@
 use std::path::PathBuf;
 
 use clap::{Parser, ValueEnum};
-use hastack_common::{CheckError, CommonArgs, Range};
+use hastack_common::{CheckError, CommonArgs, Context, Range};
+
+use crate::evaluate::Judgement;
+use crate::inventory::Format;
+use crate::probe::Target;
 
 /// Validate an Ansible inventory generated from Terraform output.
 ///
@@ -68,24 +72,13 @@ pub enum FormatArg {
     Yaml,
 }
 
-/// The validated options.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub inventory: PathBuf,
-    pub format: FormatArg,
-    pub counts: Vec<(String, Range)>,
-    pub order: Vec<String>,
-    pub exclusive: Vec<Vec<String>>,
-    pub allow_ungrouped: bool,
-    pub terraform_output: Option<PathBuf>,
-    pub maps: Vec<(String, String)>,
-    pub max_file_size: u64,
-}
+/// The validated options: the files to read, and how to judge the inventory.
+pub type Config = hastack_common::Config<Target, Judgement>;
 
 impl Cli {
     /// Options that contradict themselves are usage errors: a group counted twice, an output
     /// mapped twice, a section order naming a group twice.
-    pub fn into_config(self) -> Result<Config, CheckError> {
+    pub fn into_config(self, _ctx: &Context) -> Result<Config, CheckError> {
         let order: Vec<String> = self
             .order
             .iter()
@@ -104,16 +97,25 @@ impl Cli {
                 "--map maps output '{output}' twice"
             )));
         }
+        let format = match self.format {
+            FormatArg::Auto => None,
+            FormatArg::Ini => Some(Format::Ini),
+            FormatArg::Yaml => Some(Format::Yaml),
+        };
         Ok(Config {
-            inventory: self.inventory,
-            format: self.format,
-            counts: self.groups,
-            order,
-            exclusive: self.exclusive,
-            allow_ungrouped: self.allow_ungrouped,
-            terraform_output: self.terraform_output,
-            maps: self.maps,
-            max_file_size: self.max_file_size,
+            target: Target {
+                inventory: self.inventory,
+                terraform_output: self.terraform_output,
+                max_file_size: self.max_file_size,
+            },
+            judge: Judgement {
+                format,
+                counts: self.groups,
+                order,
+                exclusive: self.exclusive,
+                allow_ungrouped: self.allow_ungrouped,
+                maps: self.maps,
+            },
         })
     }
 }

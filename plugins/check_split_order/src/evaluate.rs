@@ -2,11 +2,16 @@
 //! Terraform's addresses) to a report.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 
+use hastack_common::input::{InputError, InputProblem};
 use hastack_common::range::Thresholds;
-use hastack_common::{Metric, Range, Report, State};
+use hastack_common::{CheckError, Metric, Range, Report, State};
 
-use crate::inventory::{BUILTIN_GROUPS, HostSet, Inventory, invalid_group_chars};
+use crate::inventory::{
+    BUILTIN_GROUPS, Format, HostSet, Inventory, ini, invalid_group_chars, parse,
+};
+use crate::terraform;
 
 /// What the user expects of the inventory.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -78,15 +83,88 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Whether the file was INI (`[group]` headers) or YAML: only the wording differs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Ini,
-    Yaml,
+/// A file as the probe read it: its bytes, or why there are none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    pub path: PathBuf,
+    pub bytes: Result<Vec<u8>, InputError>,
+}
+
+/// What the probe read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub inventory: File,
+    pub terraform_output: Option<File>,
+}
+
+/// How the inventory is read and judged.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Judgement {
+    /// `--format`; `None`: as Ansible's plugin chain decides.
+    pub format: Option<Format>,
+    pub counts: Vec<(String, Range)>,
+    pub order: Vec<String>,
+    pub exclusive: Vec<Vec<String>>,
+    pub allow_ungrouped: bool,
+    /// `--map OUTPUT=GROUP`: (output, group).
+    pub maps: Vec<(String, String)>,
+}
+
+/// Parse what was read and judge it: an unreadable or oversized file is UNKNOWN naming it, an
+/// inventory that does not parse CRITICAL at `file:line`.
+pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> {
+    let maps = match &facts.terraform_output {
+        Some(file) => {
+            let json = contents(file)?;
+            terraform::read_maps(json, &judge.maps).map_err(|why| {
+                CheckError::usage(format!(
+                    "Terraform output file '{}': {why}",
+                    file.path.display()
+                ))
+            })?
+        }
+        None => Vec::new(),
+    };
+    let bytes = contents(&facts.inventory)?;
+    let path = &facts.inventory.path;
+    let decoded = ini::decode(bytes);
+    let (format, parsed) = parse(bytes, decoded.as_deref(), path, judge.format);
+    let file = path.display().to_string();
+    let inventory =
+        parsed.map_err(|e| CheckError::critical(format!("{file}:{}: {}", e.line, e.message)))?;
+    let expect = Expectations {
+        counts: judge.counts.clone(),
+        order: judge.order.clone(),
+        exclusive: judge.exclusive.clone(),
+        allow_ungrouped: judge.allow_ungrouped,
+        maps,
+    };
+    Ok(judge_inventory(&file, format, &inventory, &expect))
+}
+
+/// A file's bytes; over the cap, the error says how to raise it.
+fn contents(file: &File) -> Result<&[u8], CheckError> {
+    match &file.bytes {
+        Ok(bytes) => Ok(bytes),
+        Err(
+            error @ InputError {
+                problem: InputProblem::TooLarge(_),
+                ..
+            },
+        ) => Err(CheckError::usage(format!(
+            "{error} (--max-file-size raises it)"
+        ))),
+        Err(error) => Err(error.clone().into()),
+    }
 }
 
 /// Judge `inv` (read from `file`) against `expect`.
-pub fn evaluate(file: &str, format: Format, inv: &Inventory, expect: &Expectations) -> Report {
+pub fn judge_inventory(
+    file: &str,
+    format: Format,
+    inv: &Inventory,
+    expect: &Expectations,
+) -> Report {
     let mut report = Report::new();
     let at = |line: usize| format!("{file}:{line}");
     let host_names = |hosts: &[usize]| {
@@ -559,7 +637,7 @@ web2 ansible_host=10.0.0.22
 
     fn render(text: &str, expect: &Expectations) -> (State, String) {
         let inv = parse_ini(text).expect("parse");
-        let report = evaluate("hosts.ini", Format::Ini, &inv, expect);
+        let report = judge_inventory("hosts.ini", Format::Ini, &inv, expect);
         (report.state(), report.render("SPLIT ORDER", 0))
     }
 
@@ -596,13 +674,13 @@ web2 ansible_host=10.0.0.22
     fn yaml_story_too() {
         let bad = "all:\n  children:\n    monitoring_servers:\n      hosts:\n        mon1: {ansible_host: 10.0.0.10}\n        web1: {ansible_host: 10.0.0.21}\n        web2: {ansible_host: 10.0.0.22}\n    webservers:\n";
         let inv = parse_yaml(bad).expect("parse");
-        let report = evaluate("hosts.yml", Format::Yaml, &inv, &story_expectations());
+        let report = judge_inventory("hosts.yml", Format::Yaml, &inv, &story_expectations());
         let text = report.render("SPLIT ORDER", 0);
         assert!(text.starts_with("SPLIT ORDER CRITICAL - [webservers] is empty (hosts.yml:8): it lists no hosts; [monitoring_servers] holds 3 hosts (outside 1:1)"), "{text}");
         let good = "all:\n  children:\n    monitoring_servers:\n      hosts:\n        mon1: {ansible_host: 10.0.0.10}\n    webservers:\n      hosts:\n        web1: {ansible_host: 10.0.0.21}\n        web2: {ansible_host: 10.0.0.22}\n";
         let inv = parse_yaml(good).expect("parse");
         assert_eq!(
-            evaluate("hosts.yml", Format::Yaml, &inv, &story_expectations()).state(),
+            judge_inventory("hosts.yml", Format::Yaml, &inv, &story_expectations()).state(),
             State::Ok
         );
     }

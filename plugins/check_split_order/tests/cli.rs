@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use check_split_order::cli::FormatArg;
 use check_split_order::inventory::{BUILTIN_GROUPS, Inventory, ini};
 use hastack_test_support::{PluginRun, TempDir, assert_shared_cli_contract, tempdir};
 
@@ -362,7 +361,7 @@ fn parse_like_the_plugin<'a>(
     bytes: &'a [u8],
     decoded: Result<&'a str, &check_split_order::inventory::ParseError>,
 ) -> Result<Inventory<'a>, check_split_order::inventory::ParseError> {
-    check_split_order::parse(bytes, decoded, Path::new(name), FormatArg::Auto).1
+    check_split_order::inventory::parse(bytes, decoded, Path::new(name), None).1
 }
 
 /// `ansible-inventory --list` and our parser on the same file: the same groups, hosts,

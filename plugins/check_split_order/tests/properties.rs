@@ -2,7 +2,8 @@
 //! parser reads back the same groups, hosts and addresses; and moving any hosts to another
 //! group's section is always caught by `--map`, each moved host named.
 
-use check_split_order::evaluate::{Expectations, Format, evaluate};
+use check_split_order::evaluate::{Expectations, judge_inventory};
+use check_split_order::inventory::Format;
 use check_split_order::inventory::{BUILTIN_GROUPS, Inventory, parse_ini, parse_yaml};
 use hastack_common::State;
 use proptest::prelude::*;
@@ -122,7 +123,7 @@ proptest! {
         let yaml = parse_yaml(&yaml_text).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(read_back(&yaml), model.groups.clone());
         // The faithful file passes the Terraform mapping.
-        prop_assert_eq!(evaluate("h.ini", Format::Ini, &ini, &expectations(&model)).state(), State::Ok);
+        prop_assert_eq!(judge_inventory("h.ini", Format::Ini, &ini, &expectations(&model)).state(), State::Ok);
     }
 
     #[test]
@@ -154,7 +155,7 @@ proptest! {
         }
         let text = to_ini(&shuffled, false);
         let inv = parse_ini(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let text = evaluate("h.ini", Format::Ini, &inv, &expect).render("SPLIT ORDER", 0);
+        let text = judge_inventory("h.ini", Format::Ini, &inv, &expect).render("SPLIT ORDER", 0);
         if moved.is_empty() {
             prop_assert!(text.starts_with("SPLIT ORDER OK"), "{}", text);
         } else {

@@ -3,6 +3,7 @@
 //! what an inventory may expand to. The parsers live beside it: `ini` and `yaml`, with
 //! `pattern` for host patterns and `shlex` for the INI format's shell words.
 
+pub mod format;
 pub mod ini;
 pub mod pattern;
 pub mod shlex;
@@ -20,6 +21,7 @@ use hashbrown::HashTable;
 use std::ops::Deref;
 use std::rc::Rc;
 
+pub use format::{Format, parse};
 pub use ini::parse_ini;
 pub use yaml::parse_yaml;
 

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use hastack_common::range::Thresholds;
+use hastack_common::runtime::TimedOut;
 use hastack_common::{
-    CheckError, CommonArgs, Context, Metric, Plugin, Range, Report, Secret, State,
+    CheckError, CommonArgs, Config, Context, Metric, Plugin, Range, Report, Secret, State,
 };
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -45,72 +46,98 @@ struct Cli {
     password_file: Option<PathBuf>,
 }
 
-struct Config {
+/// What the fixture's "probe" does.
+struct Target {
     mode: Mode,
     value: f64,
+}
+
+/// What its probe found.
+enum Facts {
+    Value(f64),
+    TimedOut(TimedOut),
+    Refused,
+}
+
+struct Judgement {
     thresholds: Thresholds,
     password: Option<Secret>,
 }
 
 impl Plugin for Cli {
     const SERVICE: &'static str = "CONTRACT";
-    type Config = Config;
+    type Target = Target;
+    type Facts = Facts;
+    type Judgement = Judgement;
 
     fn common(&self) -> &CommonArgs {
         &self.common
     }
 
-    fn into_config(self, ctx: &Context) -> Result<Config, CheckError> {
+    fn into_config(self, ctx: &Context) -> Result<Config<Target, Judgement>, CheckError> {
         let password = match &self.password_file {
             Some(path) => Some(Secret::from_file(ctx, "password file", path)?),
             None => Secret::from_env("CONTRACT_PASSWORD")?,
         };
         Ok(Config {
-            mode: self.mode,
-            value: self.value,
-            thresholds: Thresholds::new(self.warning, self.critical),
-            password,
+            target: Target {
+                mode: self.mode,
+                value: self.value,
+            },
+            judge: Judgement {
+                thresholds: Thresholds::new(self.warning, self.critical),
+                password,
+            },
         })
     }
 
-    async fn check(config: Config, ctx: Context) -> Result<Report, CheckError> {
-        match config.mode {
-            Mode::Ok => {
-                let (state, range) = config.thresholds.evaluate(config.value);
-                let mut report = Report::new();
-                let text = match range {
-                    Some(range) => format!("value {} ({})", config.value, range.violation()),
-                    None => format!("value {}", config.value),
-                };
-                report.add(state, text);
-                if let Some(password) = &config.password {
-                    report.detail_at(3, State::Ok, format!("password {password} ({password:?})"));
-                }
-                report.metric(Metric::new("value", config.value).thresholds(config.thresholds));
-                Ok(report)
-            }
-            Mode::Hang => {
-                ctx.within(
+    async fn probe(target: &Target, ctx: &Context) -> Facts {
+        match target.mode {
+            Mode::Ok => Facts::Value(target.value),
+            Mode::Hang => match ctx
+                .within(
                     "waiting for a peer that never answers",
                     std::future::pending::<()>(),
                 )
-                .await?;
-                Err(CheckError::unknown("unreachable"))
-            }
+                .await
+            {
+                Err(timed_out) => Facts::TimedOut(timed_out),
+                Ok(()) => Facts::Refused,
+            },
             Mode::Block => {
                 ctx.set_stage("blocked in a synchronous call");
                 std::thread::sleep(Duration::from_secs(600));
-                Err(CheckError::unknown("unreachable"))
+                Facts::Refused
             }
             Mode::Panic => panic!("boom"),
             Mode::PanicPipe => panic!("boom | perf=1\nsecond line"),
             Mode::PanicThread => {
                 let _ = std::thread::spawn(|| panic!("thread boom")).join();
                 std::thread::sleep(Duration::from_secs(600));
-                Err(CheckError::unknown("unreachable"))
+                Facts::Refused
             }
-            Mode::Refused => Err(CheckError::critical("127.0.0.1:1: connection refused")),
+            Mode::Refused => Facts::Refused,
         }
+    }
+
+    fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> {
+        let value = match facts {
+            Facts::Value(value) => *value,
+            Facts::TimedOut(timed_out) => return Err(timed_out.clone().into()),
+            Facts::Refused => return Err(CheckError::critical("127.0.0.1:1: connection refused")),
+        };
+        let (state, range) = judge.thresholds.evaluate(value);
+        let mut report = Report::new();
+        let text = match range {
+            Some(range) => format!("value {value} ({})", range.violation()),
+            None => format!("value {value}"),
+        };
+        report.add(state, text);
+        if let Some(password) = &judge.password {
+            report.detail_at(3, State::Ok, format!("password {password} ({password:?})"));
+        }
+        report.metric(Metric::new("value", value).thresholds(judge.thresholds.clone()));
+        Ok(report)
     }
 }
 
