@@ -37,13 +37,34 @@ pub fn read_timex() -> io::Result<Timex> {
 
 #[cfg(test)]
 mod tests {
+    use hastack_test_support::kernel;
+
     #[test]
-    fn the_kernel_answers() {
-        // Whatever this machine's state, the call succeeds and the errors are not negative.
+    fn the_kernel_answers_as_read_another_way() {
+        // The same state read through Python's ctypes before and after: the flag is the same,
+        // and the errors lie between the two readings (the kernel adds to maxerror every second
+        // nobody updates it, and caps it at 16 s).
+        let before = kernel::read().expect("adjtimex through python3");
         let timex = super::read_timex().expect("adjtimex");
-        assert!(
-            timex.maxerror_us >= 0 && timex.esterror_us >= 0,
-            "{timex:?}"
+        let after = kernel::read().expect("adjtimex through python3");
+        assert_eq!(
+            before.unsynchronised(),
+            after.unsynchronised(),
+            "changed meanwhile"
         );
+        assert_eq!(
+            timex.unsynchronised,
+            before.unsynchronised(),
+            "{timex:?} {before:?}"
+        );
+        for (ours, a, b) in [
+            (timex.maxerror_us, before.maxerror_us, after.maxerror_us),
+            (timex.esterror_us, before.esterror_us, after.esterror_us),
+        ] {
+            assert!(
+                a.min(b) <= ours && ours <= a.max(b),
+                "{ours} us not between the readings {a} and {b} us"
+            );
+        }
     }
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hastack_test_support::PLUGINS;
 use hastack_test_support::icinga::{CheckResult, Daemon, Pki};
+use hastack_test_support::kernel;
 use hastack_test_support::ports::free_ports;
 use hastack_test_support::stack::{Stack, icinga_objects};
 
@@ -73,10 +74,54 @@ fn icinga_runs_every_command_against_the_stack() {
     )
     .unwrap_or_else(|e| panic!("icinga2: {e}"));
     let since = now();
+    let kernel_before = kernel::read().expect("adjtimex through python3");
     master.check_all_now().expect("reschedule");
     let results = master
         .results_after(since, Duration::from_secs(60))
         .unwrap_or_else(|e| panic!("{e}"));
+    let kernel_after = kernel::read().expect("adjtimex through python3");
+    // The agent-side clock check: its verdict follows the kernel's state, read another way.
+    let local = results
+        .iter()
+        .find(|r| r.service == "clock-local")
+        .expect("a result for clock-local");
+    assert_eq!(
+        kernel_before.unsynchronised(),
+        kernel_after.unsynchronised(),
+        "the kernel's state changed during the run"
+    );
+    let (state, line) = match kernel_before.unsynchronised() {
+        true => (
+            2,
+            "CLOCK SKEW CRITICAL - local clock not synchronised: no NTP daemon disciplines it",
+        ),
+        false => (
+            0,
+            "CLOCK SKEW OK - local clock synchronised (maximum error ",
+        ),
+    };
+    assert_eq!(local.exit_status, state, "clock-local: {}", local.output);
+    assert!(
+        local.output.starts_with(line),
+        "clock-local: {:?}\ncommand: {:?}",
+        local.output,
+        local.command
+    );
+    assert!(
+        local.command.iter().any(|a| a == "--local-sync"),
+        "{:?}",
+        local.command
+    );
+    assert!(
+        !local.command.iter().any(|a| a == "-H"),
+        "an empty server list leaves -H out: {:?}",
+        local.command
+    );
+    let mut labels = master
+        .parsed_perfdata_labels("hastack", "clock-local")
+        .expect("perfdata");
+    labels.sort();
+    assert_eq!(labels, ["esterror", "maxerror"], "clock-local perfdata");
     for service in &services {
         let result: &CheckResult = results
             .iter()

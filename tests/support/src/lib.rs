@@ -6,6 +6,7 @@ pub mod contract;
 pub mod dns;
 pub mod galera;
 pub mod icinga;
+pub mod kernel;
 pub mod ldap;
 pub mod ntp;
 pub mod output;

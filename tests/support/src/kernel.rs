@@ -1,0 +1,63 @@
+//! The kernel's clock discipline state, read through a path independent of the plugin's
+//! (`adjtimex(2)` called from Python's ctypes, with its own layout of `struct timex`), so that a
+//! test can assert that the plugin's verdict follows what the kernel says.
+
+use std::process::Command;
+
+/// `STA_UNSYNC` in `struct timex`'s `status`.
+pub const STA_UNSYNC: i64 = 0x0040;
+
+/// What `adjtimex` said, as the kernel keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KernelClock {
+    pub status: i64,
+    /// Microseconds.
+    pub maxerror_us: i64,
+    /// Microseconds.
+    pub esterror_us: i64,
+}
+
+impl KernelClock {
+    pub fn unsynchronised(&self) -> bool {
+        self.status & STA_UNSYNC != 0
+    }
+}
+
+/// x86_64 `struct timex`: `modes` (int, padded to 8), then `offset`, `freq`, `maxerror`,
+/// `esterror` (long each), then `status` (int). `modes = 0`: a read-only query.
+const READ_TIMEX: &str = "
+import ctypes, ctypes.util, struct
+libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
+buf = ctypes.create_string_buffer(208)
+if libc.adjtimex(buf) < 0:
+    raise SystemExit('adjtimex: errno %d' % ctypes.get_errno())
+_, _, _, maxerror, esterror, status = struct.unpack_from('<i4xqqqqi', buf)
+print(status, maxerror, esterror)
+";
+
+/// Read the kernel's clock state now.
+pub fn read() -> Result<KernelClock, String> {
+    let out = Command::new("python3")
+        .args(["-c", READ_TIMEX])
+        .output()
+        .map_err(|e| format!("python3: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "python3 adjtimex: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let numbers: Vec<i64> = text
+        .split_whitespace()
+        .map(|n| n.parse().map_err(|e| format!("{n:?}: {e}")))
+        .collect::<Result<_, _>>()?;
+    match numbers[..] {
+        [status, maxerror_us, esterror_us] => Ok(KernelClock {
+            status,
+            maxerror_us,
+            esterror_us,
+        }),
+        _ => Err(format!("unexpected adjtimex reading {text:?}")),
+    }
+}
