@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use hastack_test_support::kernel;
-use hastack_test_support::ntp::{NtpServer, Sync};
+use hastack_test_support::ntp::{NtpServer, Reply, ScriptedNtp, Sync};
 use hastack_test_support::{PluginRun, UdpBlackHole, assert_shared_cli_contract, free_udp_port};
 
 const BIN: &str = env!("CARGO_BIN_EXE_check_clock_skew");
@@ -238,6 +238,102 @@ fn a_server_that_is_not_synchronised_itself_is_critical() {
             "CLOCK SKEW CRITICAL - {} is not synchronised itself (stratum 0)",
             lost.addr()
         ),
+    );
+}
+
+fn scripted(replies: Vec<Reply>) -> ScriptedNtp {
+    ScriptedNtp::start(replies).unwrap_or_else(|e| panic!("scripted NTP server: {e}"))
+}
+
+#[test]
+fn the_sample_with_the_smallest_round_trip_is_kept() {
+    // Three answers come back 300 ms late from a clock 10 s ahead, one at once from a clock
+    // 5 s ahead: the prompt one is the measurement, whatever its place among the four.
+    let slow = Reply {
+        delay: Duration::from_millis(300),
+        offset: 10.0,
+        ..Reply::default()
+    };
+    let prompt = Reply {
+        offset: 5.0,
+        ..Reply::default()
+    };
+    let server = scripted(vec![slow.clone(), slow.clone(), prompt, slow]);
+    let out = plugin().args(["-H", &server.addr()]).run();
+    out.assert(
+        2,
+        &format!(
+            "CLOCK SKEW CRITICAL - offset +5.000 s against {} (outside 2)",
+            server.addr()
+        ),
+    );
+    assert!(
+        (out.perf("offset").number() - 5.0).abs() < 0.01,
+        "{}",
+        out.stdout
+    );
+    assert!(out.perf("delay").number() < 0.1, "{}", out.stdout);
+    // The slow samples (offset 10 s less half of 0.3 s) make the jitter.
+    let jitter = out.perf("jitter").number();
+    assert!(
+        (4.5..5.5).contains(&jitter),
+        "jitter {jitter}: {}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_root_distance_over_16_s_is_critical() {
+    let server = scripted(vec![Reply {
+        root_delay: 2.0,
+        root_dispersion: 16.0,
+        ..Reply::default()
+    }]);
+    plugin().args(["-H", &server.addr()]).run().assert(
+        2,
+        &format!(
+            "CLOCK SKEW CRITICAL - {} is not synchronised itself (root distance over 16 s from its reference): its time cannot be trusted",
+            server.addr()
+        ),
+    );
+}
+
+#[test]
+fn a_kiss_of_death_is_named() {
+    for (code, words) in [
+        (*b"RATE", "rate limit exceeded, this host asks too often"),
+        (*b"DENY", "access denied by the server"),
+    ] {
+        let server = scripted(vec![Reply {
+            stratum: 0,
+            leap: 3,
+            reference_id: code,
+            ..Reply::default()
+        }]);
+        plugin().args(["-H", &server.addr()]).run().assert(
+            2,
+            &format!(
+                "CLOCK SKEW CRITICAL - {} sent kiss-o'-death {}: {words}",
+                server.addr(),
+                String::from_utf8_lossy(&code)
+            ),
+        );
+    }
+}
+
+#[test]
+fn an_ipv6_server_is_asked_at_its_bracketed_address() {
+    let server = NtpServer::start_at("::1".parse().expect("::1"), None, Sync::Local)
+        .unwrap_or_else(|e| panic!("chronyd on ::1: {e}"));
+    let addr = server.addr();
+    assert!(addr.starts_with("[::1]:"), "{addr}");
+    let out = plugin().args(["-H", &addr]).run();
+    out.assert(0, &format!("CLOCK SKEW OK - offset "));
+    assert!(
+        out.summary_line()
+            .contains(&format!("against {addr} (stratum 8, delay ")),
+        "{}",
+        out.stdout
     );
 }
 

@@ -62,3 +62,37 @@ pub fn make_server_cert(dir: &Path) -> Result<TlsFiles, String> {
         key: key.into(),
     })
 }
+
+/// The usual `openssl req -x509` server certificate in `dir`: self-signed for 127.0.0.1, and
+/// (OpenSSL's default `v3_ca` extensions) marked CA:TRUE. `ca` is the certificate itself.
+pub fn make_self_signed(dir: &Path) -> Result<TlsFiles, String> {
+    let (cert, key) = (dir.join("self.pem"), dir.join("self.key"));
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"])
+        .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .map_err(|e| format!("openssl: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "openssl req -x509: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(TlsFiles {
+        ca: cert.clone(),
+        cert,
+        key,
+    })
+}

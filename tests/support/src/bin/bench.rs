@@ -139,6 +139,8 @@ struct Report {
     seen: Vec<(String, Duration, Option<u64>)>,
     /// The size of the large inventory, MB.
     huge_inventory_mb: f64,
+    /// Servers that did not start and programs that are not installed: the run is incomplete.
+    missing: Vec<String>,
 }
 
 impl Report {
@@ -155,6 +157,11 @@ impl Report {
                     c.label,
                     c.program.display()
                 );
+                self.missing(format!(
+                    "{} is not available ({})",
+                    c.label,
+                    c.program.display()
+                ));
                 continue;
             };
             let ratio = match (i, ours) {
@@ -181,6 +188,12 @@ impl Report {
             );
         }
         self.runs = runs;
+    }
+
+    /// Something the benchmark needs is missing: said now, and the run fails at the end.
+    fn missing(&mut self, what: String) {
+        eprintln!("bench: {what}");
+        self.missing.push(what);
     }
 
     fn median(&self, label: &str) -> Option<Duration> {
@@ -484,6 +497,7 @@ fn main() {
         runs,
         seen: Vec::new(),
         huge_inventory_mb: 0.0,
+        missing: Vec::new(),
     };
     let dir = tempfile::tempdir().expect("tempdir");
 
@@ -546,7 +560,7 @@ fn main() {
                 runs,
             );
         }
-        Err(e) => eprintln!("bench: no Galera cluster: {e}"),
+        Err(e) => report.missing(format!("no Galera cluster: {e}")),
     }
 
     // NTP: one server.
@@ -573,7 +587,7 @@ fn main() {
                 runs,
             );
         }
-        Err(e) => eprintln!("bench: no chronyd: {e}"),
+        Err(e) => report.missing(format!("no chronyd: {e}")),
     }
 
     // DNS: an A lookup through the forwarder.
@@ -606,7 +620,7 @@ fn main() {
                 runs,
             );
         }
-        Err(e) => eprintln!("bench: no BIND: {e}"),
+        Err(e) => report.missing(format!("no BIND: {e}")),
     }
 
     // LDAP: the full count, 2500 and 100,000 entries.
@@ -709,7 +723,7 @@ fn main() {
                     peer_runs,
                 );
             }
-            Err(e) => eprintln!("bench: no slapd: {e}"),
+            Err(e) => report.missing(format!("no slapd: {e}")),
         }
     }
 
@@ -824,4 +838,12 @@ fn main() {
         o.out.display(),
         started.elapsed().as_secs_f64()
     );
+    if !report.missing.is_empty() {
+        eprintln!(
+            "bench: incomplete, {} missing: {}",
+            report.missing.len(),
+            report.missing.join("; ")
+        );
+        std::process::exit(1);
+    }
 }
