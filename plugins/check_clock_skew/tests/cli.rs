@@ -328,7 +328,7 @@ fn an_ipv6_server_is_asked_at_its_bracketed_address() {
     let addr = server.addr();
     assert!(addr.starts_with("[::1]:"), "{addr}");
     let out = plugin().args(["-H", &addr]).run();
-    out.assert(0, &format!("CLOCK SKEW OK - offset "));
+    out.assert(0, "CLOCK SKEW OK - offset ");
     assert!(
         out.summary_line()
             .contains(&format!("against {addr} (stratum 8, delay ")),
