@@ -19,7 +19,7 @@ fn plugin() -> PluginRun {
 fn slapd(users: usize) -> Slapd {
     Slapd::start(Directory {
         users,
-        page_limit: None,
+        ..Directory::default()
     })
     .unwrap_or_else(|e| panic!("slapd: {e}"))
 }
@@ -290,6 +290,7 @@ fn a_rejected_page_size_is_named_and_retried() {
     let server = Slapd::start(Directory {
         users: 2500,
         page_limit: Some(1000),
+        ..Directory::default()
     })
     .expect("slapd");
     let out = as_reader(&server, &["--page-size", "2000"]).run();
@@ -307,6 +308,98 @@ fn a_rejected_page_size_is_named_and_retried() {
     as_reader(&server, &["--page-size", "1000"]).run().assert(
         1,
         "LDAP PAGING WARNING - unpaged searches see only 1000 of 2500 entries",
+    );
+}
+
+#[test]
+fn a_page_size_the_retry_cannot_fix_is_critical() {
+    // size.pr=200: pages of 2000 are rejected, and so are pages of the 1000 the unpaged
+    // search revealed.
+    let server = Slapd::start(Directory {
+        users: 2500,
+        page_limit: Some(200),
+        ..Directory::default()
+    })
+    .expect("slapd");
+    let out = as_reader(&server, &["--page-size", "2000"]).run();
+    out.assert(
+        2,
+        "LDAP PAGING CRITICAL - the server rejects pages of 2000 entries (administrative limit exceeded): set --page-size to its limit (OpenLDAP size.pr, AD MaxPageSize)",
+    );
+}
+
+#[test]
+fn a_limit_on_paged_totals_is_critical() {
+    // size.prtotal=1500: paging cannot read past 1500 either.
+    let server = Slapd::start(Directory {
+        users: 2500,
+        page_total: Some(1500),
+        ..Directory::default()
+    })
+    .expect("slapd");
+    let out = as_reader(&server, &[]).run();
+    out.assert(
+        2,
+        &format!(
+            "LDAP PAGING CRITICAL - the paged search of {USERS} was cut short too, after 1500 entries (server size limit 1500): the server limits paged searches as well (OpenLDAP size.prtotal?)"
+        ),
+    );
+    assert_eq!(out.perf("unpaged_entries").value, "1000");
+}
+
+#[test]
+fn no_paged_results_control_offered_and_cut_short_is_critical() {
+    // The root DSE hides supportedControl (an ACL): as far as a client can read, the server
+    // offers no paging, so the check does not page, and nothing reads the whole set.
+    let server = Slapd::start(Directory {
+        users: 2500,
+        hide_supported_controls: true,
+        log_searches: true,
+        ..Directory::default()
+    })
+    .expect("slapd");
+    let out = as_reader(&server, &[]).run();
+    out.assert(
+        2,
+        &format!(
+            "LDAP PAGING CRITICAL - unpaged searches see only 1000 entries under {USERS} (server size limit 1000) and the server offers no paged-results control: nothing can read the whole set"
+        ),
+    );
+    // No paged search was sent: one search of the users, unpaged.
+    let log = server.server().log();
+    let searches = log
+        .lines()
+        .filter(|l| l.contains(&format!("SRCH base=\"{USERS}\"")))
+        .count();
+    assert_eq!(searches, 1, "{log}");
+}
+
+#[test]
+fn only_dns_are_requested() {
+    // slapd's stats log shows the attributes of every search: the users' searches (unpaged and
+    // each page) ask for 1.1 (no attributes), the root DSE only for supportedControl.
+    let server = Slapd::start(Directory {
+        users: 2500,
+        log_searches: true,
+        ..Directory::default()
+    })
+    .expect("slapd");
+    as_reader(&server, &[]).run().assert(
+        1,
+        "LDAP PAGING WARNING - unpaged searches see only 1000 of 2500 entries",
+    );
+    let log = server.server().log();
+    let attrs: Vec<&str> = log
+        .lines()
+        .filter_map(|l| l.split_once(" SRCH attr=").map(|(_, a)| a.trim()))
+        // The test support's readiness probe.
+        .filter(|a| *a != "namingContexts")
+        .collect();
+    // The root DSE, the unpaged search and five pages.
+    assert_eq!(
+        attrs,
+        ["supportedControl", "1.1", "1.1", "1.1", "1.1", "1.1", "1.1"],
+        "{log}"
     );
 }
 

@@ -22,12 +22,20 @@ pub const ROOT_PASSWORD: &str = "rootpw-S3cret";
 pub const SIZE_LIMIT: usize = 1000;
 
 /// What the directory holds and how it limits.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Directory {
     pub users: usize,
     /// OpenLDAP's `size.pr`: a page size over it is adminLimitExceeded (real AD serves its
     /// MaxPageSize instead).
     pub page_limit: Option<usize>,
+    /// OpenLDAP's `size.prtotal`: paged searches end after this many entries (unlimited
+    /// without it).
+    pub page_total: Option<usize>,
+    /// An ACL hides `supportedControl` in the root DSE: the paged-results control is not
+    /// offered as far as clients can read.
+    pub hide_supported_controls: bool,
+    /// Log every operation (`-d stats`): the searches clients send, with their attributes.
+    pub log_searches: bool,
 }
 
 /// A running slapd, stopped by PID when dropped.
@@ -58,14 +66,24 @@ impl Slapd {
             .page_limit
             .map(|n| format!(" size.pr={n}"))
             .unwrap_or_default();
+        let page_total = directory
+            .page_total
+            .map_or("unlimited".to_string(), |n| n.to_string());
+        let root_dse_acl = match directory.hide_supported_controls {
+            true => {
+                "access to dn.base=\"\" attrs=supportedControl by * none\n\
+                 access to dn.base=\"\" by * read\n"
+            }
+            false => "",
+        };
         let conf = format!(
             "include /etc/ldap/schema/core.schema\ninclude /etc/ldap/schema/cosine.schema\n\
              include /etc/ldap/schema/nis.schema\ninclude /etc/ldap/schema/inetorgperson.schema\n\
              modulepath /usr/lib/ldap\nmoduleload back_mdb\n\
              pidfile {run}/slapd.pid\nargsfile {run}/slapd.args\n\
              TLSCACertificateFile {ca}\nTLSCertificateFile {cert}\nTLSCertificateKeyFile {key}\n\
-             sizelimit size.soft={SIZE_LIMIT} size.hard={SIZE_LIMIT} size.prtotal=unlimited{page_limit}\n\
-             timelimit 60\n\
+             sizelimit size.soft={SIZE_LIMIT} size.hard={SIZE_LIMIT} size.prtotal={page_total}{page_limit}\n\
+             timelimit 60\n{root_dse_acl}\
              database mdb\nmaxsize 1073741824\ndbnosync\nsuffix \"{SUFFIX}\"\n\
              rootdn \"{ROOT_DN}\"\nrootpw {ROOT_PASSWORD}\ndirectory {db}\n\
              index objectClass eq\nindex uid,cn eq\n\
@@ -101,8 +119,9 @@ impl Slapd {
             .arg(format!(
                 "ldap://127.0.0.1:{port}/ ldaps://127.0.0.1:{ldaps_port}/"
             ))
-            // -d: stay in the foreground (the PID is slapd's), logging little.
-            .args(["-d", "0"]);
+            // -d: stay in the foreground (the PID is slapd's), logging little, or the stats
+            // of every operation.
+            .args(["-d", if directory.log_searches { "stats" } else { "0" }]);
         let server =
             Server::spawn("slapd", command, d.join("slapd.log")).with_grace(Duration::from_secs(5));
         let slapd = Slapd {

@@ -68,7 +68,7 @@ impl Stack {
         let forwarder = Forwarder::start(consul.port())?;
         let ldap = Slapd::start(Directory {
             users: 2500,
-            page_limit: None,
+            ..Directory::default()
         })?;
         let files = tempfile::tempdir().map_err(|e| e.to_string())?;
         for (name, text) in [

@@ -627,7 +627,7 @@ fn main() {
     for (users, label, peer_runs) in [(2500usize, "2500", runs), (100_000, "100,000", few)] {
         match Slapd::start(Directory {
             users,
-            page_limit: None,
+            ..Directory::default()
         }) {
             Ok(ldap) => {
                 let uri = ldap.uri();
