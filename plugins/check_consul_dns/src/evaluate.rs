@@ -103,7 +103,8 @@ pub struct Answer {
 /// Why a server gave no answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
-    /// Nothing came back before the server's share of the deadline.
+    /// Nothing came back within the servers' share of the run (`waited`: that share, from the
+    /// run's start).
     NoAnswer {
         waited: Duration,
         tcp: bool,

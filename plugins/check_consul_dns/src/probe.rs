@@ -57,7 +57,10 @@ async fn query_all(
     tcp: bool,
     ctx: &Context,
 ) -> Vec<ServerOutcome> {
-    let deadline = ctx.parts_deadline();
+    let deadline = Deadline {
+        at: ctx.parts_deadline(),
+        after: ctx.parts_budget(),
+    };
     let names: Vec<String> = servers.iter().map(ToString::to_string).collect();
     ctx.set_stage(format!("waiting for DNS answers from {}", names.join(", ")));
     join_all(servers.iter().map(|server| async move {
@@ -89,7 +92,7 @@ async fn resolve_address(
     server: SocketAddr,
     name: &str,
     tcp: bool,
-    deadline: Instant,
+    deadline: Deadline,
 ) -> Result<Answer, Failure> {
     let a = ask(server, name, QueryType::A, tcp, deadline).await?;
     if a.rcode == Rcode::NoError && a.instances.is_empty() {
@@ -98,13 +101,21 @@ async fn resolve_address(
     Ok(a)
 }
 
+/// When the servers' share of the run ends, and how long after the run's start that is (what a
+/// server that never answers is said to have had).
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    at: Instant,
+    after: Duration,
+}
+
 /// One question to one server, by `deadline`.
-pub async fn ask(
+async fn ask(
     server: SocketAddr,
     name: &str,
     query_type: QueryType,
     tcp: bool,
-    deadline: Instant,
+    deadline: Deadline,
 ) -> Result<Answer, Failure> {
     let started = Instant::now();
     let record_type = record_type(query_type);
@@ -117,12 +128,12 @@ pub async fn ask(
         .map_err(|e| Failure::Malformed(format!("cannot encode the question: {e}")))?;
     let id = request.metadata.id;
     let (response, retried) = if tcp {
-        let response = by(deadline, started, true, exchange_tcp(server, &bytes, id)).await?;
+        let response = by(deadline, true, exchange_tcp(server, &bytes, id)).await?;
         (response, false)
     } else {
-        let response = by(deadline, started, false, exchange_udp(server, &bytes, id)).await?;
+        let response = by(deadline, false, exchange_udp(server, &bytes, id)).await?;
         if response.metadata.truncation {
-            let retry = by(deadline, started, true, exchange_tcp(server, &bytes, id)).await?;
+            let retry = by(deadline, true, exchange_tcp(server, &bytes, id)).await?;
             (retry, true)
         } else {
             (response, false)
@@ -136,21 +147,18 @@ pub async fn ask(
     ))
 }
 
-/// `exchange` bounded by `deadline`: past it, no answer (after the time since `started`).
+/// `exchange` bounded by `deadline`: past it, no answer within the run's share of time.
 async fn by(
-    deadline: Instant,
-    started: Instant,
+    deadline: Deadline,
     tcp: bool,
     exchange: impl Future<Output = Result<Message, Failure>>,
 ) -> Result<Message, Failure> {
-    tokio::time::timeout_at(deadline.into(), exchange)
+    tokio::time::timeout_at(deadline.at.into(), exchange)
         .await
-        .unwrap_or_else(|_| {
-            Err(Failure::NoAnswer {
-                waited: started.elapsed(),
-                tcp,
-            })
-        })
+        .unwrap_or(Err(Failure::NoAnswer {
+            waited: deadline.after,
+            tcp,
+        }))
 }
 
 fn record_type(query_type: QueryType) -> RecordType {

@@ -112,7 +112,7 @@ fn unreadable_ca_files_are_unknown_before_any_connection() {
             ),
         );
         assert_eq!(out.line_count(), 1);
-        assert!(out.elapsed < Duration::from_secs(2), "{:?}", out.elapsed);
+        out.assert_ended_within(Duration::from_secs(2));
     }
 }
 
@@ -133,21 +133,13 @@ fn hung_peer_ends_with_the_timeout_state_in_time() {
     let port = tarpit.port().to_string();
     let out = monitor(&["-P", &port, "-t", "2"]);
     out.assert(3, &format!("GALERA UNKNOWN - timed out after 2s while waiting to connect, for the MySQL handshake and login at 127.0.0.1:{port}"));
-    assert!(
-        out.elapsed < Duration::from_millis(2500),
-        "{:?}",
-        out.elapsed
-    );
+    out.assert_ended_within(Duration::from_millis(2500));
     let out = monitor(&["-P", &port, "-t", "1", "--timeout-state", "critical"]);
     out.assert(
         2,
         "GALERA CRITICAL - timed out after 1s while waiting to connect",
     );
-    assert!(
-        out.elapsed < Duration::from_millis(1500),
-        "{:?}",
-        out.elapsed
-    );
+    out.assert_ended_within(Duration::from_millis(1500));
 }
 
 #[test]
@@ -319,11 +311,7 @@ fn healthy_cluster_logins_and_reversible_degradations() {
     args.extend(["--node", &hung, "-t", "3"]);
     let out = monitor(&args);
     out.assert(1, &format!("GALERA WARNING - hung (127.0.0.1:{}) unreachable: timed out after 2.7s while waiting to connect", tarpit.port()));
-    assert!(
-        out.elapsed < Duration::from_millis(3500),
-        "{:?}",
-        out.elapsed
-    );
+    out.assert_ended_within(Duration::from_millis(3500));
     assert_eq!(out.perf("nodes_reachable").value, "3");
 
     // A hung seed does not take the discovered members' time: they are read as soon as a seed
@@ -334,11 +322,7 @@ fn healthy_cluster_logins_and_reversible_degradations() {
     assert_eq!(out.perf("nodes_reachable").value, "3", "{}", out.stdout);
     assert_eq!(out.perf("cluster_size").value, "3");
     assert_eq!(out.long_output().len(), 4, "{}", out.stdout);
-    assert!(
-        out.elapsed < Duration::from_millis(4500),
-        "{:?}",
-        out.elapsed
-    );
+    out.assert_ended_within(Duration::from_millis(4500));
     drop(tarpit);
 
     // Logins: --defaults-file, the socket with --password-file, -p; wrong password.

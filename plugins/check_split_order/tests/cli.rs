@@ -554,7 +554,7 @@ fn endless_and_oversized_files_end_at_once_naming_the_cap() {
         3,
         "SPLIT ORDER UNKNOWN - inventory '/dev/zero' is larger than the 64 MiB this check reads (--max-file-size raises it)",
     );
-    assert!(out.elapsed < Duration::from_secs(2), "{:?}", out.elapsed);
+    out.assert_ended_within(Duration::from_secs(2));
 
     let files = Files::new();
     let big = files.write("big.ini", &format!("[web]\n{}", "web1\n".repeat(1000)));
@@ -600,11 +600,7 @@ fn endless_and_oversized_files_end_at_once_naming_the_cap() {
             fifo.display()
         ),
     );
-    assert!(
-        out.elapsed < Duration::from_millis(1500),
-        "{:?}",
-        out.elapsed
-    );
+    out.assert_ended_within(Duration::from_millis(1500));
 }
 
 #[test]
@@ -648,7 +644,7 @@ fn expansion_has_one_budget_for_the_whole_inventory() {
             );
             assert_eq!(out.line_count(), 1);
         }
-        assert!(out.elapsed < Duration::from_secs(3), "{:?}", out.elapsed);
+        out.assert_ended_within(Duration::from_secs(3));
     }
 }
 
@@ -670,11 +666,9 @@ fn a_yaml_alias_bomb_costs_nothing() {
     let path = files.write("bomb.yml", &bomb);
     let out = check(&path).run();
     out.assert(0, "SPLIT ORDER OK - ");
-    assert!(
-        out.elapsed < Duration::from_millis(500),
-        "{:?}",
-        out.elapsed
-    );
+    // A bound, not a speed (BENCHMARKS.md has the speed): expanding the 9^10 nodes the aliases
+    // stand for would take minutes; replayed only where content is needed, it is one parse.
+    out.assert_ended_within(Duration::from_secs(2));
 }
 
 #[test]

@@ -41,7 +41,23 @@ pub struct PluginOutput {
     pub elapsed: Duration,
 }
 
+/// What a loaded two-core machine may add to a run's wall time (process start, scheduling, a
+/// neighbour's build): the contract's own bounds (timeout + 0.5 s, "at once") are asserted with
+/// this much room, which still catches a run that waits out another second, and any hang.
+pub const BUSY_MACHINE_ROOM: Duration = Duration::from_secs(1);
+
 impl PluginOutput {
+    /// The run ended within `bound`, the time the contract promises, give or take
+    /// [`BUSY_MACHINE_ROOM`].
+    pub fn assert_ended_within(&self, bound: Duration) {
+        assert!(
+            self.elapsed < bound + BUSY_MACHINE_ROOM,
+            "the run took {:?}: more than the {bound:?} promised (and {BUSY_MACHINE_ROOM:?} of room for a busy machine)\n{}",
+            self.elapsed,
+            self.stdout
+        );
+    }
+
     pub fn first_line(&self) -> &str {
         self.stdout.lines().next().unwrap_or("")
     }

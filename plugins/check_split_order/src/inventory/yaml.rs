@@ -1010,8 +1010,9 @@ db:
         let started = Instant::now();
         let inv = parse_yaml(&bomb).expect("parse");
         assert_eq!(members(&inv, "all"), ["web1"]);
+        // A bound against an expansion of 9^10 nodes (minutes), not a speed.
         assert!(
-            started.elapsed() < Duration::from_secs(1),
+            started.elapsed() < Duration::from_secs(5),
             "{:?}",
             started.elapsed()
         );
@@ -1034,8 +1035,9 @@ db:
             ),
             "{err}"
         );
+        // The budget, not the clock, ends it: a bound against replaying 9^12 nodes.
         assert!(
-            started.elapsed() < Duration::from_secs(5),
+            started.elapsed() < Duration::from_secs(10),
             "{:?}",
             started.elapsed()
         );
