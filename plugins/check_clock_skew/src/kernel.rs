@@ -41,12 +41,12 @@ mod tests {
 
     #[test]
     fn the_kernel_answers_as_read_another_way() {
-        // The same state read through Python's ctypes before and after: the flag is the same,
+        // The same state read through Perl's syscall before and after: the flag is the same,
         // and the errors lie between the two readings (the kernel adds to maxerror every second
         // nobody updates it, and caps it at 16 s).
-        let before = kernel::read().expect("adjtimex through python3");
+        let before = kernel::read().expect("adjtimex through perl");
         let timex = super::read_timex().expect("adjtimex");
-        let after = kernel::read().expect("adjtimex through python3");
+        let after = kernel::read().expect("adjtimex through perl");
         assert_eq!(
             before.unsynchronised(),
             after.unsynchronised(),

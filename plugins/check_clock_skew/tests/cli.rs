@@ -336,10 +336,10 @@ fn an_ipv6_server_is_asked_at_its_bracketed_address() {
 #[test]
 fn the_local_clock_state_comes_from_the_kernel() {
     // No network at all. The verdict follows the kernel's state, read here another way
-    // (python3's ctypes) before and after the run; the maximum error lies between the readings.
-    let before = kernel::read().expect("adjtimex through python3");
+    // (Perl's syscall) before and after the run; the maximum error lies between the readings.
+    let before = kernel::read().expect("adjtimex through perl");
     let out = plugin().arg("--local-sync").run();
-    let after = kernel::read().expect("adjtimex through python3");
+    let after = kernel::read().expect("adjtimex through perl");
     assert_eq!(
         before.unsynchronised(),
         after.unsynchronised(),

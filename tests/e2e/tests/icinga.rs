@@ -74,12 +74,12 @@ fn icinga_runs_every_command_against_the_stack() {
     )
     .unwrap_or_else(|e| panic!("icinga2: {e}"));
     let since = now();
-    let kernel_before = kernel::read().expect("adjtimex through python3");
+    let kernel_before = kernel::read().expect("adjtimex through perl");
     master.check_all_now().expect("reschedule");
     let results = master
         .results_after(since, Duration::from_secs(60))
         .unwrap_or_else(|e| panic!("{e}"));
-    let kernel_after = kernel::read().expect("adjtimex through python3");
+    let kernel_after = kernel::read().expect("adjtimex through perl");
     // The agent-side clock check: its verdict follows the kernel's state, read another way.
     let local = results
         .iter()

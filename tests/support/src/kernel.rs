@@ -1,6 +1,7 @@
 //! The kernel's clock discipline state, read through a path independent of the plugin's
-//! (`adjtimex(2)` called from Python's ctypes, with its own layout of `struct timex`), so that a
-//! test can assert that the plugin's verdict follows what the kernel says.
+//! (`adjtimex(2)` called from Perl's `syscall`, with its own layout of `struct timex`; perl-base
+//! is on every Debian system), so that a test can assert that the plugin's verdict follows what
+//! the kernel says.
 
 use std::process::Command;
 
@@ -23,27 +24,21 @@ impl KernelClock {
     }
 }
 
-/// x86_64 `struct timex`: `modes` (int, padded to 8), then `offset`, `freq`, `maxerror`,
-/// `esterror` (long each), then `status` (int). `modes = 0`: a read-only query.
-const READ_TIMEX: &str = "
-import ctypes, ctypes.util, struct
-libc = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
-buf = ctypes.create_string_buffer(208)
-if libc.adjtimex(buf) < 0:
-    raise SystemExit('adjtimex: errno %d' % ctypes.get_errno())
-_, _, _, maxerror, esterror, status = struct.unpack_from('<i4xqqqqi', buf)
-print(status, maxerror, esterror)
-";
+/// x86_64: syscall 159 is `adjtimex`; `struct timex` is `modes` (int, padded to 8), then
+/// `offset`, `freq`, `maxerror`, `esterror` (long each), then `status` (int). `modes = 0`: a
+/// read-only query.
+const READ_TIMEX: &str = r#"$b = "\0" x 208; syscall(159, $b) >= 0 or die "adjtimex: $!\n";
+@v = unpack("l x4 q q q q l", $b); print "$v[5] $v[3] $v[4]\n";"#;
 
 /// Read the kernel's clock state now.
 pub fn read() -> Result<KernelClock, String> {
-    let out = Command::new("python3")
-        .args(["-c", READ_TIMEX])
+    let out = Command::new("perl")
+        .args(["-e", READ_TIMEX])
         .output()
-        .map_err(|e| format!("python3: {e}"))?;
+        .map_err(|e| format!("perl: {e}"))?;
     if !out.status.success() {
         return Err(format!(
-            "python3 adjtimex: {}",
+            "perl adjtimex: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
