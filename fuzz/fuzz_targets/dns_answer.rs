@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use check_consul_dns::evaluate::{
-    DnsServer, Expected, Facts, Judgement, QueryType, Question, ServerOutcome, evaluate,
+    DnsServer, Expected, Facts, Judgement, QueryType, Question, ServerOutcome, Transport, evaluate,
 };
 use check_consul_dns::probe::read_answer;
 use hastack_common::Range;
@@ -24,7 +24,12 @@ fuzz_target!(|data: &[u8]| {
         (QueryType::Aaaa, RecordType::AAAA),
         (QueryType::Srv, RecordType::SRV),
     ] {
-        let answer = read_answer(&message, record_type, data.len() % 2 == 0, Duration::from_micros(data.len() as u64));
+        let asked = hickory_proto::rr::Name::from_ascii("galeradb.service.consul.").expect("name");
+        let transport = match data.len() % 2 {
+            0 => Transport::Udp,
+            _ => Transport::TcpAfterFullUdp,
+        };
+        let answer = read_answer(&message, &asked, record_type, transport, Duration::from_micros(data.len() as u64));
         let question = Question {
             name: "galeradb.service.consul.".into(),
             query_type,

@@ -242,6 +242,32 @@ pub fn service_name(
     }
     name.push('.');
     name.push_str(&domain);
+    // The parts are valid alone; together (and with SRV's `_` prefixes) they must still make a
+    // name DNS can carry: labels of at most 63 octets, at most 255 octets on the wire.
+    let given: Vec<&str> = [
+        Some("--service"),
+        tag.map(|_| "--tag"),
+        datacenter.map(|_| "--datacenter"),
+        Some("--domain"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let Some(label) = name.split('.').find(|l| l.len() > 63) {
+        return Err(format!(
+            "{} make the label '{label}' of {} octets: a DNS label is at most 63",
+            given.join(", "),
+            label.len()
+        ));
+    }
+    // On the wire: a length octet per label and the root's zero octet.
+    let wire = name.len() + 1;
+    if wire > 255 {
+        return Err(format!(
+            "{} make a name of {wire} octets: a DNS name is at most 255",
+            given.join(", ")
+        ));
+    }
     Ok(name)
 }
 
@@ -494,5 +520,44 @@ mod tests {
             let err = config(args).expect_err("usage error");
             assert_eq!(err.message(), *message, "{args:?}");
         }
+    }
+
+    #[test]
+    fn names_too_long_together_are_usage_errors() {
+        let label = "a".repeat(63);
+        let domain = [label.as_str(); 3].join(".");
+        let long = config(&[
+            "-s",
+            "db",
+            "--tag",
+            &label,
+            "--datacenter",
+            &label,
+            "--domain",
+            &domain,
+        ])
+        .expect_err("too long");
+        assert_eq!(
+            long.message(),
+            "--service, --tag, --datacenter, --domain make a name of 332 octets: a DNS name is at most 255"
+        );
+        assert!(long.is_usage());
+        let srv = config(&["-s", &label, "--tag", "x", "--type", "SRV"]).expect_err("label");
+        assert_eq!(
+            srv.message(),
+            format!(
+                "--service, --tag, --domain make the label '_{label}' of 64 octets: a DNS label is at most 63"
+            )
+        );
+        // Right at the limit: 255 octets on the wire; one more is too many.
+        let domain = |last: usize| format!("{label}.{label}.{label}.{}", "b".repeat(last));
+        let ok = config(&["-s", "x", "--domain", &domain(51)]);
+        assert!(ok.is_ok(), "{ok:?}");
+        assert_eq!(
+            config(&["-s", "x", "--domain", &domain(52)])
+                .expect_err("256 octets")
+                .message(),
+            "--service, --domain make a name of 256 octets: a DNS name is at most 255"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Judging what the DNS servers answered (pure): each outcome in words, instance counts,
 //! expected sets, response times, agreement between servers, and names outside Consul.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -87,15 +87,39 @@ impl std::fmt::Display for Instance {
     }
 }
 
+/// How the answer that counted came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Udp,
+    /// `--tcp`.
+    Tcp,
+    /// The UDP answer said it was truncated (TC), as a standard server does.
+    TcpAfterTruncation,
+    /// The UDP answer filled the buffer, so a record may have been left out without TC (as
+    /// Consul does): asked again over TCP.
+    TcpAfterFullUdp,
+}
+
+/// What a client without EDNS gets over UDP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlainView {
+    pub instances: usize,
+    /// TC was set: such a client asks again over TCP and gets the whole answer.
+    pub truncated: bool,
+}
+
 /// What a server answered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
     pub rcode: Rcode,
     pub authoritative: bool,
     pub recursion_available: bool,
-    /// The UDP answer was truncated and the question was asked again over TCP.
-    pub retried_over_tcp: bool,
+    pub transport: Transport,
     pub instances: Vec<Instance>,
+    /// An SRV record with the target "." (RFC 2782: the service is decidedly not available).
+    pub declined: bool,
+    /// The same question without EDNS over UDP (the main question only, not with `--tcp`).
+    pub without_edns: Option<PlainView>,
     /// From sending the question to the final answer (TCP retry included).
     pub time: Duration,
 }
@@ -278,8 +302,12 @@ fn judge_answer(
     } else if answer.recursion_available {
         flags.push("recursive, not authoritative");
     }
-    if answer.retried_over_tcp {
-        flags.push("truncated over UDP, asked again over TCP");
+    match answer.transport {
+        Transport::Udp | Transport::Tcp => {}
+        Transport::TcpAfterTruncation => flags.push("truncated over UDP, asked again over TCP"),
+        Transport::TcpAfterFullUdp => {
+            flags.push("a full UDP answer may hide trimmed records, asked again over TCP")
+        }
     }
     let flags = match flags.is_empty() {
         true => String::new(),
@@ -293,6 +321,18 @@ fn judge_answer(
             join(&answer.instances)
         ),
     );
+    if let Some(plain) = answer.without_edns
+        && !plain.truncated
+        && plain.instances < count
+    {
+        report.detail(
+            State::Ok,
+            format!(
+                "{server}: clients without EDNS (glibc's default resolver) get {} of {count}",
+                plain.instances
+            ),
+        );
+    }
 }
 
 /// NXDOMAIN, SERVFAIL, REFUSED, another code, or NOERROR without records (NODATA).
@@ -301,6 +341,9 @@ fn describe_empty(outcome: &ServerOutcome, answer: &Answer, question: &Question)
     let name = trim(&question.name);
     let qtype = question.query_type.as_str();
     match (&answer.rcode, &question.service) {
+        (Rcode::NoError, _) if answer.declined => {
+            format!("{server} says {name} is decidedly not available (SRV target '.', RFC 2782)")
+        }
         (Rcode::NxDomain, Some(service)) => {
             format!("no healthy instance of {service} ({server}: NXDOMAIN for {name})")
         }
@@ -378,44 +421,91 @@ fn judge_agreement(report: &mut Report, answered: &[(&ServerOutcome, &Answer)]) 
     let Some(((reference, first), others)) = answered.split_first() else {
         return;
     };
-    let expected: BTreeSet<&Instance> = first.instances.iter().collect();
+    let expected = by_key(&first.instances);
     for (outcome, answer) in others {
-        let got: BTreeSet<&Instance> = answer.instances.iter().collect();
-        if got == expected {
+        let got = by_key(&answer.instances);
+        if got.keys().eq(expected.keys()) {
             continue;
         }
-        let list = |items: Vec<&&Instance>| {
-            items
-                .iter()
-                .map(|i| i.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let lacks_other: Vec<&&Instance> = expected.difference(&got).collect();
-        let lacks_reference: Vec<&&Instance> = got.difference(&expected).collect();
-        let (a, na, b, nb) = (
-            &outcome.server,
-            got.len(),
-            &reference.server,
-            expected.len(),
-        );
+        let lacks_other = missing(&got, &expected);
+        let lacks_reference = missing(&expected, &got);
         // Said from the side of the server that lacks something.
         let text = match (lacks_other.is_empty(), lacks_reference.is_empty()) {
-            (false, true) => format!(
-                "{a} returned {na} instances, {b} returned {nb}; missing {}",
-                list(lacks_other)
-            ),
-            (true, false) => format!(
-                "{b} returned {nb} instances, {a} returned {na}; missing {}",
-                list(lacks_reference)
-            ),
-            _ => format!(
-                "{a} and {b} disagree: {a} lacks {}; {b} lacks {}",
-                list(lacks_other),
-                list(lacks_reference)
-            ),
+            (false, true) => lacking((outcome, answer), (reference, first), &lacks_other),
+            (true, false) => lacking((reference, first), (outcome, answer), &lacks_reference),
+            _ => {
+                let (a, b) = (&outcome.server, &reference.server);
+                format!(
+                    "{a} and {b} disagree: {a} lacks {}; {b} lacks {}",
+                    few(&lacks_other),
+                    few(&lacks_reference)
+                )
+            }
         };
         report.add(State::Warning, text);
+    }
+}
+
+/// The instances of `of` whose key `from` lacks.
+fn missing<'a>(
+    from: &BTreeMap<InstanceKey, &Instance>,
+    of: &BTreeMap<InstanceKey, &'a Instance>,
+) -> Vec<&'a Instance> {
+    of.iter()
+        .filter(|(key, _)| !from.contains_key(*key))
+        .map(|(_, instance)| *instance)
+        .collect()
+}
+
+/// What identifies an instance across servers: an SRV target and port (a forwarder may leave
+/// the addresses out of the additional section), else the address.
+type InstanceKey = (Option<String>, Option<u16>, Option<std::net::IpAddr>);
+
+fn by_key(instances: &[Instance]) -> BTreeMap<InstanceKey, &Instance> {
+    instances
+        .iter()
+        .map(|i| {
+            let key = match &i.target {
+                Some(target) => (Some(target.clone()), i.port, None),
+                None => (None, None, i.address),
+            };
+            (key, i)
+        })
+        .collect()
+}
+
+/// `short` returned a subset of what `whole` returned. A forwarder (recursive, not
+/// authoritative) short of an authoritative agent's set is Consul's silent trimming.
+fn lacking(
+    (short, short_answer): (&ServerOutcome, &Answer),
+    (whole, whole_answer): (&ServerOutcome, &Answer),
+    missing: &[&Instance],
+) -> String {
+    let (n, m) = (short_answer.instances.len(), whole_answer.instances.len());
+    let (a, b) = (&short.server, &whole.server);
+    let forwarder_short_of_agent = !short_answer.authoritative
+        && short_answer.recursion_available
+        && whole_answer.authoritative;
+    match forwarder_short_of_agent {
+        true => format!(
+            "the forwarder {a} returns {n} of the agent {b}'s {m} instances (Consul trims \
+             answers that do not fit the forwarder's EDNS buffer, 1232 bytes in BIND, without \
+             setting TC); missing {}",
+            few(missing)
+        ),
+        false => format!(
+            "{a} returned {n} instances, {b} returned {m}; missing {}",
+            few(missing)
+        ),
+    }
+}
+
+/// At most five instances by name, and how many more.
+fn few(instances: &[&Instance]) -> String {
+    let shown: Vec<String> = instances.iter().take(5).map(|i| i.to_string()).collect();
+    match instances.len().saturating_sub(5) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
     }
 }
 
@@ -488,7 +578,9 @@ mod tests {
             rcode,
             authoritative: true,
             recursion_available: false,
-            retried_over_tcp: false,
+            transport: Transport::Udp,
+            declined: false,
+            without_edns: None,
             instances,
             time: Duration::from_micros(420),
         }

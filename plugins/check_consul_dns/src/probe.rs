@@ -9,13 +9,15 @@ use futures_util::future::join_all;
 use hastack_common::Context;
 use hastack_common::error::describe_io_error;
 use hastack_common::net::connected_udp;
-use hickory_proto::op::{Message, Query, ResponseCode};
-use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::op::{Edns, Message, OpCode, Query, ResponseCode};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+use hickory_proto::serialize::binary::BinEncodable;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::evaluate::{
-    Answer, DnsServer, Facts, Failure, Instance, QueryType, Question, Rcode, ServerOutcome,
+    Answer, DnsServer, Facts, Failure, Instance, PlainView, QueryType, Question, Rcode,
+    ServerOutcome, Transport,
 };
 
 /// What to ask: the servers, the question, the names outside Consul, and over which transport.
@@ -64,13 +66,35 @@ async fn query_all(
     let names: Vec<String> = servers.iter().map(ToString::to_string).collect();
     ctx.set_stage(format!("waiting for DNS answers from {}", names.join(", ")));
     join_all(servers.iter().map(|server| async move {
-        let main = ask(
-            server.addr,
-            &question.name,
-            question.query_type,
-            tcp,
-            deadline,
-        );
+        let main = async {
+            let (answer, plain) = tokio::join!(
+                ask(
+                    server.addr,
+                    &question.name,
+                    question.query_type,
+                    tcp,
+                    deadline
+                ),
+                async {
+                    match tcp {
+                        true => None,
+                        false => {
+                            ask_without_edns(
+                                server.addr,
+                                &question.name,
+                                question.query_type,
+                                deadline,
+                            )
+                            .await
+                        }
+                    }
+                }
+            );
+            answer.map(|answer| Answer {
+                without_edns: plain,
+                ..answer
+            })
+        };
         let also = join_all(also_resolve.iter().map(|name| async move {
             (
                 name.clone(),
@@ -109,7 +133,43 @@ struct Deadline {
     after: Duration,
 }
 
-/// One question to one server, by `deadline`.
+/// The EDNS buffer the check advertises: DNS Flag Day 2020's 1232 bytes, which crosses networks
+/// without IP fragmentation (a larger one risks answers lost to dropped fragments).
+pub const EDNS_BUFFER: u16 = 1232;
+
+/// One question as sent: the message, and what an answer to it must echo.
+struct Request {
+    id: u16,
+    bytes: Vec<u8>,
+    name: Name,
+    record_type: RecordType,
+}
+
+impl Request {
+    fn new(name: &Name, record_type: RecordType, edns: bool) -> Result<Request, Failure> {
+        let mut message = Message::query();
+        message.add_query(Query::query(name.clone(), record_type));
+        message.metadata.recursion_desired = true;
+        if edns {
+            let mut opt = Edns::new();
+            opt.set_max_payload(EDNS_BUFFER);
+            message.set_edns(opt);
+        }
+        let bytes = message
+            .to_vec()
+            .map_err(|e| Failure::Io(format!("cannot encode the question: {e}")))?;
+        Ok(Request {
+            id: message.metadata.id,
+            bytes,
+            name: name.clone(),
+            record_type,
+        })
+    }
+}
+
+/// One question to one server, by `deadline`: over UDP with EDNS, and again over TCP when the
+/// answer is truncated (TC) or fills the buffer so that a record may have been left out (Consul
+/// trims UDP answers without setting TC); over TCP only with `tcp`.
 async fn ask(
     server: SocketAddr,
     name: &str,
@@ -119,40 +179,102 @@ async fn ask(
 ) -> Result<Answer, Failure> {
     let started = Instant::now();
     let record_type = record_type(query_type);
-    let qname = Name::from_ascii(name).map_err(|e| Failure::Malformed(e.to_string()))?;
-    let mut request = Message::query();
-    request.add_query(Query::query(qname, record_type));
-    request.metadata.recursion_desired = true;
-    let bytes = request
-        .to_vec()
-        .map_err(|e| Failure::Malformed(format!("cannot encode the question: {e}")))?;
-    let id = request.metadata.id;
-    let (response, retried) = if tcp {
-        let response = by(deadline, true, exchange_tcp(server, &bytes, id)).await?;
-        (response, false)
+    let name = Name::from_ascii(name)
+        .map_err(|e| Failure::Io(format!("cannot encode the question: {e}")))?;
+    let request = Request::new(&name, record_type, true)?;
+    let (response, transport) = if tcp {
+        let response = by(deadline, true, exchange_tcp(server, &request)).await?;
+        (response, Transport::Tcp)
     } else {
-        let response = by(deadline, false, exchange_udp(server, &bytes, id)).await?;
-        if response.metadata.truncation {
-            let retry = by(deadline, true, exchange_tcp(server, &bytes, id)).await?;
-            (retry, true)
+        let (response, length) = by(deadline, false, exchange_udp(server, &request)).await?;
+        let retry = if response.metadata.truncation {
+            Some(Transport::TcpAfterTruncation)
+        } else if may_have_been_trimmed(&response, length) {
+            Some(Transport::TcpAfterFullUdp)
         } else {
-            (response, false)
+            None
+        };
+        match retry {
+            Some(transport) => {
+                let response = by(deadline, true, exchange_tcp(server, &request)).await?;
+                (response, transport)
+            }
+            None => (response, Transport::Udp),
         }
     };
     Ok(read_answer(
         &response,
+        &name,
         record_type,
-        retried,
+        transport,
         started.elapsed(),
     ))
 }
 
+/// What a client without EDNS (glibc's resolver by default) gets over UDP: the count, and
+/// whether the server said the answer was truncated (such a client then asks over TCP).
+async fn ask_without_edns(
+    server: SocketAddr,
+    name: &str,
+    query_type: QueryType,
+    deadline: Deadline,
+) -> Option<PlainView> {
+    let record_type = record_type(query_type);
+    let name = Name::from_ascii(name).ok()?;
+    let request = Request::new(&name, record_type, false).ok()?;
+    let (response, _) = by(deadline, false, exchange_udp(server, &request))
+        .await
+        .ok()?;
+    let answer = read_answer(
+        &response,
+        &name,
+        record_type,
+        Transport::Udp,
+        Duration::ZERO,
+    );
+    Some(PlainView {
+        instances: answer.instances.len(),
+        truncated: response.metadata.truncation,
+    })
+}
+
+/// Whether one more record could have been left out of a UDP answer of `length` bytes: Consul
+/// drops records until the answer fits the buffer less 8 bytes, and says nothing. The largest
+/// record of the answer, with the additional records of its target, measured uncompressed, is
+/// what one more would have cost.
+fn may_have_been_trimmed(response: &Message, length: usize) -> bool {
+    if response.answers.is_empty() {
+        return false;
+    }
+    let room = usize::from(EDNS_BUFFER) - 8;
+    let record_len = |record: &Record| record.to_bytes().map_or(room, |b| b.len());
+    let largest = response
+        .answers
+        .iter()
+        .map(|answer| {
+            let target = match &answer.data {
+                RData::SRV(srv) => Some(&srv.target),
+                _ => None,
+            };
+            let extras: usize = response
+                .additionals
+                .iter()
+                .filter(|r| Some(&r.name) == target)
+                .map(record_len)
+                .sum();
+            record_len(answer) + extras
+        })
+        .max()
+        .unwrap_or(0);
+    length + largest > room
+}
+
 /// `exchange` bounded by `deadline`: past it, no answer within the run's share of time.
-async fn by(
+async fn by<T>(
     deadline: Deadline,
     tcp: bool,
-    exchange: impl Future<Output = Result<Message, Failure>>,
-) -> Result<Message, Failure> {
+    exchange: impl Future<Output = Result<T, Failure>>,
+) -> Result<T, Failure> {
     tokio::time::timeout_at(deadline.at.into(), exchange)
         .await
         .unwrap_or(Err(Failure::NoAnswer {
@@ -176,49 +298,105 @@ fn io_failure(error: io::Error) -> Failure {
     }
 }
 
-async fn exchange_udp(server: SocketAddr, request: &[u8], id: u16) -> Result<Message, Failure> {
+/// The answer over UDP, with its length. A datagram with another ID (or too short to carry one)
+/// is noise, someone else's or spoofed, and is skipped (at most [`MAX_STRAY_DATAGRAMS`]); one
+/// with our ID is the server's answer, and a malformed one is reported at once.
+async fn exchange_udp(server: SocketAddr, request: &Request) -> Result<(Message, usize), Failure> {
     // Connected: only the server's datagrams arrive, and ICMP unreachable is reported.
     let socket = connected_udp(server).await.map_err(io_failure)?;
-    socket.send(request).await.map_err(io_failure)?;
+    socket.send(&request.bytes).await.map_err(io_failure)?;
     let mut buf = vec![0u8; 65535];
-    let mut last_problem = None;
     for _ in 0..MAX_STRAY_DATAGRAMS {
         let n = socket.recv(&mut buf).await.map_err(io_failure)?;
-        match Message::from_vec(&buf[..n]) {
-            Ok(message) if message.metadata.id == id => return Ok(message),
-            Ok(_) => last_problem = Some("answers with another message ID".to_string()),
-            Err(e) => last_problem = Some(format!("an undecodable datagram ({e})")),
+        if let Some(message) = answer_to(&buf[..n], request)? {
+            return Ok((message, n));
         }
     }
-    Err(Failure::Malformed(last_problem.unwrap_or_default()))
+    Err(Failure::Malformed(format!(
+        "{MAX_STRAY_DATAGRAMS} datagrams, none of them with the question's ID"
+    )))
 }
 
-async fn exchange_tcp(server: SocketAddr, request: &[u8], id: u16) -> Result<Message, Failure> {
+async fn exchange_tcp(server: SocketAddr, request: &Request) -> Result<Message, Failure> {
     let mut stream = TcpStream::connect(server).await.map_err(io_failure)?;
-    let length = u16::try_from(request.len())
-        .map_err(|_| Failure::Malformed("the question is too long".into()))?;
-    let mut framed = Vec::with_capacity(request.len() + 2);
+    let length = u16::try_from(request.bytes.len())
+        .map_err(|_| Failure::Io("the question is too long".into()))?;
+    let mut framed = Vec::with_capacity(request.bytes.len() + 2);
     framed.extend_from_slice(&length.to_be_bytes());
-    framed.extend_from_slice(request);
+    framed.extend_from_slice(&request.bytes);
     stream.write_all(&framed).await.map_err(io_failure)?;
     let mut prefix = [0u8; 2];
     stream.read_exact(&mut prefix).await.map_err(io_failure)?;
     // A length prefix bounds the answer at 64 KiB, whatever the server says.
     let mut buf = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
     stream.read_exact(&mut buf).await.map_err(io_failure)?;
-    let message = Message::from_vec(&buf)
-        .map_err(|e| Failure::Malformed(format!("an undecodable answer over TCP ({e})")))?;
-    if message.metadata.id != id {
-        return Err(Failure::Malformed(
-            "an answer with another message ID over TCP".into(),
-        ));
-    }
-    Ok(message)
+    // Over TCP nobody else writes to the connection: another ID is the server's mistake.
+    answer_to(&buf, request)?
+        .ok_or_else(|| Failure::Malformed("an answer with another message ID over TCP".into()))
 }
 
-/// The facts of a response: code, flags, and the instances of the asked type (public for the
-/// fuzz target: any message a server can send goes through here).
-pub fn read_answer(response: &Message, asked: RecordType, retried: bool, time: Duration) -> Answer {
+/// `bytes` as the answer to `request`: `None` for a message that is not for us (another ID, or
+/// too short to have one); an error naming what is wrong with one that is ours: not a response,
+/// another opcode, another question, or bytes that do not decode.
+fn answer_to(bytes: &[u8], request: &Request) -> Result<Option<Message>, Failure> {
+    let [hi, lo, ..] = *bytes else {
+        return Ok(None);
+    };
+    if u16::from_be_bytes([hi, lo]) != request.id {
+        return Ok(None);
+    }
+    let malformed = |what: String| Err(Failure::Malformed(format!("a malformed answer: {what}")));
+    if bytes.len() < 12 {
+        return malformed(format!("{} bytes, shorter than a DNS header", bytes.len()));
+    }
+    if bytes[2] & 0x80 == 0 {
+        return malformed("a query, not a response (QR=0)".into());
+    }
+    let message = match Message::from_vec(bytes) {
+        Ok(message) => message,
+        Err(e) => return malformed(e.to_string()),
+    };
+    if message.metadata.op_code != OpCode::Query {
+        return malformed(format!(
+            "opcode {:?} instead of a query's",
+            message.metadata.op_code
+        ));
+    }
+    let answers_ours = |q: &Query| q.name().to_lowercase() == request.name.to_lowercase();
+    match message.queries.as_slice() {
+        [q] if answers_ours(q)
+            && q.query_type() == request.record_type
+            && q.query_class() == DNSClass::IN => {}
+        // Errors may come without the question (RFC 1035 allows it).
+        [] if !matches!(
+            message.metadata.response_code,
+            ResponseCode::NoError | ResponseCode::NXDomain
+        ) => {}
+        [q] => {
+            return Err(Failure::Malformed(format!(
+                "an answer to another question ({} {} {})",
+                q.name(),
+                q.query_class(),
+                q.query_type()
+            )));
+        }
+        other => {
+            return malformed(format!("{} questions in the answer", other.len()));
+        }
+    }
+    Ok(Some(message))
+}
+
+/// The facts of a response: code, flags, and the instances: records of the asked type and class
+/// IN owned by the asked name or the CNAME chain from it (public for the fuzz target: any
+/// message a server can send goes through here).
+pub fn read_answer(
+    response: &Message,
+    asked: &Name,
+    record_type: RecordType,
+    transport: Transport,
+    time: Duration,
+) -> Answer {
     let meta = &response.metadata;
     let rcode = match meta.response_code {
         ResponseCode::NoError => Rcode::NoError,
@@ -227,21 +405,45 @@ pub fn read_answer(response: &Message, asked: RecordType, retried: bool, time: D
         ResponseCode::Refused => Rcode::Refused,
         other => Rcode::Other(other.to_string()),
     };
+    let in_class = |r: &&Record| r.dns_class == DNSClass::IN;
+    // The asked name and the names a CNAME chain from it leads to, each step once.
+    let mut owners = vec![asked.to_lowercase()];
+    while owners.len() <= response.answers.len() {
+        let Some(last) = owners.last() else { break };
+        let next = response
+            .answers
+            .iter()
+            .filter(in_class)
+            .find_map(|r| match &r.data {
+                RData::CNAME(cname) if r.name.to_lowercase() == *last => {
+                    Some(cname.0.to_lowercase())
+                }
+                _ => None,
+            });
+        match next {
+            Some(next) if !owners.contains(&next) => owners.push(next),
+            _ => break,
+        }
+    }
     let address_of = |target: &Name| {
         response
             .additionals
             .iter()
-            .filter(|r| r.name == *target)
+            .filter(in_class)
+            .filter(|r| r.name.to_lowercase() == target.to_lowercase())
             .find_map(|r| match &r.data {
                 RData::A(a) => Some(IpAddr::V4(a.0)),
                 RData::AAAA(aaaa) => Some(IpAddr::V6(aaaa.0)),
                 _ => None,
             })
     };
+    let mut declined = false;
     let mut instances: Vec<Instance> = response
         .answers
         .iter()
-        .filter_map(|record| match (&record.data, asked) {
+        .filter(in_class)
+        .filter(|r| owners.contains(&r.name.to_lowercase()))
+        .filter_map(|record| match (&record.data, record_type) {
             (RData::A(a), RecordType::A) => Some(Instance {
                 target: None,
                 port: None,
@@ -252,6 +454,11 @@ pub fn read_answer(response: &Message, asked: RecordType, retried: bool, time: D
                 port: None,
                 address: Some(IpAddr::V6(aaaa.0)),
             }),
+            // RFC 2782: a target of "." means the service is decidedly not available.
+            (RData::SRV(srv), RecordType::SRV) if srv.target.is_root() => {
+                declined = true;
+                None
+            }
             (RData::SRV(srv), RecordType::SRV) => Some(Instance {
                 target: Some(srv.target.to_ascii().to_lowercase()),
                 port: Some(srv.port),
@@ -267,8 +474,10 @@ pub fn read_answer(response: &Message, asked: RecordType, retried: bool, time: D
         rcode,
         authoritative: meta.authoritative,
         recursion_available: meta.recursion_available,
-        retried_over_tcp: retried,
+        transport,
         instances,
+        declined,
+        without_edns: None,
         time,
     }
 }
@@ -276,21 +485,32 @@ pub fn read_answer(response: &Message, asked: RecordType, retried: bool, time: D
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hickory_proto::rr::Record;
-    use hickory_proto::rr::rdata::{A, SRV};
+    use hickory_proto::rr::rdata::{A, CNAME, SRV};
 
     fn name(text: &str) -> Name {
         Name::from_ascii(text).expect("name")
     }
 
+    const SERVICE: &str = "galeradb.service.consul.";
+
+    fn read(response: &Message, record_type: RecordType) -> Answer {
+        read_answer(
+            response,
+            &name(SERVICE),
+            record_type,
+            Transport::Udp,
+            Duration::from_millis(1),
+        )
+    }
+
     #[test]
     fn srv_targets_take_their_address_from_the_additional_section() {
-        let mut response = Message::response(7, hickory_proto::op::OpCode::Query);
+        let mut response = Message::response(7, OpCode::Query);
         response.metadata.authoritative = true;
         for (node, ip) in [("node2", [127, 0, 0, 12]), ("node1", [127, 0, 0, 11])] {
             let target = name(&format!("{node}.node.dc1.consul."));
             response.add_answer(Record::from_rdata(
-                name("galeradb.service.consul."),
+                name(SERVICE),
                 0,
                 RData::SRV(SRV::new(1, 1, 3306, target.clone())),
             ));
@@ -298,11 +518,11 @@ mod tests {
         }
         // node3 without an address in the additional section.
         response.add_answer(Record::from_rdata(
-            name("galeradb.service.consul."),
+            name(SERVICE),
             0,
             RData::SRV(SRV::new(1, 1, 3306, name("node3.node.dc1.consul."))),
         ));
-        let answer = read_answer(&response, RecordType::SRV, false, Duration::from_millis(1));
+        let answer = read(&response, RecordType::SRV);
         let shown: Vec<String> = answer.instances.iter().map(ToString::to_string).collect();
         assert_eq!(
             shown,
@@ -312,22 +532,114 @@ mod tests {
                 "node3.node.dc1.consul:3306"
             ]
         );
-        assert!(answer.authoritative && !answer.recursion_available);
+        assert!(answer.authoritative && !answer.recursion_available && !answer.declined);
         assert_eq!(answer.rcode, Rcode::NoError);
     }
 
     #[test]
-    fn only_records_of_the_asked_type_count() {
-        let mut response = Message::response(7, hickory_proto::op::OpCode::Query);
-        response.metadata.response_code = ResponseCode::NXDomain;
+    fn only_records_of_the_asked_name_type_and_class_count() {
+        let mut response = Message::response(7, OpCode::Query);
+        let a =
+            |owner: &str, ip: [u8; 4]| Record::from_rdata(name(owner), 0, RData::A(A(ip.into())));
+        response.add_answer(a(SERVICE, [10, 0, 0, 1]));
+        // Another owner, another class, another type: none of them an instance.
+        response.add_answer(a("other.example.", [10, 0, 0, 2]));
+        let mut chaos = a(SERVICE, [10, 0, 0, 3]);
+        chaos.dns_class = DNSClass::CH;
+        response.add_answer(chaos);
+        let answer = read(&response, RecordType::A);
+        assert_eq!(answer.instances.len(), 1, "{answer:?}");
+        assert!(read(&response, RecordType::AAAA).instances.is_empty());
+        // A CNAME chain from the asked name is followed, once per name.
+        let mut response = Message::response(7, OpCode::Query);
+        let cname =
+            |from: &str, to: &str| Record::from_rdata(name(from), 0, RData::CNAME(CNAME(name(to))));
+        response.add_answer(cname(SERVICE, "alias.example."));
+        response.add_answer(cname("alias.example.", SERVICE));
+        response.add_answer(a("alias.example.", [10, 0, 0, 4]));
+        assert_eq!(read(&response, RecordType::A).instances.len(), 1);
+    }
+
+    #[test]
+    fn an_srv_target_of_root_is_no_instance() {
+        let mut response = Message::response(7, OpCode::Query);
         response.add_answer(Record::from_rdata(
-            name("x.consul."),
+            name(SERVICE),
             0,
-            RData::A(A([10, 0, 0, 1].into())),
+            RData::SRV(SRV::new(0, 0, 0, Name::root())),
         ));
-        let answer = read_answer(&response, RecordType::AAAA, true, Duration::ZERO);
-        assert!(answer.instances.is_empty());
-        assert_eq!(answer.rcode, Rcode::NxDomain);
-        assert!(answer.retried_over_tcp);
+        let answer = read(&response, RecordType::SRV);
+        assert!(answer.instances.is_empty() && answer.declined);
+    }
+
+    fn request() -> Request {
+        Request::new(&name(SERVICE), RecordType::A, true).expect("request")
+    }
+
+    fn response_to(request: &Request) -> Message {
+        let mut response = Message::response(request.id, OpCode::Query);
+        response.add_query(Query::query(request.name.clone(), request.record_type));
+        response
+    }
+
+    fn judged(bytes: &[u8], request: &Request) -> Result<bool, String> {
+        match answer_to(bytes, request) {
+            Ok(found) => Ok(found.is_some()),
+            Err(Failure::Malformed(why)) => Err(why),
+            Err(other) => Err(format!("{other:?}")),
+        }
+    }
+
+    #[test]
+    fn answers_are_ours_only_when_they_answer_our_question() {
+        let request = request();
+        let ours = response_to(&request).to_vec().expect("encode");
+        assert_eq!(judged(&ours, &request), Ok(true));
+        // Another ID, or too short for one: noise, skipped.
+        let mut other_id = ours.clone();
+        other_id[1] ^= 0xff;
+        assert_eq!(judged(&other_id, &request), Ok(false));
+        assert_eq!(judged(&[1], &request), Ok(false));
+        // Ours, but a query (QR=0), another question, or not decodable: said at once.
+        let mut query = ours.clone();
+        query[2] &= 0x7f;
+        assert_eq!(
+            judged(&query, &request),
+            Err("a malformed answer: a query, not a response (QR=0)".into())
+        );
+        let mut other = Message::response(request.id, OpCode::Query);
+        other.add_query(Query::query(name("other.example."), RecordType::A));
+        assert_eq!(
+            judged(&other.to_vec().expect("encode"), &request),
+            Err("an answer to another question (other.example. IN A)".into())
+        );
+        let mut loop_ = ours.clone();
+        loop_[7] = 1; // one answer...
+        let at = loop_.len();
+        loop_.extend_from_slice(&[0xc0, at as u8]); // ...whose name points at itself
+        let why = judged(&loop_, &request).expect_err("malformed");
+        assert!(why.starts_with("a malformed answer: "), "{why}");
+        assert_eq!(
+            judged(&ours[..5], &request),
+            Err("a malformed answer: 5 bytes, shorter than a DNS header".into())
+        );
+    }
+
+    #[test]
+    fn a_full_udp_answer_may_hide_trimmed_records() {
+        let mut response = Message::response(7, OpCode::Query);
+        for i in 0..3u8 {
+            response.add_answer(Record::from_rdata(
+                name(SERVICE),
+                0,
+                RData::A(A([10, 0, 0, i].into())),
+            ));
+        }
+        assert!(!may_have_been_trimmed(&response, 100));
+        assert!(may_have_been_trimmed(&response, 1200));
+        assert!(!may_have_been_trimmed(
+            &Message::response(7, OpCode::Query),
+            1224
+        ));
     }
 }

@@ -1,11 +1,16 @@
-//! check_consul_dns as a user runs it: against a real BIND standing in for the Consul agent's
-//! DNS interface and a real BIND forwarder, healthy, degraded, stopped and hung; a UDP black
-//! hole; bad options as one UNKNOWN line.
+//! check_consul_dns as a user runs it: against the Consul agent's stand-in (which answers as
+//! Consul documents, trimming UDP answers without TC) and a real BIND forwarder, healthy,
+//! degraded, stopped and hung; a standard server that sets TC; a scripted server sending hostile
+//! answers; a UDP black hole; bad options as one UNKNOWN line.
 
 use std::time::Duration;
 
-use hastack_test_support::dns::{ConsulStandIn, Forwarder, GALERADB};
+use hastack_test_support::consul::{ConsulAgent, DnsConfig, Health, many_instances};
+use hastack_test_support::dns::{Authoritative, Forwarder, ScriptedDns, reply_to};
 use hastack_test_support::{PluginRun, UdpBlackHole, assert_shared_cli_contract, free_udp_port};
+use hickory_proto::op::Message;
+use hickory_proto::rr::rdata::{A, SRV};
+use hickory_proto::rr::{DNSClass, Name, RData, Record};
 
 const BIN: &str = env!("CARGO_BIN_EXE_check_consul_dns");
 
@@ -13,11 +18,11 @@ fn plugin() -> PluginRun {
     PluginRun::new(BIN).limit(Duration::from_secs(20))
 }
 
-fn stand_in() -> ConsulStandIn {
-    ConsulStandIn::start().unwrap_or_else(|e| panic!("consul stand-in: {e}"))
+fn stand_in() -> ConsulAgent {
+    ConsulAgent::start().unwrap_or_else(|e| panic!("consul stand-in: {e}"))
 }
 
-fn forwarder(consul: &ConsulStandIn) -> Forwarder {
+fn forwarder(consul: &ConsulAgent) -> Forwarder {
     Forwarder::start(consul.port()).unwrap_or_else(|e| panic!("forwarder: {e}"))
 }
 
@@ -197,10 +202,11 @@ fn thresholds_and_expected_instances_both_ways() {
 
 #[test]
 fn a_degraded_service_and_servers_that_disagree() {
-    let mut consul = stand_in();
-    let healthy = ConsulStandIn::start().expect("second stand-in");
-    // node3 fails its health check: the agent stops serving it.
-    consul.serve(&GALERADB[..2]).expect("reload");
+    let consul = stand_in();
+    let healthy = stand_in();
+    // node3's check is critical: the agent stops serving it; node2's warning is still served.
+    consul.set_health("galeradb", "node3", Health::Critical);
+    consul.set_health("galeradb", "node2", Health::Warning);
     let out = plugin()
         .args(["-H", &consul.addr(), "-s", "galeradb", "-w", "3:"])
         .run();
@@ -246,7 +252,7 @@ fn a_stopped_agent_is_servfail_through_the_forwarder_and_refused_directly() {
     let mut consul = stand_in();
     let fwd = forwarder(&consul);
     let direct = consul.addr();
-    consul.named.stop();
+    consul.stop();
     let out = plugin().args(["-H", &fwd.addr(), "-s", "galeradb"]).run();
     out.assert(
         2,
@@ -266,7 +272,7 @@ fn a_stopped_agent_is_servfail_through_the_forwarder_and_refused_directly() {
 fn a_hung_agent_ends_by_our_deadline_not_binds() {
     let consul = stand_in();
     let fwd = forwarder(&consul);
-    consul.named.pause();
+    consul.pause();
     // BIND itself waits 10 s before SERVFAIL; the check ends by -t, naming who did not answer.
     for server in [fwd.addr(), consul.addr()] {
         let out = plugin()
@@ -294,7 +300,7 @@ fn a_hung_agent_ends_by_our_deadline_not_binds() {
     out.assert(2, "CONSUL DNS CRITICAL - no answer from ");
     assert_eq!(out.long_output().len(), 2, "{}", out.stdout);
     out.assert_ended_within(Duration::from_millis(2500));
-    consul.named.resume();
+    consul.resume();
 }
 
 #[test]
@@ -376,15 +382,17 @@ fn names_outside_consul_through_the_forwarder() {
 }
 
 #[test]
-fn truncated_answers_are_asked_again_over_tcp() {
-    let consul = stand_in();
-    let out = plugin().args(["-H", &consul.addr(), "-s", "big"]).run();
-    out.assert(0, "CONSUL DNS OK - 60 instances of big from ");
+fn truncated_answers_from_a_standard_server_are_asked_again_over_tcp() {
+    // BIND, unlike Consul, sets TC on an answer that does not fit the client's buffer.
+    let standard = Authoritative::start().unwrap_or_else(|e| panic!("BIND: {e}"));
+    let out = plugin().args(["-H", &standard.addr(), "-s", "big"]).run();
+    out.assert(0, "CONSUL DNS OK - 100 instances of big from ");
     assert!(
         out.long_output()[0].contains("truncated over UDP, asked again over TCP"),
         "{}",
         out.stdout
     );
+    let consul = stand_in();
     let out = plugin()
         .args(["-H", &consul.addr(), "-s", "galeradb", "--tcp"])
         .run();
@@ -489,4 +497,275 @@ fn bad_options_are_one_unknown_line() {
         out.assert(3, line);
         assert_eq!(out.line_count(), 1, "{args:?}: {}", out.stdout);
     }
+}
+
+fn agent_with(count: usize) -> ConsulAgent {
+    ConsulAgent::start_with(many_instances("big", count), DnsConfig::default())
+        .unwrap_or_else(|e| panic!("consul stand-in: {e}"))
+}
+
+#[test]
+fn the_count_is_whole_against_consuls_defaults() {
+    // Consul cuts a UDP answer without EDNS to 3 records and trims one with EDNS to its buffer,
+    // without TC: the check must still count every instance, A and SRV, 5 and 90.
+    for count in [5usize, 90] {
+        let agent = agent_with(count);
+        for qtype in ["A", "SRV"] {
+            let out = plugin()
+                .args(["-H", &agent.addr(), "-s", "big", "--type", qtype])
+                .run();
+            out.assert(
+                0,
+                &format!(
+                    "CONSUL DNS OK - {count} instances of big from {} in ",
+                    agent.addr()
+                ),
+            );
+            assert_eq!(out.perf("instances").value, count.to_string());
+            // What ordinary clients see, as information.
+            assert!(
+                out.stdout.contains(&format!(
+                    "\\_ [OK] {}: clients without EDNS (glibc's default resolver) get 3 of {count}",
+                    agent.addr()
+                )),
+                "{qtype} {count}: {}",
+                out.stdout
+            );
+        }
+    }
+    // 90 do not fit 1232 bytes: the full UDP answer is asked again over TCP.
+    let agent = agent_with(90);
+    let out = plugin()
+        .args(["-H", &agent.addr(), "-s", "big", "--type", "SRV"])
+        .run();
+    assert!(
+        out.long_output()[0]
+            .contains("a full UDP answer may hide trimmed records, asked again over TCP"),
+        "{}",
+        out.stdout
+    );
+    // Three or fewer: nothing to say about clients without EDNS.
+    let consul = stand_in();
+    let out = plugin()
+        .args(["-H", &consul.addr(), "-s", "galeradb"])
+        .run();
+    assert!(!out.stdout.contains("without EDNS"), "{}", out.stdout);
+}
+
+#[test]
+fn the_forwarders_loss_is_named() {
+    // BIND forwards with EDNS and a 1232-byte buffer; Consul trims to fit without TC, and BIND
+    // serves the trimmed set: compared with the agent, the loss is named.
+    let agent = agent_with(90);
+    let fwd = forwarder(&agent);
+    let out = plugin()
+        .args([
+            "-H",
+            &fwd.addr(),
+            "-H",
+            &agent.addr(),
+            "-s",
+            "big",
+            "--type",
+            "SRV",
+        ])
+        .run();
+    out.assert(
+        1,
+        &format!("CONSUL DNS WARNING - the forwarder {} returns ", fwd.addr()),
+    );
+    let line = out.summary_line();
+    assert!(
+        line.contains(&format!(
+            " of the agent {}'s 90 instances (Consul trims answers that do not fit the forwarder's EDNS buffer, 1232 bytes in BIND, without setting TC); missing ",
+            agent.addr()
+        )),
+        "{line}"
+    );
+    let fewer = out.perf("instances").number();
+    assert!((1.0..90.0).contains(&fewer), "{fewer}");
+}
+
+/// A scripted server's answer: `edit` changes the standard reply to the query.
+fn scripted(edit: fn(&Message) -> Vec<Vec<u8>>) -> ScriptedDns {
+    ScriptedDns::start(Box::new(edit)).unwrap_or_else(|e| panic!("scripted DNS: {e}"))
+}
+
+fn a_record(owner: &Name, ip: [u8; 4]) -> Record {
+    Record::from_rdata(owner.clone(), 0, RData::A(A(ip.into())))
+}
+
+fn encoded(message: &Message) -> Vec<u8> {
+    message.to_vec().expect("encode")
+}
+
+/// The reply's bytes with one answer record appended as raw bytes: `name` then an A record.
+fn with_raw_answer(query: &Message, name: &[u8], rr_type: u16) -> Vec<Vec<u8>> {
+    let mut bytes = encoded(&reply_to(query));
+    bytes[7] = 1; // ANCOUNT
+    bytes.extend_from_slice(name);
+    bytes.extend_from_slice(&rr_type.to_be_bytes());
+    bytes.extend_from_slice(&[0, 1, 0, 0, 0, 0, 0, 4, 10, 0, 0, 1]);
+    vec![bytes]
+}
+
+#[test]
+fn answers_to_other_questions_are_not_counted() {
+    let asked = |server: &ScriptedDns, qtype: &str| {
+        plugin()
+            .args([
+                "-t",
+                "10",
+                "-H",
+                &server.addr(),
+                "-s",
+                "galeradb",
+                "--type",
+                qtype,
+            ])
+            .run()
+    };
+    // The right ID, another question.
+    let server = scripted(|query| {
+        let mut reply = reply_to(query);
+        let other = Name::from_ascii("other.example.").expect("name");
+        reply.queries[0].set_name(other.clone());
+        reply.add_answer(a_record(&other, [10, 0, 0, 1]));
+        vec![encoded(&reply)]
+    });
+    let out = asked(&server, "A");
+    out.assert(
+        2,
+        &format!(
+            "CONSUL DNS CRITICAL - {} sent an answer to another question (other.example. IN A)",
+            server.addr()
+        ),
+    );
+    out.assert_ended_within(Duration::from_secs(1));
+    // Records owned by another name, or of class CH: only the one true record counts.
+    let server = scripted(|query| {
+        let mut reply = reply_to(query);
+        let asked = query.queries[0].name().clone();
+        reply.add_answer(a_record(&asked, [10, 0, 0, 1]));
+        reply.add_answer(a_record(
+            &Name::from_ascii("other.example.").expect("name"),
+            [10, 0, 0, 2],
+        ));
+        let mut chaos = a_record(&asked, [10, 0, 0, 3]);
+        chaos.dns_class = DNSClass::CH;
+        reply.add_answer(chaos);
+        vec![encoded(&reply)]
+    });
+    asked(&server, "A").assert(0, "CONSUL DNS OK - 1 instances of galeradb from ");
+    // A query, not a response (QR=0).
+    let server = scripted(|query| {
+        let mut bytes = encoded(&reply_to(query));
+        bytes[2] &= 0x7f;
+        vec![bytes]
+    });
+    asked(&server, "A").assert(
+        2,
+        &format!(
+            "CONSUL DNS CRITICAL - {} sent a malformed answer: a query, not a response (QR=0)",
+            server.addr()
+        ),
+    );
+    // Noise with another ID first, then the answer: the noise is skipped.
+    let server = scripted(|query| {
+        let mut noise = reply_to(query);
+        noise.metadata.id = query.metadata.id.wrapping_add(1);
+        let mut reply = reply_to(query);
+        reply.add_answer(a_record(query.queries[0].name(), [10, 0, 0, 1]));
+        vec![encoded(&noise), b"x".to_vec(), encoded(&reply)]
+    });
+    asked(&server, "A").assert(0, "CONSUL DNS OK - 1 instances of galeradb from ");
+    // RFC 2782: an SRV target of "." says the service is decidedly not available.
+    let server = scripted(|query| {
+        let mut reply = reply_to(query);
+        reply.add_answer(Record::from_rdata(
+            query.queries[0].name().clone(),
+            0,
+            RData::SRV(SRV::new(0, 0, 0, Name::root())),
+        ));
+        vec![encoded(&reply)]
+    });
+    let out = asked(&server, "SRV");
+    out.assert(
+        2,
+        &format!(
+            "CONSUL DNS CRITICAL - {} says galeradb.service.consul is decidedly not available (SRV target '.', RFC 2782)",
+            server.addr()
+        ),
+    );
+    assert_eq!(out.perf("instances").value, "0");
+}
+
+#[test]
+fn malformed_answers_are_said_at_once() {
+    // Each reply carries the question's ID, so it is the server's answer: no waiting for the
+    // deadline, the line says it was malformed (and what the decoder found).
+    let cases: [(&str, fn(&Message) -> Vec<Vec<u8>>); 5] = [
+        ("a compression loop", |query| {
+            let at = encoded(&reply_to(query)).len() as u8;
+            with_raw_answer(query, &[0xc0, at], 1)
+        }),
+        ("a pointer past the end", |query| {
+            with_raw_answer(query, &[0xc0, 0xff], 1)
+        }),
+        ("a 64-byte label", |query| {
+            let mut name = vec![64u8];
+            name.extend_from_slice(&[b'a'; 64]);
+            name.push(0);
+            with_raw_answer(query, &name, 1)
+        }),
+        ("a 257-octet name", |query| {
+            let mut name = Vec::new();
+            for _ in 0..4 {
+                name.push(63u8);
+                name.extend_from_slice(&[b'a'; 63]);
+            }
+            name.push(0);
+            with_raw_answer(query, &name, 1)
+        }),
+        ("an OPT record in the answer section", |query| {
+            with_raw_answer(query, &[0], 41)
+        }),
+    ];
+    for (what, script) in cases {
+        let server = scripted(script);
+        let out = plugin()
+            .args(["-t", "10", "-H", &server.addr(), "-s", "galeradb"])
+            .run();
+        out.assert(
+            2,
+            &format!(
+                "CONSUL DNS CRITICAL - {} sent a malformed answer: ",
+                server.addr()
+            ),
+        );
+        out.assert_ended_within(Duration::from_secs(1));
+        assert_eq!(out.line_count(), 2, "{what}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn names_too_long_for_dns_are_usage_errors_before_sending() {
+    let label = "a".repeat(63);
+    let out = plugin()
+        .args([
+            "-s",
+            "db",
+            "--tag",
+            &label,
+            "--datacenter",
+            &label,
+            "--domain",
+        ])
+        .arg([label.as_str(); 3].join("."))
+        .run();
+    out.assert(
+        3,
+        "CONSUL DNS UNKNOWN - --service, --tag, --datacenter, --domain make a name of 332 octets: a DNS name is at most 255 (see 'check_consul_dns --help')",
+    );
+    assert_eq!(out.line_count(), 1);
 }

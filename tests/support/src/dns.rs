@@ -1,7 +1,8 @@
-//! Real DNS servers for the tests: BIND standing in for a Consul agent's DNS interface
-//! (authoritative for `consul`, serving exactly the records Consul serves, TTL 0), and BIND
-//! configured like the production forwarder (the `consul` zone forwarded to the agent,
-//! everything else answered by the forwarder itself).
+//! Real DNS servers for the tests: BIND configured like the production forwarder (the `consul`
+//! zone forwarded to the agent, everything else answered by the forwarder itself), BIND as a
+//! standard authoritative server (which, unlike Consul, sets TC on an answer too large for
+//! UDP), and a scripted server that sends whatever a test makes of each query (hostile
+//! answers). The Consul agent itself is [`crate::consul`]'s stand-in.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,9 +13,9 @@ use rustix::process::Signal;
 use crate::ports::free_ports;
 use crate::process::{Server, wait_until};
 
-/// The records a Consul agent serves for the story's cluster: `galeradb` on three nodes (one
-/// tagged pair), a degraded service with one instance, and `big`, whose 60 instances do not fit
-/// a 512-byte UDP answer (truncated, so clients ask again over TCP).
+/// The story's records as a zone file: `galeradb` on three nodes (one tagged pair), a degraded
+/// service with one instance, and `big`, whose 100 addresses fit neither a 512-byte nor a
+/// 1232-byte UDP answer (a standard server truncates it, and clients ask again over TCP).
 pub fn consul_zone(serial: u32, galeradb: &[&str]) -> String {
     let mut zone = format!(
         "$ORIGIN consul.\n$TTL 0\n\
@@ -38,7 +39,7 @@ pub fn consul_zone(serial: u32, galeradb: &[&str]) -> String {
          _galeradb._icinga-galera.service IN SRV 1 1 3306 node2.node.dc1.consul.\n\
          galeradb-degraded.service IN A 127.0.0.11\n",
     );
-    for i in 1..=60 {
+    for i in 1..=100 {
         zone.push_str(&format!("big.service IN A 127.0.1.{i}\n"));
     }
     zone
@@ -94,20 +95,21 @@ impl Named {
     }
 }
 
-/// BIND standing in for the Consul agent's DNS interface.
-pub struct ConsulStandIn {
+/// BIND as a standard authoritative server for `consul` (the zone above): it answers as any
+/// standard server does, TC set on what does not fit, which Consul does not do.
+pub struct Authoritative {
     pub named: Named,
     serial: u32,
 }
 
-impl ConsulStandIn {
+impl Authoritative {
     /// Serving all three galeradb instances.
-    pub fn start() -> Result<ConsulStandIn, String> {
-        ConsulStandIn::start_serving(GALERADB)
+    pub fn start() -> Result<Authoritative, String> {
+        Authoritative::start_serving(GALERADB)
     }
 
     /// Serving galeradb on the given instances only.
-    pub fn start_serving(galeradb: &[&str]) -> Result<ConsulStandIn, String> {
+    pub fn start_serving(galeradb: &[&str]) -> Result<Authoritative, String> {
         let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
         let zone = dir.path().join("db.consul");
         std::fs::write(&zone, consul_zone(1, galeradb)).map_err(|e| e.to_string())?;
@@ -116,7 +118,7 @@ impl ConsulStandIn {
             zone.display()
         );
         let named = start_named(dir, false, &zones)?;
-        Ok(ConsulStandIn { named, serial: 1 })
+        Ok(Authoritative { named, serial: 1 })
     }
 
     pub fn addr(&self) -> String {
@@ -237,4 +239,71 @@ pub fn dig(port: u16, name: &str, qtype: &str) -> String {
         .filter(|out| out.status.success())
         .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
         .unwrap_or_default()
+}
+
+/// A DNS server on a free loopback UDP port that answers each query with the datagrams `script`
+/// makes of it (raw bytes: malformed ones included), for the answers no real server sends.
+pub struct ScriptedDns {
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// What a script makes of a query: the datagrams to send back, in order.
+pub type Script = dyn Fn(&hickory_proto::op::Message) -> Vec<Vec<u8>> + Send;
+
+impl ScriptedDns {
+    pub fn start(script: Box<Script>) -> Result<ScriptedDns, String> {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        let port = socket.local_addr().map_err(|e| e.to_string())?.port();
+        socket
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .map_err(|e| e.to_string())?;
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while !stopping.load(Ordering::SeqCst) {
+                let Ok((n, peer)) = socket.recv_from(&mut buf) else {
+                    continue;
+                };
+                let Ok(query) = hickory_proto::op::Message::from_vec(&buf[..n]) else {
+                    continue;
+                };
+                for datagram in script(&query) {
+                    let _ = socket.send_to(&datagram, peer);
+                }
+            }
+        });
+        Ok(ScriptedDns {
+            port,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// `127.0.0.1:PORT`
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for ScriptedDns {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The response a standard server would start from: the query's ID, opcode and question, QR
+/// and AA set.
+pub fn reply_to(query: &hickory_proto::op::Message) -> hickory_proto::op::Message {
+    let mut reply = hickory_proto::op::Message::response(query.metadata.id, query.metadata.op_code);
+    reply.metadata.authoritative = true;
+    reply.metadata.recursion_desired = query.metadata.recursion_desired;
+    reply.queries = query.queries.clone();
+    reply
 }

@@ -2,6 +2,7 @@
 //! PID whatever happens, bounded waits, running a plugin binary and reading its output, and hung
 //! peers (a TCP tarpit and a UDP black hole).
 
+pub mod consul;
 pub mod contract;
 pub mod dns;
 pub mod galera;

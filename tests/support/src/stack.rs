@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::dns::{ConsulStandIn, Forwarder};
+use crate::consul::ConsulAgent;
+use crate::dns::Forwarder;
 use crate::galera::{GaleraCluster, MONITOR_PASSWORD, MONITOR_USER};
 use crate::ldap::{Directory, READER_DN, READER_PASSWORD, ROOT_DN, ROOT_PASSWORD, Slapd, USERS};
 use crate::ntp::{NtpServer, faketime_env};
@@ -34,7 +35,7 @@ pub struct Stack {
     pub galera: GaleraCluster,
     pub ntp_good: NtpServer,
     pub ntp_ahead: NtpServer,
-    pub consul: ConsulStandIn,
+    pub consul: ConsulAgent,
     pub forwarder: Forwarder,
     pub ldap: Slapd,
     files: tempfile::TempDir,
@@ -64,7 +65,7 @@ impl Stack {
         ));
         let ntp_good = NtpServer::start()?;
         let ntp_ahead = NtpServer::start_shifted("+1900s")?;
-        let consul = ConsulStandIn::start()?;
+        let consul = ConsulAgent::start()?;
         let forwarder = Forwarder::start(consul.port())?;
         let ldap = Slapd::start(Directory {
             users: 2500,

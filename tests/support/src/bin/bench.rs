@@ -13,7 +13,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use hastack_test_support::PLUGINS;
-use hastack_test_support::dns::{ConsulStandIn, Forwarder};
+use hastack_test_support::consul::ConsulAgent;
+use hastack_test_support::dns::Forwarder;
 use hastack_test_support::galera::{GaleraCluster, MONITOR_PASSWORD, MONITOR_USER};
 use hastack_test_support::ldap::{
     Directory, READER_DN, READER_PASSWORD, ROOT_DN, ROOT_PASSWORD, Slapd, USERS,
@@ -591,7 +592,7 @@ fn main() {
     }
 
     // DNS: an A lookup through the forwarder.
-    match ConsulStandIn::start().and_then(|c| Forwarder::start(c.port()).map(|f| (c, f))) {
+    match ConsulAgent::start().and_then(|c| Forwarder::start(c.port()).map(|f| (c, f))) {
         Ok((_consul, fwd)) => {
             let port = fwd.named.port.to_string();
             report.group(
