@@ -586,8 +586,11 @@ fn the_forwarders_loss_is_named() {
     assert!((1.0..90.0).contains(&fewer), "{fewer}");
 }
 
+/// What a scripted server sends for a query.
+type Datagrams = fn(&Message) -> Vec<Vec<u8>>;
+
 /// A scripted server's answer: `edit` changes the standard reply to the query.
-fn scripted(edit: fn(&Message) -> Vec<Vec<u8>>) -> ScriptedDns {
+fn scripted(edit: Datagrams) -> ScriptedDns {
     ScriptedDns::start(Box::new(edit)).unwrap_or_else(|e| panic!("scripted DNS: {e}"))
 }
 
@@ -704,7 +707,7 @@ fn answers_to_other_questions_are_not_counted() {
 fn malformed_answers_are_said_at_once() {
     // Each reply carries the question's ID, so it is the server's answer: no waiting for the
     // deadline, the line says it was malformed (and what the decoder found).
-    let cases: [(&str, fn(&Message) -> Vec<Vec<u8>>); 5] = [
+    let cases: [(&str, Datagrams); 5] = [
         ("a compression loop", |query| {
             let at = encoded(&reply_to(query)).len() as u8;
             with_raw_answer(query, &[0xc0, at], 1)
