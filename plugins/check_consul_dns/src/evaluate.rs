@@ -261,7 +261,7 @@ pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> 
         );
     }
     if let Some((outcome, answer)) = answered.first() {
-        let list = join(&answer.instances);
+        let list = listed(&answer.instances, LISTED);
         let from = match answered.len() {
             1 if single => format!("from {} in {}", outcome.server, human_duration(answer.time)),
             n => format!("the same from {n} servers"),
@@ -318,9 +318,19 @@ fn judge_answer(
         format!(
             "{server}: {count} {what} in {}{flags}: {}",
             human_duration(answer.time),
-            join(&answer.instances)
+            listed(&answer.instances, LISTED)
         ),
     );
+    if count > LISTED {
+        report.detail_at(
+            1,
+            State::Ok,
+            format!(
+                "{server}: all {count}: {}",
+                listed(&answer.instances, count)
+            ),
+        );
+    }
     if let Some(plain) = answer.without_edns
         && !plain.truncated
         && plain.instances < count
@@ -437,8 +447,8 @@ fn judge_agreement(report: &mut Report, answered: &[(&ServerOutcome, &Answer)]) 
                 let (a, b) = (&outcome.server, &reference.server);
                 format!(
                     "{a} and {b} disagree: {a} lacks {}; {b} lacks {}",
-                    few(&lacks_other),
-                    few(&lacks_reference)
+                    listed(lacks_other.iter().copied(), 5),
+                    listed(lacks_reference.iter().copied(), 5)
                 )
             }
         };
@@ -491,21 +501,12 @@ fn lacking(
             "the forwarder {a} returns {n} of the agent {b}'s {m} instances (Consul trims \
              answers that do not fit the forwarder's EDNS buffer, 1232 bytes in BIND, without \
              setting TC); missing {}",
-            few(missing)
+            listed(missing.iter().copied(), 5)
         ),
         false => format!(
             "{a} returned {n} instances, {b} returned {m}; missing {}",
-            few(missing)
+            listed(missing.iter().copied(), 5)
         ),
-    }
-}
-
-/// At most five instances by name, and how many more.
-fn few(instances: &[&Instance]) -> String {
-    let shown: Vec<String> = instances.iter().take(5).map(|i| i.to_string()).collect();
-    match instances.len().saturating_sub(5) {
-        0 => shown.join(", "),
-        more => format!("{} and {more} more", shown.join(", ")),
     }
 }
 
@@ -518,7 +519,10 @@ fn judge_also_resolved(report: &mut Report, outcomes: &[ServerOutcome]) {
                 Ok(answer) if answer.rcode == Rcode::NoError && !answer.instances.is_empty() => {
                     report.detail(
                         State::Ok,
-                        format!("{server}: {name} resolves ({})", join(&answer.instances)),
+                        format!(
+                            "{server}: {name} resolves ({})",
+                            listed(&answer.instances, LISTED)
+                        ),
                     );
                     continue;
                 }
@@ -543,13 +547,18 @@ fn trim(name: &str) -> &str {
     name.strip_suffix('.').unwrap_or(name)
 }
 
-fn join(instances: &[Instance]) -> String {
-    instances
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
+/// At most `at_most` instances by name, and how many more.
+fn listed<'a>(instances: impl IntoIterator<Item = &'a Instance>, at_most: usize) -> String {
+    let all: Vec<&Instance> = instances.into_iter().collect();
+    let shown: Vec<String> = all.iter().take(at_most).map(|i| i.to_string()).collect();
+    match all.len().saturating_sub(at_most) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
 }
+
+/// Instances named in a summary or a detail line; `-v` lists them all.
+const LISTED: usize = 10;
 
 /// A response time in words.
 #[cfg(test)]

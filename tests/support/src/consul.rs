@@ -167,7 +167,6 @@ impl ConsulAgent {
         let port = udp.local_addr().map_err(|e| e.to_string())?.port();
         udp.set_read_timeout(Some(Duration::from_millis(50)))
             .map_err(|e| e.to_string())?;
-        tcp.set_nonblocking(true).map_err(|e| e.to_string())?;
         let state = Arc::new(Mutex::new(State {
             catalog,
             config,
@@ -224,6 +223,8 @@ impl ConsulAgent {
     /// Stop for good: the port refuses from now on.
     pub fn stop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        // Wake the accepting thread.
+        let _ = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port));
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
@@ -272,16 +273,16 @@ fn serve_tcp(
     stop: &Arc<AtomicBool>,
 ) {
     let mut connections = Vec::new();
-    while !stop.load(Ordering::SeqCst) {
-        match listener.accept() {
-            Ok((stream, _)) => {
-                let (state, paused, stop) = (state.clone(), paused.clone(), stop.clone());
-                connections.push(std::thread::spawn(move || {
-                    serve_connection(stream, &state, &paused, &stop)
-                }));
-            }
-            Err(_) => std::thread::sleep(Duration::from_millis(10)),
+    // Blocking accepts (no polling delay on a client's connect); `stop` wakes this loop by
+    // connecting once more.
+    while let Ok((stream, _)) = listener.accept() {
+        if stop.load(Ordering::SeqCst) {
+            break;
         }
+        let (state, paused, stop) = (state.clone(), paused.clone(), stop.clone());
+        connections.push(std::thread::spawn(move || {
+            serve_connection(stream, &state, &paused, &stop)
+        }));
     }
     for connection in connections {
         let _ = connection.join();
@@ -533,20 +534,38 @@ fn trim_udp(request: &Message, response: &mut Message, udp_answer_limit: usize) 
     response.answers.len() < before
 }
 
-/// Drop answers (and the additionals no answer needs) until the message fits `max` bytes.
+/// Drop answers (and the additionals no answer needs) until the message fits `max` bytes: the
+/// most answers that fit, found by halving as agent/dns `dnsBinaryTruncate` does.
 fn trim_to(response: &mut Message, max: usize, uncompressed: bool) -> bool {
     let before = response.answers.len();
-    while response.answers.len() > 1 && encoded_len(response, uncompressed) > max {
-        response.authorities.clear();
-        response.answers.pop();
-        sync_additionals(response);
+    if before <= 1 || encoded_len(response, uncompressed) <= max {
+        return false;
     }
-    response.answers.len() < before
+    response.authorities.clear();
+    let answers = std::mem::take(&mut response.answers);
+    let additionals = std::mem::take(&mut response.additionals);
+    let fits = |response: &mut Message, n: usize| {
+        response.answers = answers[..n].to_vec();
+        response.additionals = additionals.clone();
+        sync_additionals(response);
+        encoded_len(response, uncompressed) <= max
+    };
+    // One answer is sent even when it does not fit (agent/dns: "try to send it anyway").
+    let (mut fitting, mut too_many) = (1, before);
+    while too_many - fitting > 1 {
+        let middle = fitting + (too_many - fitting) / 2;
+        match fits(response, middle) {
+            true => fitting = middle,
+            false => too_many = middle,
+        }
+    }
+    fits(response, fitting);
+    fitting < before
 }
 
 /// Keep only the additional records of the remaining SRV targets.
 fn sync_additionals(response: &mut Message) {
-    let targets: Vec<Name> = response
+    let targets: std::collections::HashSet<Name> = response
         .answers
         .iter()
         .filter_map(|r| match &r.data {
