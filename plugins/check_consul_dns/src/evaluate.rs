@@ -496,14 +496,21 @@ fn lacking(
     let forwarder_short_of_agent = !short_answer.authoritative
         && short_answer.recursion_available
         && whole_answer.authoritative;
-    match forwarder_short_of_agent {
-        true => format!(
+    // The agent's own UDP answer filled the buffer: it trims, and a forwarder asking over UDP
+    // gets the trimmed set.
+    let agent_trims = whole_answer.transport == Transport::TcpAfterFullUdp;
+    match (forwarder_short_of_agent, agent_trims) {
+        (true, true) => format!(
             "the forwarder {a} returns {n} of the agent {b}'s {m} instances (Consul trims \
              answers that do not fit the forwarder's EDNS buffer, 1232 bytes in BIND, without \
              setting TC); missing {}",
             listed(missing.iter().copied(), 5)
         ),
-        false => format!(
+        (true, false) => format!(
+            "the forwarder {a} returns {n} of the agent {b}'s {m} instances; missing {}",
+            listed(missing.iter().copied(), 5)
+        ),
+        (false, _) => format!(
             "{a} returned {n} instances, {b} returned {m}; missing {}",
             listed(missing.iter().copied(), 5)
         ),
@@ -854,5 +861,86 @@ mod tests {
             .to_string(),
             "node1.node.dc1.consul:3306"
         );
+    }
+
+    #[test]
+    fn a_forwarder_short_of_the_agent_is_named_with_the_cause_when_the_agent_trims() {
+        let agent = |transport| Answer {
+            transport,
+            ..answer(Rcode::NoError, a(&["10.0.0.1", "10.0.0.2", "10.0.0.3"]))
+        };
+        let forwarder = Answer {
+            authoritative: false,
+            recursion_available: true,
+            ..answer(Rcode::NoError, a(&["10.0.0.2"]))
+        };
+        let cases = [
+            (
+                Transport::TcpAfterFullUdp,
+                "CONSUL DNS WARNING - the forwarder 127.0.0.1:53 returns 1 of the agent 127.0.0.1:8600's 3 instances (Consul trims answers that do not fit the forwarder's EDNS buffer, 1232 bytes in BIND, without setting TC); missing 10.0.0.1, 10.0.0.3",
+            ),
+            (
+                Transport::Udp,
+                "CONSUL DNS WARNING - the forwarder 127.0.0.1:53 returns 1 of the agent 127.0.0.1:8600's 3 instances; missing 10.0.0.1, 10.0.0.3",
+            ),
+        ];
+        for (transport, line) in cases {
+            let outcomes = [
+                outcome(53, Ok(forwarder.clone())),
+                outcome(8600, Ok(agent(transport))),
+            ];
+            let (state, first) = first_line(&outcomes, &Judgement::default());
+            assert_eq!(state, State::Warning);
+            assert!(first.starts_with(line), "{first}");
+        }
+    }
+
+    #[test]
+    fn what_clients_without_edns_get_is_information() {
+        let full = |plain: Option<PlainView>| Answer {
+            without_edns: plain,
+            ..answer(
+                Rcode::NoError,
+                a(&["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]),
+            )
+        };
+        let said = "clients without EDNS (glibc's default resolver) get 3 of 4";
+        for (plain, shown) in [
+            (
+                Some(PlainView {
+                    instances: 3,
+                    truncated: false,
+                }),
+                true,
+            ),
+            // TC set: such a client asks again over TCP and gets all four.
+            (
+                Some(PlainView {
+                    instances: 3,
+                    truncated: true,
+                }),
+                false,
+            ),
+            (
+                Some(PlainView {
+                    instances: 4,
+                    truncated: false,
+                }),
+                false,
+            ),
+            (None, false),
+        ] {
+            let facts = Facts {
+                question: galeradb(),
+                servers: vec![outcome(8600, Ok(full(plain)))],
+            };
+            let report = evaluate(&facts, &Judgement::default()).expect("report");
+            assert_eq!(report.state(), State::Ok);
+            assert_eq!(
+                report.render("CONSUL DNS", 0).contains(said),
+                shown,
+                "{plain:?}"
+            );
+        }
     }
 }
