@@ -612,22 +612,23 @@ fn with_raw_answer(query: &Message, name: &[u8], rr_type: u16) -> Vec<Vec<u8>> {
     vec![bytes]
 }
 
+fn asked(server: &ScriptedDns, qtype: &str) -> hastack_test_support::PluginOutput {
+    plugin()
+        .args([
+            "-t",
+            "10",
+            "-H",
+            &server.addr(),
+            "-s",
+            "galeradb",
+            "--type",
+            qtype,
+        ])
+        .run()
+}
+
 #[test]
-fn answers_to_other_questions_are_not_counted() {
-    let asked = |server: &ScriptedDns, qtype: &str| {
-        plugin()
-            .args([
-                "-t",
-                "10",
-                "-H",
-                &server.addr(),
-                "-s",
-                "galeradb",
-                "--type",
-                qtype,
-            ])
-            .run()
-    };
+fn an_answer_to_another_question_is_said_at_once() {
     // The right ID, another question.
     let server = scripted(|query| {
         let mut reply = reply_to(query);
@@ -645,7 +646,11 @@ fn answers_to_other_questions_are_not_counted() {
         ),
     );
     out.assert_ended_within(Duration::from_secs(1));
-    // Records owned by another name, or of class CH: only the one true record counts.
+}
+
+#[test]
+fn records_of_another_owner_or_class_are_not_instances() {
+    // One true record; one owned by another name, one of class CH: only the first counts.
     let server = scripted(|query| {
         let mut reply = reply_to(query);
         let asked = query.queries[0].name().clone();
@@ -659,8 +664,13 @@ fn answers_to_other_questions_are_not_counted() {
         reply.add_answer(chaos);
         vec![encoded(&reply)]
     });
-    asked(&server, "A").assert(0, "CONSUL DNS OK - 1 instances of galeradb from ");
-    // A query, not a response (QR=0).
+    let out = asked(&server, "A");
+    out.assert(0, "CONSUL DNS OK - 1 instances of galeradb from ");
+    assert!(out.summary_line().ends_with(": 10.0.0.1"), "{}", out.stdout);
+}
+
+#[test]
+fn a_query_instead_of_a_response_is_said_at_once() {
     let server = scripted(|query| {
         let mut bytes = encoded(&reply_to(query));
         bytes[2] &= 0x7f;
@@ -673,7 +683,10 @@ fn answers_to_other_questions_are_not_counted() {
             server.addr()
         ),
     );
-    // Noise with another ID first, then the answer: the noise is skipped.
+}
+
+#[test]
+fn noise_with_another_id_is_skipped() {
     let server = scripted(|query| {
         let mut noise = reply_to(query);
         noise.metadata.id = query.metadata.id.wrapping_add(1);
@@ -682,6 +695,10 @@ fn answers_to_other_questions_are_not_counted() {
         vec![encoded(&noise), b"x".to_vec(), encoded(&reply)]
     });
     asked(&server, "A").assert(0, "CONSUL DNS OK - 1 instances of galeradb from ");
+}
+
+#[test]
+fn an_srv_target_of_root_is_no_instance() {
     // RFC 2782: an SRV target of "." says the service is decidedly not available.
     let server = scripted(|query| {
         let mut reply = reply_to(query);
