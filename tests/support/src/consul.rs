@@ -40,6 +40,8 @@ use hickory_proto::rr::rdata::{A, AAAA, SOA, SRV};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinEncodable, BinEncoder, NameEncoding};
 
+use crate::peers::UdpPeer;
+
 /// The datacenter of the stand-in's catalog.
 pub const DATACENTER: &str = "dc1";
 
@@ -153,7 +155,8 @@ pub struct ConsulAgent {
     state: Arc<Mutex<State>>,
     paused: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<()>>,
+    udp: Option<UdpPeer>,
+    tcp: Option<JoinHandle<()>>,
 }
 
 impl ConsulAgent {
@@ -165,8 +168,6 @@ impl ConsulAgent {
     pub fn start_with(catalog: Vec<Instance>, config: DnsConfig) -> Result<ConsulAgent, String> {
         let (udp, tcp) = bind_pair()?;
         let port = udp.local_addr().map_err(|e| e.to_string())?.port();
-        udp.set_read_timeout(Some(Duration::from_millis(50)))
-            .map_err(|e| e.to_string())?;
         let state = Arc::new(Mutex::new(State {
             catalog,
             config,
@@ -174,9 +175,16 @@ impl ConsulAgent {
         }));
         let paused = Arc::new(AtomicBool::new(false));
         let stop = Arc::new(AtomicBool::new(false));
-        let udp_thread = {
-            let (state, paused, stop) = (state.clone(), paused.clone(), stop.clone());
-            std::thread::spawn(move || serve_udp(&udp, &state, &paused, &stop))
+        let udp = {
+            let (state, paused) = (state.clone(), paused.clone());
+            UdpPeer::start_on(udp, move |request, client, socket| {
+                if paused.load(Ordering::SeqCst) {
+                    return;
+                }
+                if let Some(answer) = answer(request, Transport::Udp, &state) {
+                    let _ = socket.send_to(&answer, client);
+                }
+            })?
         };
         let tcp_thread = {
             let (state, paused, stop) = (state.clone(), paused.clone(), stop.clone());
@@ -187,7 +195,8 @@ impl ConsulAgent {
             state,
             paused,
             stop,
-            threads: vec![udp_thread, tcp_thread],
+            udp: Some(udp),
+            tcp: Some(tcp_thread),
         })
     }
 
@@ -223,9 +232,10 @@ impl ConsulAgent {
     /// Stop for good: the port refuses from now on.
     pub fn stop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
+        self.udp = None;
         // Wake the accepting thread.
         let _ = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port));
-        for thread in self.threads.drain(..) {
+        if let Some(thread) = self.tcp.take() {
             let _ = thread.join();
         }
     }
@@ -249,21 +259,6 @@ fn bind_pair() -> Result<(UdpSocket, TcpListener), String> {
         }
     }
     Err(format!("no free port for both UDP and TCP: {last}"))
-}
-
-fn serve_udp(socket: &UdpSocket, state: &Mutex<State>, paused: &AtomicBool, stop: &AtomicBool) {
-    let mut buf = [0u8; 4096];
-    while !stop.load(Ordering::SeqCst) {
-        let Ok((n, peer)) = socket.recv_from(&mut buf) else {
-            continue;
-        };
-        if paused.load(Ordering::SeqCst) {
-            continue;
-        }
-        if let Some(answer) = answer(&buf[..n], Transport::Udp, state) {
-            let _ = socket.send_to(&answer, peer);
-        }
-    }
 }
 
 fn serve_tcp(

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use rustix::process::Signal;
 
+use crate::peers::UdpPeer;
 use crate::ports::free_ports;
 use crate::process::{Server, wait_until};
 
@@ -243,58 +244,26 @@ pub fn dig(port: u16, name: &str, qtype: &str) -> String {
 
 /// A DNS server on a free loopback UDP port that answers each query with the datagrams `script`
 /// makes of it (raw bytes: malformed ones included), for the answers no real server sends.
-pub struct ScriptedDns {
-    port: u16,
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+pub struct ScriptedDns(UdpPeer);
 
 /// What a script makes of a query: the datagrams to send back, in order.
 pub type Script = dyn Fn(&hickory_proto::op::Message) -> Vec<Vec<u8>> + Send;
 
 impl ScriptedDns {
     pub fn start(script: Box<Script>) -> Result<ScriptedDns, String> {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let socket = std::net::UdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-        let port = socket.local_addr().map_err(|e| e.to_string())?.port();
-        socket
-            .set_read_timeout(Some(Duration::from_millis(50)))
-            .map_err(|e| e.to_string())?;
-        let stop = std::sync::Arc::new(AtomicBool::new(false));
-        let stopping = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while !stopping.load(Ordering::SeqCst) {
-                let Ok((n, peer)) = socket.recv_from(&mut buf) else {
-                    continue;
-                };
-                let Ok(query) = hickory_proto::op::Message::from_vec(&buf[..n]) else {
-                    continue;
-                };
+        let peer = UdpPeer::start(move |bytes, client, socket| {
+            if let Ok(query) = hickory_proto::op::Message::from_vec(bytes) {
                 for datagram in script(&query) {
-                    let _ = socket.send_to(&datagram, peer);
+                    let _ = socket.send_to(&datagram, client);
                 }
             }
-        });
-        Ok(ScriptedDns {
-            port,
-            stop,
-            thread: Some(thread),
-        })
+        })?;
+        Ok(ScriptedDns(peer))
     }
 
     /// `127.0.0.1:PORT`
     pub fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for ScriptedDns {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.0.addr().to_string()
     }
 }
 

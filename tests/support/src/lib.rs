@@ -19,7 +19,7 @@ pub mod tls;
 
 pub use contract::assert_shared_cli_contract;
 pub use output::{Perf, PluginOutput, PluginRun};
-pub use peers::{TcpTarpit, UdpBlackHole};
+pub use peers::{TcpTarpit, UdpBlackHole, UdpPeer};
 pub use ports::{free_tcp_port, free_udp_port};
 pub use process::{Server, wait_until};
 pub use tempfile::{TempDir, tempdir};

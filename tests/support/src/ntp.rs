@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use crate::peers::UdpPeer;
 use crate::ports::free_udp_port;
 use crate::process::{Server, wait_until};
 
@@ -173,11 +174,7 @@ impl Default for Reply {
 /// last one repeats), each sent from its own thread after its delay, so a slow answer never
 /// holds back a later one. Not a time server: the shapes of answer real servers send, on
 /// demand (kiss-o'-death, an unsynchronised or distant root, slow paths, wrong clocks).
-pub struct ScriptedNtp {
-    pub port: u16,
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
+pub struct ScriptedNtp(UdpPeer);
 
 /// Seconds from 1900 (NTP's era 0) to 1970.
 const NTP_UNIX_OFFSET: f64 = 2_208_988_800.0;
@@ -202,70 +199,40 @@ fn unix_now() -> f64 {
 
 impl ScriptedNtp {
     pub fn start(replies: Vec<Reply>) -> Result<ScriptedNtp, String> {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| format!("bind: {e}"))?;
-        let port = socket
-            .local_addr()
-            .map_err(|e| format!("local address: {e}"))?
-            .port();
-        socket
-            .set_read_timeout(Some(Duration::from_millis(50)))
-            .map_err(|e| format!("read timeout: {e}"))?;
-        let stop = std::sync::Arc::new(AtomicBool::new(false));
-        let stopping = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let mut served = 0usize;
-            let mut buf = [0u8; 512];
-            while !stopping.load(Ordering::SeqCst) {
-                let Ok((n, peer)) = socket.recv_from(&mut buf) else {
-                    continue;
-                };
-                let received = unix_now();
-                if n < 48 || replies.is_empty() {
-                    continue;
-                }
-                let reply = replies[served.min(replies.len() - 1)].clone();
-                served += 1;
-                let mut packet = [0u8; 48];
-                packet[0] = (reply.leap << 6) | (4 << 3) | 4; // version 4, mode 4 (server)
-                packet[1] = reply.stratum;
-                packet[2] = 6;
-                packet[3] = 0xec; // precision 2^-20
-                packet[4..8].copy_from_slice(&short_format(reply.root_delay));
-                packet[8..12].copy_from_slice(&short_format(reply.root_dispersion));
-                packet[12..16].copy_from_slice(&reply.reference_id);
-                packet[16..24].copy_from_slice(&ntp_timestamp(received + reply.offset - 16.0));
-                packet[24..32].copy_from_slice(&buf[40..48]);
-                // Answered at once; the delay is the path's, on the way back.
-                packet[32..40].copy_from_slice(&ntp_timestamp(received + reply.offset));
-                packet[40..48].copy_from_slice(&ntp_timestamp(received + reply.offset));
-                let Ok(sender) = socket.try_clone() else {
-                    continue;
-                };
-                std::thread::spawn(move || {
-                    std::thread::sleep(reply.delay);
-                    let _ = sender.send_to(&packet, peer);
-                });
+        let mut served = 0usize;
+        let peer = UdpPeer::start(move |request, client, socket| {
+            let received = unix_now();
+            if request.len() < 48 || replies.is_empty() {
+                return;
             }
-        });
-        Ok(ScriptedNtp {
-            port,
-            stop,
-            thread: Some(thread),
-        })
+            let reply = replies[served.min(replies.len() - 1)].clone();
+            served += 1;
+            let mut packet = [0u8; 48];
+            packet[0] = (reply.leap << 6) | (4 << 3) | 4; // version 4, mode 4 (server)
+            packet[1] = reply.stratum;
+            packet[2] = 6;
+            packet[3] = 0xec; // precision 2^-20
+            packet[4..8].copy_from_slice(&short_format(reply.root_delay));
+            packet[8..12].copy_from_slice(&short_format(reply.root_dispersion));
+            packet[12..16].copy_from_slice(&reply.reference_id);
+            packet[16..24].copy_from_slice(&ntp_timestamp(received + reply.offset - 16.0));
+            packet[24..32].copy_from_slice(&request[40..48]);
+            // Answered at once; the delay is the path's, on the way back.
+            packet[32..40].copy_from_slice(&ntp_timestamp(received + reply.offset));
+            packet[40..48].copy_from_slice(&ntp_timestamp(received + reply.offset));
+            let Ok(sender) = socket.try_clone() else {
+                return;
+            };
+            std::thread::spawn(move || {
+                std::thread::sleep(reply.delay);
+                let _ = sender.send_to(&packet, client);
+            });
+        })?;
+        Ok(ScriptedNtp(peer))
     }
 
     /// `127.0.0.1:PORT`
     pub fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for ScriptedNtp {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.0.addr().to_string()
     }
 }

@@ -55,34 +55,49 @@ impl Drop for TcpTarpit {
     }
 }
 
-/// A UDP socket on 127.0.0.1 that reads and discards every datagram, answering nothing (unlike a
-/// closed port, which answers with ICMP port unreachable).
-pub struct UdpBlackHole {
+/// A UDP socket on 127.0.0.1 whose every datagram goes to a handler (with its sender, and the
+/// socket to answer on) on a thread of its own; stopped when dropped. The scripted servers and
+/// the Consul stand-in are built on it.
+pub struct UdpPeer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl UdpBlackHole {
-    pub fn start() -> UdpBlackHole {
-        let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind black hole");
+impl UdpPeer {
+    /// On a free port.
+    pub fn start(
+        handler: impl FnMut(&[u8], SocketAddr, &UdpSocket) + Send + 'static,
+    ) -> Result<UdpPeer, String> {
+        let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| format!("bind: {e}"))?;
+        UdpPeer::start_on(socket, handler)
+    }
+
+    /// On a socket already bound.
+    pub fn start_on(
+        socket: UdpSocket,
+        mut handler: impl FnMut(&[u8], SocketAddr, &UdpSocket) + Send + 'static,
+    ) -> Result<UdpPeer, String> {
+        // A short read timeout: the thread sees `stop` soon after the drop.
         socket
             .set_read_timeout(Some(Duration::from_millis(20)))
-            .expect("read timeout");
-        let addr = socket.local_addr().expect("black hole address");
+            .map_err(|e| format!("read timeout: {e}"))?;
+        let addr = socket.local_addr().map_err(|e| format!("address: {e}"))?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::spawn(move || {
-            let mut buf = [0u8; 65536];
+            let mut buf = vec![0u8; 65536];
             while !flag.load(Ordering::Relaxed) {
-                let _ = socket.recv_from(&mut buf);
+                if let Ok((n, peer)) = socket.recv_from(&mut buf) {
+                    handler(&buf[..n], peer, &socket);
+                }
             }
         });
-        UdpBlackHole {
+        Ok(UdpPeer {
             addr,
             stop,
             thread: Some(thread),
-        }
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -94,12 +109,30 @@ impl UdpBlackHole {
     }
 }
 
-impl Drop for UdpBlackHole {
+impl Drop for UdpPeer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// A UDP socket on 127.0.0.1 that reads and discards every datagram, answering nothing (unlike a
+/// closed port, which answers with ICMP port unreachable).
+pub struct UdpBlackHole(UdpPeer);
+
+impl UdpBlackHole {
+    pub fn start() -> UdpBlackHole {
+        UdpBlackHole(UdpPeer::start(|_, _, _| {}).expect("black hole"))
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.0.addr()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.0.port()
     }
 }
 
