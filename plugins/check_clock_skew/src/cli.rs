@@ -5,8 +5,9 @@ use hastack_common::address::HostPort;
 use hastack_common::range::Thresholds;
 use hastack_common::{CheckError, CommonArgs, Context, Range, State};
 
+use crate::candm;
 use crate::evaluate::{Judgement, Server};
-use crate::probe::Target;
+use crate::probe::{ChronyEndpoint, Target};
 
 pub const DEFAULT_PORT: u16 = 123;
 /// Offset and skew defaults for database clusters: chrony keeps healthy clocks within
@@ -14,14 +15,27 @@ pub const DEFAULT_PORT: u16 = 123;
 pub const DEFAULT_WARNING: &str = "0.5";
 pub const DEFAULT_CRITICAL: &str = "2";
 pub const DEFAULT_SAMPLES: u8 = 4;
+/// A server that cannot agree with itself by a tenth of a second is not a time source.
+pub const DEFAULT_JITTER_WARNING: &str = "0.1";
+pub const DEFAULT_JITTER_CRITICAL: &str = "1";
+/// The kernel adds 500 us to the maximum error every second nobody updates it: 1 s is reached
+/// about half an hour after a daemon stopped, 5 s after two and a half hours.
+pub const DEFAULT_MAXERROR_WARNING: &str = "1";
+pub const DEFAULT_MAXERROR_CRITICAL: &str = "5";
+/// A reference time (a server's, chronyd's last update) older than an hour: chrony and ntpd
+/// update at least every 1024 s by default.
+pub const DEFAULT_STALE: f64 = 3600.0;
+/// chronyd's command port on this host, when `--chrony` names none.
+pub const DEFAULT_CHRONY: &str = "127.0.0.1:323";
 
 /// Clock offset against NTP servers, skew between peers, and the local clock's sync state.
 ///
 /// One server: the local clock's offset against it (-w/-c on the absolute offset, seconds).
 /// Several servers (point it at the NTP service of each cluster node): all are asked at once,
 /// and the skew between them (largest offset minus smallest) is judged by --skew-warning and
-/// --skew-critical, independent of this host's own clock. --local-sync asks the kernel whether
-/// anything disciplines the local clock (NTP disabled?), with or without servers.
+/// --skew-critical, independent of this host's own clock. --chrony reads what the local chronyd
+/// knows (as chronyc tracking and sources): leap status, sources, offset, last update.
+/// --local-sync asks the kernel whether anything disciplines the local clock (NTP disabled?).
 #[derive(Debug, Parser)]
 #[command(
     name = "check_clock_skew",
@@ -31,6 +45,7 @@ With several servers, -w/-c apply to each server's offset only when given.\n\n\
 Examples:\n  \
 check_clock_skew -H ntp1.example.com\n  \
 check_clock_skew -H db1 -H db2 -H db3 --skew-warning 0.5 --skew-critical 2\n  \
+check_clock_skew --chrony --min-sources 2\n  \
 check_clock_skew --local-sync"
 )]
 pub struct Cli {
@@ -77,13 +92,81 @@ pub struct Cli {
     #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
     pub skew_critical: Option<Range>,
 
+    /// Warning range for each server's jitter (the spread of its samples) in seconds [default: 0.1]
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub jitter_warning: Option<Range>,
+
+    /// Critical range for each server's jitter in seconds [default: 1]
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub jitter_critical: Option<Range>,
+
+    /// Warning range for each server's stratum, e.g. 1:4
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub stratum_warning: Option<Range>,
+
+    /// Critical range for each server's stratum
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub stratum_critical: Option<Range>,
+
+    /// Warning range for the root distance (of each server, and of chronyd) in seconds
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub root_distance_warning: Option<Range>,
+
+    /// Critical range for the root distance in seconds
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub root_distance_critical: Option<Range>,
+
+    /// Warning range for each server's round trip in seconds
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub delay_warning: Option<Range>,
+
+    /// Critical range for each server's round trip in seconds
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub delay_critical: Option<Range>,
+
+    /// A reference time (a server's, or chronyd's last update) older than this is a WARNING; 0: never
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_STALE, value_parser = parse_stale, help_heading = "Thresholds")]
+    pub stale: f64,
+
+    /// Read chronyd's own view (as chronyc tracking and sources) at ADDR[:PORT] or a Unix SOCKET [default: 127.0.0.1:323]
+    #[arg(long, value_name = "ADDR|SOCKET", num_args = 0..=1, default_missing_value = DEFAULT_CHRONY, help_heading = "chronyd")]
+    pub chrony: Option<String>,
+
+    /// With --chrony: fewer usable sources than this is a WARNING
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        requires = "chrony",
+        help_heading = "chronyd"
+    )]
+    pub min_sources: u32,
+
     /// Ask the kernel (adjtimex) whether a daemon disciplines the local clock
     #[arg(long, help_heading = "Local clock")]
     pub local_sync: bool,
 
-    /// State when the local clock is not synchronised
+    /// State when the local clock is not synchronised (maximum error 16 s)
     #[arg(long, value_name = "STATE", value_enum, default_value_t = State::Critical, requires = "local_sync", help_heading = "Local clock")]
     pub unsynced_state: State,
+
+    /// Warning range for the kernel's maximum error in seconds [default: 1]
+    #[arg(
+        long,
+        value_name = "RANGE",
+        requires = "local_sync",
+        help_heading = "Local clock"
+    )]
+    pub maxerror_warning: Option<Range>,
+
+    /// Critical range for the kernel's maximum error in seconds [default: 5]
+    #[arg(
+        long,
+        value_name = "RANGE",
+        requires = "local_sync",
+        help_heading = "Local clock"
+    )]
+    pub maxerror_critical: Option<Range>,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -94,11 +177,22 @@ pub type Config = hastack_common::Config<Target, Judgement>;
 
 impl Cli {
     pub fn into_config(self, _ctx: &Context) -> Result<Config, CheckError> {
-        if self.hosts.is_empty() && !self.local_sync {
+        if self.hosts.is_empty() && !self.local_sync && self.chrony.is_none() {
             return Err(CheckError::usage(
-                "nothing to check: name an NTP server with -H, or add --local-sync",
+                "nothing to check: name an NTP server with -H, or add --chrony or --local-sync",
             ));
         }
+        let chrony = match &self.chrony {
+            Some(spec) if spec.starts_with('/') => Some(ChronyEndpoint::Socket(spec.into())),
+            Some(spec) => Some(ChronyEndpoint::Udp(
+                HostPort::parse(spec, candm::DEFAULT_PORT, "UDP").map_err(|why| {
+                    CheckError::usage(format!(
+                        "invalid --chrony '{spec}': {why} (expected ADDR[:PORT] or the path of its socket)"
+                    ))
+                })?,
+            )),
+            None => None,
+        };
         let mut servers: Vec<Server> = Vec::new();
         for spec in &self.hosts {
             let address = HostPort::parse(spec, self.port, "UDP").map_err(|why| {
@@ -124,6 +218,17 @@ impl Cli {
             ));
         }
         let default = |text: &str| text.parse::<Range>().ok();
+        // Options given replace both defaults of their pair.
+        let pair = |w: Option<Range>, c: Option<Range>, dw: &str, dc: &str| match (&w, &c) {
+            (None, None) => Thresholds::new(default(dw), default(dc)),
+            _ => Thresholds::new(w, c),
+        };
+        let chrony_offset = pair(
+            self.offset_warning.clone(),
+            self.offset_critical.clone(),
+            DEFAULT_WARNING,
+            DEFAULT_CRITICAL,
+        );
         let offset = if several || self.offset_warning.is_some() || self.offset_critical.is_some() {
             Thresholds::new(self.offset_warning, self.offset_critical)
         } else {
@@ -134,19 +239,51 @@ impl Cli {
         } else {
             Thresholds::new(default(DEFAULT_WARNING), default(DEFAULT_CRITICAL))
         };
+
         Ok(Config {
             target: Target {
                 servers,
                 samples: self.samples,
+                chrony,
                 local_sync: self.local_sync,
             },
             judge: Judgement {
                 offset,
                 skew,
+                jitter: pair(
+                    self.jitter_warning,
+                    self.jitter_critical,
+                    DEFAULT_JITTER_WARNING,
+                    DEFAULT_JITTER_CRITICAL,
+                ),
+                stratum: Thresholds::new(self.stratum_warning, self.stratum_critical),
+                root_distance: Thresholds::new(
+                    self.root_distance_warning,
+                    self.root_distance_critical,
+                ),
+                delay: Thresholds::new(self.delay_warning, self.delay_critical),
+                stale: (self.stale > 0.0).then_some(self.stale),
+                maxerror: pair(
+                    self.maxerror_warning,
+                    self.maxerror_critical,
+                    DEFAULT_MAXERROR_WARNING,
+                    DEFAULT_MAXERROR_CRITICAL,
+                ),
                 unsynced_state: self.unsynced_state,
+                min_sources: self.min_sources,
+                chrony_offset,
             },
         })
     }
+}
+
+/// Seconds, 0 for never: a plain non-negative number.
+fn parse_stale(text: &str) -> Result<f64, String> {
+    let plain = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| plain && s.is_finite())
+        .ok_or_else(|| format!("'{text}' is not a number of seconds"))
 }
 
 #[cfg(test)]
@@ -192,7 +329,7 @@ mod tests {
         let table: &[(&[&str], &str)] = &[
             (
                 &[],
-                "nothing to check: name an NTP server with -H, or add --local-sync",
+                "nothing to check: name an NTP server with -H, or add --chrony or --local-sync",
             ),
             (
                 &["-H", "a b"],

@@ -8,6 +8,8 @@ use hastack_common::{Metric, Report, State, Uom};
 use hastack_common::CheckError;
 use hastack_common::address::HostPort;
 
+use crate::candm::{Source, SourceState, Tracking};
+
 /// What one server said, from the sample with the smallest round trip.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measurement {
@@ -17,6 +19,12 @@ pub struct Measurement {
     pub delay: f64,
     pub stratum: u8,
     pub leap: u8,
+    /// The server's root delay and dispersion, seconds.
+    pub root_delay: f64,
+    pub root_dispersion: f64,
+    /// Seconds since the server's reference time (its clock's last update); none when the
+    /// server leaves it unset.
+    pub reference_age: Option<f64>,
     /// The offsets of every answered request, for the jitter.
     pub sample_offsets: Vec<f64>,
     pub answered: usize,
@@ -24,6 +32,11 @@ pub struct Measurement {
 }
 
 impl Measurement {
+    /// RFC 5905's root distance: how far the server may be from true time.
+    pub fn root_distance(&self) -> f64 {
+        self.root_delay / 2.0 + self.root_dispersion
+    }
+
     /// RMS of the other samples' offsets around the chosen one (RFC 5905's peer jitter); none
     /// from a single sample.
     pub fn jitter(&self) -> Option<f64> {
@@ -76,11 +89,41 @@ pub struct LocalClock {
     pub esterror: f64,
 }
 
-/// Everything the probe found: each server's outcome, in the order given, and the local clock
-/// when it was asked for (or why the kernel could not be read).
+/// What chronyd's monitoring interface said: `chronyc tracking` and `chronyc sources`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChronyView {
+    pub tracking: Tracking,
+    pub sources: Vec<Source>,
+    /// When it was read, Unix seconds (for the time since the last update).
+    pub read_at: f64,
+}
+
+/// Why chronyd's view could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChronyFailure {
+    /// Nothing answered within the share of the deadline.
+    NoAnswer,
+    /// Nothing listens there (ICMP port unreachable, or no socket).
+    Refused,
+    /// chronyd answered, and refused: its status in words.
+    Refusal(String),
+    Malformed(String),
+    Io(String),
+}
+
+/// chronyd's view, or why there is none; `endpoint` names where it was asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChronyOutcome {
+    pub endpoint: String,
+    pub result: Result<ChronyView, ChronyFailure>,
+}
+
+/// Everything the probe found: each server's outcome, in the order given, chronyd's view and
+/// the local clock when they were asked for (or why they could not be read).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facts {
     pub servers: Vec<ServerOutcome>,
+    pub chrony: Option<ChronyOutcome>,
     pub local: Option<Result<LocalClock, String>>,
 }
 
@@ -91,22 +134,45 @@ pub struct Judgement {
     pub offset: Thresholds,
     /// On the largest offset minus the smallest, with two or more servers.
     pub skew: Thresholds,
+    /// On each server's jitter (the spread of its samples).
+    pub jitter: Thresholds,
+    /// On each server's stratum, root distance and round trip.
+    pub stratum: Thresholds,
+    pub root_distance: Thresholds,
+    pub delay: Thresholds,
+    /// A reference time (a server's, or chronyd's last update) older than this many seconds.
+    pub stale: Option<f64>,
+    /// On the kernel's maximum error (`--local-sync`).
+    pub maxerror: Thresholds,
     pub unsynced_state: State,
+    /// chronyd's usable sources below this: WARNING.
+    pub min_sources: u32,
+    /// On chronyd's system time offset (`-w/-c`, with their defaults).
+    pub chrony_offset: Thresholds,
 }
+
+/// The kernel counts a clock whose maximum error reaches 16 s as unsynchronised (`NTP_PHASE_
+/// LIMIT`; systemd's `timedatectl` reads it so too).
+pub const UNSYNCHRONISED_MAXERROR: f64 = 16.0;
 
 /// The report for every server asked (in the order given) and the local clock, if read.
 pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> {
     let servers = &facts.servers;
     let mut report = Report::new();
     let single = servers.len() == 1;
-    for outcome in servers {
-        judge_server(&mut report, outcome, single, judge);
-    }
+    // The aggregate first, in the summary, the perfdata and the long output: with many
+    // servers, the per-server lines are what gets cut.
     if servers.len() > 1 {
         judge_skew(&mut report, servers, judge);
     }
+    for outcome in servers {
+        judge_server(&mut report, outcome, single, judge);
+    }
+    if let Some(chrony) = &facts.chrony {
+        judge_chrony(&mut report, chrony, judge);
+    }
     match &facts.local {
-        Some(Ok(local)) => judge_local(&mut report, local, judge.unsynced_state),
+        Some(Ok(local)) => judge_local(&mut report, local, judge),
         Some(Err(why)) => {
             report.add(State::Unknown, why.clone());
         }
@@ -151,6 +217,13 @@ fn judge_server(report: &mut Report, outcome: &ServerOutcome, single: bool, judg
     if let Some(leap) = leap_words(m.leap) {
         detail.push_str(&format!(", {leap}"));
     }
+    detail.push_str(&format!(
+        ", root distance {}",
+        seconds(m.root_distance(), false)
+    ));
+    if let Some(age) = m.reference_age {
+        detail.push_str(&format!(", reference {} old", seconds(age, false)));
+    }
     match range {
         Some(range) => {
             report.add(
@@ -170,6 +243,39 @@ fn judge_server(report: &mut Report, outcome: &ServerOutcome, single: bool, judg
         }
         None => {}
     }
+    let mut state = state;
+    for (thresholds, value, what) in [
+        (&judge.jitter, m.jitter(), "jitter"),
+        (&judge.stratum, Some(f64::from(m.stratum)), "stratum"),
+        (
+            &judge.root_distance,
+            Some(m.root_distance()),
+            "root distance",
+        ),
+        (&judge.delay, Some(m.delay), "round trip"),
+    ] {
+        let Some(value) = value else { continue };
+        if let Some((s, why)) = thresholds.violation(value) {
+            let shown = match what {
+                "stratum" => m.stratum.to_string(),
+                _ => seconds(value, false),
+            };
+            report.add(s, format!("{what} {shown} of {name} ({why})"));
+            state = state.worst(s);
+        }
+    }
+    if let (Some(stale), Some(age)) = (judge.stale, m.reference_age)
+        && age > stale
+    {
+        report.add(
+            State::Warning,
+            format!(
+                "{name} last updated its clock {} ago (its reference time; more than --stale {stale}): has it lost its upstream?",
+                seconds(age, false)
+            ),
+        );
+        state = state.worst(State::Warning);
+    }
     report.detail(state, detail);
     report
         .metric(
@@ -180,13 +286,26 @@ fn judge_server(report: &mut Report, outcome: &ServerOutcome, single: bool, judg
         .metric(
             Metric::new(label("delay"), round_micros(m.delay))
                 .uom(Uom::Seconds)
+                .thresholds(judge.delay.clone())
                 .min(0u8),
         )
-        .metric(Metric::new(label("stratum"), m.stratum).min(0u8).max(16u8));
+        .metric(
+            Metric::new(label("stratum"), m.stratum)
+                .thresholds(judge.stratum.clone())
+                .min(0u8)
+                .max(16u8),
+        )
+        .metric(
+            Metric::new(label("root_distance"), round_micros(m.root_distance()))
+                .uom(Uom::Seconds)
+                .thresholds(judge.root_distance.clone())
+                .min(0u8),
+        );
     if let Some(jitter) = m.jitter() {
         report.metric(
             Metric::new(label("jitter"), round_micros(jitter))
                 .uom(Uom::Seconds)
+                .thresholds(judge.jitter.clone())
                 .min(0u8),
         );
     }
@@ -263,53 +382,300 @@ fn judge_skew(report: &mut Report, servers: &[ServerOutcome], judge: &Judgement)
             .thresholds(judge.skew.clone())
             .min(0u8),
     );
-    match judge.skew.evaluate(skew) {
-        (state, Some(range)) => {
-            report.add(
-                state,
-                format!(
-                    "clocks of {} and {} differ by {} ({} ahead; {})",
-                    ahead.0,
-                    behind.0,
-                    seconds(skew, false),
-                    ahead.0,
-                    range.violation()
+    let (state, text) = match judge.skew.evaluate(skew) {
+        (state, Some(range)) => (
+            state,
+            format!(
+                "clocks of {} and {} differ by {} ({} ahead; {})",
+                ahead.0,
+                behind.0,
+                seconds(skew, false),
+                ahead.0,
+                range.violation()
+            ),
+        ),
+        _ => (
+            State::Ok,
+            format!(
+                "clocks of {} servers agree within {}",
+                answered.len(),
+                seconds(skew, false)
+            ),
+        ),
+    };
+    report.add(state, text.clone()).detail(state, text);
+}
+
+/// chronyd's own view: its leap status, its sources, how far off it has the clock, how long ago
+/// it last updated it.
+fn judge_chrony(report: &mut Report, outcome: &ChronyOutcome, judge: &Judgement) {
+    let at = &outcome.endpoint;
+    let view = match &outcome.result {
+        Ok(view) => view,
+        Err(failure) => {
+            let (state, text) = match failure {
+                ChronyFailure::NoAnswer => (
+                    State::Critical,
+                    format!(
+                        "no answer from chronyd at {at} (is it running, and is monitoring allowed from here: cmdallow?)"
+                    ),
                 ),
-            );
-        }
-        _ => {
-            report.add(
-                State::Ok,
-                format!(
-                    "clocks of {} servers agree within {}",
-                    answered.len(),
-                    seconds(skew, false)
+                ChronyFailure::Refused => (
+                    State::Critical,
+                    format!("chronyd does not listen at {at} (not running? cmdport 0?)"),
                 ),
-            );
+                ChronyFailure::Refusal(why) => (State::Unknown, format!("chronyd at {at}: {why}")),
+                ChronyFailure::Malformed(why) => (
+                    State::Critical,
+                    format!("chronyd at {at} sent a malformed reply: {why}"),
+                ),
+                ChronyFailure::Io(why) => (State::Critical, format!("chronyd at {at}: {why}")),
+            };
+            report.add(state, text.clone()).detail(state, text);
+            return;
         }
+    };
+    let t = &view.tracking;
+    let total = view.sources.len();
+    let reachable = view.sources.iter().filter(|s| s.reachable()).count();
+    let usable = view.sources.iter().filter(|s| s.state.usable()).count();
+    let selected = view
+        .sources
+        .iter()
+        .find(|s| s.state == SourceState::Selected)
+        .map(Source::name);
+    let mut state = State::Ok;
+    let mut finding = |report: &mut Report, s: State, text: String| {
+        report.add(s, text);
+        state = state.worst(s);
+    };
+    if t.leap_status == 3 {
+        finding(
+            report,
+            State::Critical,
+            "chronyd is not synchronised (leap status: Not synchronised)".into(),
+        );
+    }
+    if total == 0 {
+        finding(
+            report,
+            State::Critical,
+            "chronyd has no time sources".into(),
+        );
+    } else if reachable == 0 {
+        finding(
+            report,
+            State::Critical,
+            format!("chronyd reaches none of its {total} sources"),
+        );
+    } else if (usable as u64) < u64::from(judge.min_sources) {
+        finding(
+            report,
+            State::Warning,
+            format!(
+                "chronyd has {usable} usable of {total} sources, fewer than --min-sources {}",
+                judge.min_sources
+            ),
+        );
+    }
+    // chrony's "System time" is the correction still to apply: the clock is that much off.
+    let offset = -t.current_correction;
+    if let Some((s, why)) = judge.chrony_offset.violation(offset.abs()) {
+        finding(
+            report,
+            s,
+            format!(
+                "chronyd has the system time {} ({why})",
+                fast_or_slow(offset)
+            ),
+        );
+    }
+    let distance = t.root_delay / 2.0 + t.root_dispersion;
+    if let Some((s, why)) = judge.root_distance.violation(distance) {
+        finding(
+            report,
+            s,
+            format!(
+                "chronyd's root distance {} ({why})",
+                seconds(distance, false)
+            ),
+        );
+    }
+    let since_update = (t.reference_time > 0.0).then_some(view.read_at - t.reference_time);
+    if let (Some(stale), Some(age)) = (judge.stale, since_update)
+        && age > stale
+    {
+        finding(
+            report,
+            State::Warning,
+            format!(
+                "chronyd last updated the clock {} ago (more than --stale {stale})",
+                seconds(age, false)
+            ),
+        );
+    }
+    let reference = match (t.reference_address, &selected) {
+        (Some(address), _) => address.to_string(),
+        (None, Some(name)) => name.clone(),
+        (None, None) => t.reference_hex(),
+    };
+    if state == State::Ok {
+        report.add(
+            State::Ok,
+            format!(
+                "chronyd synchronised to {reference} (stratum {}), system time {}, {usable} of {total} sources usable",
+                t.stratum,
+                fast_or_slow(offset)
+            ),
+        );
+    }
+    report.detail(
+        state,
+        format!(
+            "chronyd at {at}: reference {} ({reference}), stratum {}, leap status {}, system time {}, last offset {}, RMS offset {}, frequency {:.3} ppm, residual {:+.3} ppm, skew {:.3} ppm, root delay {}, root dispersion {}, update interval {}, last update {}",
+            t.reference_hex(),
+            t.stratum,
+            t.leap_words(),
+            fast_or_slow(offset),
+            fine(t.last_offset),
+            fine(t.rms_offset),
+            t.frequency_ppm,
+            t.residual_frequency_ppm,
+            t.skew_ppm,
+            fine(t.root_delay),
+            fine(t.root_dispersion),
+            seconds(t.last_update_interval, false),
+            match since_update {
+                Some(age) => format!("{} ago", seconds(age, false)),
+                None => "never".into(),
+            }
+        ),
+    );
+    report.detail(
+        state,
+        format!(
+            "chronyd sources: {total}, {reachable} reachable, {usable} usable{}",
+            match &selected {
+                Some(name) => format!(", following {name}"),
+                None => String::new(),
+            }
+        ),
+    );
+    for source in &view.sources {
+        report.detail_at(
+            1,
+            State::Ok,
+            format!(
+                "{}{} {}: stratum {}, poll {}, reach {:o}, last sample {} s ago: {} ({}) +/- {}",
+                source.mode_symbol(),
+                source.state.symbol(),
+                source.name(),
+                source.stratum,
+                source.poll,
+                source.reachability,
+                source.since_sample,
+                fine(source.latest_offset),
+                fine(source.original_offset),
+                fine(source.latest_error)
+            ),
+        );
+    }
+    let s = |label: &str, value: f64| Metric::new(label, round_nanos(value)).uom(Uom::Seconds);
+    report
+        .metric(s("chrony_offset", offset).thresholds(judge.chrony_offset.clone()))
+        .metric(s("chrony_last_offset", t.last_offset))
+        .metric(s("chrony_rms_offset", t.rms_offset).min(0u8))
+        .metric(Metric::new(
+            "chrony_frequency_ppm",
+            round_ppm(t.frequency_ppm),
+        ))
+        .metric(Metric::new("chrony_skew_ppm", round_ppm(t.skew_ppm)).min(0u8))
+        .metric(s("chrony_root_delay", t.root_delay).min(0u8))
+        .metric(s("chrony_root_dispersion", t.root_dispersion).min(0u8))
+        .metric(
+            s("chrony_root_distance", distance)
+                .thresholds(judge.root_distance.clone())
+                .min(0u8),
+        )
+        .metric(Metric::new("chrony_stratum", t.stratum).min(0u8).max(16u8))
+        .metric(Metric::new("chrony_sources", total).min(0u8))
+        .metric(Metric::new("chrony_reachable", reachable).min(0u8))
+        .metric(Metric::new("chrony_usable", usable).min(0u8));
+    if let Some(age) = since_update {
+        report.metric(s("chrony_since_update", age).min(0u8));
     }
 }
 
-fn judge_local(report: &mut Report, local: &LocalClock, unsynced_state: State) {
+/// How far the system clock is ahead (fast) or behind (slow) of NTP time, as chronyc says it.
+fn fast_or_slow(ahead: f64) -> String {
+    match ahead < 0.0 {
+        true => format!("{} slow", fine(-ahead)),
+        false => format!("{} fast", fine(ahead)),
+    }
+}
+
+/// chronyd's times: it keeps the clock within nanoseconds, so those are said too.
+fn fine(value: f64) -> String {
+    match value.abs() {
+        v if v > 0.0 && v < 0.000_000_999_5 => format!("{:.0} ns", value * 1e9),
+        _ => seconds(value, false),
+    }
+}
+
+/// Seconds to the nanosecond, as chronyc prints them.
+fn round_nanos(value: f64) -> f64 {
+    (value * 1e9).round() / 1e9
+}
+
+/// Parts per million to the thousandth, as chronyc shows them.
+fn round_ppm(value: f64) -> f64 {
+    (value * 1000.0).round() / 1000.0
+}
+
+/// Synchronised means a maximum error under 16 s, as the kernel and systemd read it;
+/// `STA_UNSYNC` alone is said, not judged (chrony clears it only with `rtcsync`).
+fn judge_local(report: &mut Report, local: &LocalClock, judge: &Judgement) {
     let errors = format!(
         "maximum error {}, estimated error {}",
         seconds(local.maxerror, false),
         seconds(local.esterror, false)
     );
-    if local.unsynchronised {
-        let text = "local clock not synchronised: no NTP daemon disciplines it (kernel flag \
-                    STA_UNSYNC; NTP disabled?)";
-        report.add(unsynced_state, text).detail(
-            unsynced_state,
-            format!("local clock: not synchronised (STA_UNSYNC); {errors}"),
+    let flag = match local.unsynchronised {
+        true => "; kernel flag STA_UNSYNC set (chrony clears it only with rtcsync)",
+        false => "",
+    };
+    if local.maxerror >= UNSYNCHRONISED_MAXERROR {
+        let text = "local clock not synchronised: no NTP daemon disciplines it (maximum error \
+                    16 s; NTP disabled?)";
+        report.add(judge.unsynced_state, text).detail(
+            judge.unsynced_state,
+            format!("local clock: not synchronised; {errors}{flag}"),
         );
     } else {
-        report.add(State::Ok, format!("local clock synchronised ({errors})"));
+        match judge.maxerror.violation(local.maxerror) {
+            Some((state, why)) => {
+                report.add(
+                    state,
+                    format!(
+                        "local clock's maximum error {} ({why}): is the NTP daemon still updating it?",
+                        seconds(local.maxerror, false)
+                    ),
+                );
+                report.detail(state, format!("local clock: {errors}{flag}"));
+            }
+            None => {
+                report.add(State::Ok, format!("local clock synchronised ({errors})"));
+                if !flag.is_empty() {
+                    report.detail(State::Ok, format!("local clock: {errors}{flag}"));
+                }
+            }
+        }
     }
     report
         .metric(
             Metric::new("maxerror", round_micros(local.maxerror))
                 .uom(Uom::Seconds)
+                .thresholds(judge.maxerror.clone())
                 .min(0u8),
         )
         .metric(
@@ -342,6 +708,9 @@ mod tests {
             delay: 0.0,
             stratum: 1,
             leap: 0,
+            root_delay: 0.0,
+            root_dispersion: 0.0,
+            reference_age: None,
             sample_offsets: vec![1.0, 1.00003, 0.99996],
             answered: 3,
             requested: 3,
@@ -359,6 +728,7 @@ mod tests {
     fn run(servers: &[ServerOutcome], local: Option<&LocalClock>, judge: &Judgement) -> Report {
         let facts = Facts {
             servers: servers.to_vec(),
+            chrony: None,
             local: local.cloned().map(Ok),
         };
         evaluate(&facts, judge).expect("a report")
@@ -382,6 +752,9 @@ mod tests {
                 delay: 0.00012,
                 stratum: 8,
                 leap: 0,
+                root_delay: 0.0002,
+                root_dispersion: 0.0001,
+                reference_age: Some(20.0),
                 sample_offsets: vec![offset, offset + 0.00003, offset - 0.00004],
                 answered: 3,
                 requested: 3,
@@ -405,7 +778,15 @@ mod tests {
         Judgement {
             offset: Thresholds::new(t(offset.0), t(offset.1)),
             skew: Thresholds::new(r("0.5"), r("2")),
+            jitter: Thresholds::new(r("0.1"), r("1")),
+            stratum: Thresholds::default(),
+            root_distance: Thresholds::default(),
+            delay: Thresholds::default(),
+            stale: Some(3600.0),
+            maxerror: Thresholds::new(r("1"), r("5")),
             unsynced_state: State::Critical,
+            min_sources: 1,
+            chrony_offset: Thresholds::new(r("0.5"), r("2")),
         }
     }
 
@@ -455,12 +836,12 @@ mod tests {
         );
         let out = report.render("CLOCK SKEW", 0);
         assert!(
-            out.contains("| offset=1900.000021s;0.5;2 delay=0.00012s;;;0 stratum=8;;;0;16 jitter=0.000035s;;;0"),
+            out.contains("| offset=1900.000021s;0.5;2 delay=0.00012s;;;0 stratum=8;;;0;16 root_distance=0.0002s;;;0 jitter=0.000035s;0.1;1;0"),
             "{out}"
         );
         assert!(
             out.ends_with(
-                "\\_ [CRITICAL] ntp1: offset +1900.0 s, delay 120 us, stratum 8, jitter 35 us"
+                "\\_ [CRITICAL] ntp1: offset +1900.0 s, delay 120 us, stratum 8, jitter 35 us, root distance 200 us, reference 20.000 s old"
             ),
             "{out}"
         );
@@ -481,8 +862,14 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("'offset_127.0.0.1:1002'=1900s "), "{out}");
-        assert!(out.contains(" skew=1903s;0.5;2;0"), "{out}");
-        assert_eq!(out.lines().count(), 4);
+        // The aggregate first: the skew leads the perfdata and the long output.
+        assert!(out.contains("| skew=1903s;0.5;2;0 "), "{out}");
+        assert_eq!(out.lines().count(), 5);
+        assert!(
+            out.lines().nth(1).is_some_and(|l| l
+                .starts_with("\\_ [CRITICAL] clocks of 127.0.0.1:1002 and 127.0.0.1:1003 differ")),
+            "{out}"
+        );
         // Offsets alone are not judged with several servers unless asked.
         let servers = [answered("a", 1, 5.0), answered("b", 2, 5.0001)];
         let out = run(&servers, None, &judge(("", ""))).render("CLOCK SKEW", 0);
@@ -555,30 +942,71 @@ mod tests {
 
     #[test]
     fn local_clock() {
-        let unsynced = LocalClock {
-            unsynchronised: true,
-            maxerror: 16.0,
-            esterror: 16.0,
+        // The kernel's state as a real chronyd 4.3 left it, read with adjtimex(2) (through
+        // Perl's syscall, as test support's `kernel` does) on a Debian 12 machine while that
+        // chronyd (without -x) followed a second chronyd on loopback:
+        // - without `rtcsync`: status 0x40 (STA_UNSYNC set), maxerror 2 us, esterror 0;
+        // - with `rtcsync`: status 0, maxerror 4 us, esterror 1 us;
+        // - 1 s after it stopped: maxerror 502-503 us, the flag as it was; the kernel adds
+        //   500 us a second, so an hour after: 1.8 s, three hours after: 5.4 s;
+        // - never disciplined (NTP disabled): status 0x40, maxerror and esterror 16 s (the cap).
+        let clock = |unsynchronised, maxerror, esterror| LocalClock {
+            unsynchronised,
+            maxerror,
+            esterror,
         };
-        let report = run(&[], Some(&unsynced), &judge(("", "")));
-        let out = report.render("CLOCK SKEW", 0);
-        assert_eq!(
-            out.lines().next(),
-            Some(
-                "CLOCK SKEW CRITICAL - local clock not synchronised: no NTP daemon disciplines it (kernel flag STA_UNSYNC; NTP disabled?) | maxerror=16s;;;0 esterror=16s;;;0"
-            )
-        );
+        let table = [
+            (
+                clock(true, 0.000002, 0.0),
+                State::Ok,
+                "CLOCK SKEW OK - local clock synchronised (maximum error 2 us, estimated error 0 us) | maxerror=0.000002s;1;5;0 esterror=0s;;;0",
+                Some(
+                    "\\_ [OK] local clock: maximum error 2 us, estimated error 0 us; kernel flag STA_UNSYNC set (chrony clears it only with rtcsync)",
+                ),
+            ),
+            (
+                clock(false, 0.000004, 0.000001),
+                State::Ok,
+                "CLOCK SKEW OK - local clock synchronised (maximum error 4 us, estimated error 1 us) |",
+                None,
+            ),
+            (
+                clock(true, 0.000002 + 3600.0 * 0.0005, 0.0),
+                State::Warning,
+                "CLOCK SKEW WARNING - local clock's maximum error 1.800 s (outside 1): is the NTP daemon still updating it? |",
+                None,
+            ),
+            (
+                clock(false, 0.000004 + 3.0 * 3600.0 * 0.0005, 0.0),
+                State::Critical,
+                "CLOCK SKEW CRITICAL - local clock's maximum error 5.400 s (outside 5): is the NTP daemon still updating it? |",
+                None,
+            ),
+            (
+                clock(true, 16.0, 16.0),
+                State::Critical,
+                "CLOCK SKEW CRITICAL - local clock not synchronised: no NTP daemon disciplines it (maximum error 16 s; NTP disabled?) | maxerror=16s;1;5;0 esterror=16s;;;0",
+                None,
+            ),
+        ];
+        for (local, state, line, detail) in table {
+            let report = run(&[], Some(&local), &judge(("", "")));
+            let out = report.render("CLOCK SKEW", 0);
+            assert_eq!(report.state(), state, "{local:?}");
+            assert!(out.starts_with(line), "{out}");
+            if let Some(detail) = detail {
+                assert!(out.contains(detail), "{out}");
+            }
+        }
         let mut warn = judge(("", ""));
         warn.unsynced_state = State::Warning;
-        assert_eq!(run(&[], Some(&unsynced), &warn).state(), State::Warning);
-        let synced = LocalClock {
-            unsynchronised: false,
-            maxerror: 0.0125,
-            esterror: 0.000002,
-        };
+        assert_eq!(
+            run(&[], Some(&clock(true, 16.0, 16.0)), &warn).state(),
+            State::Warning
+        );
         let out = run(
             &[answered("ntp1", 123, 0.0)],
-            Some(&synced),
+            Some(&clock(false, 0.0125, 0.000002)),
             &judge(("0.5", "2")),
         )
         .render("CLOCK SKEW", 0);
@@ -598,5 +1026,202 @@ mod tests {
         for (value, signed, text) in table {
             assert_eq!(seconds(value, signed), text);
         }
+    }
+
+    #[test]
+    fn server_quality_is_judged_when_asked() {
+        let with = |f: fn(&mut Measurement)| {
+            let mut outcome = answered("ntp1", 123, 0.0);
+            if let Ok(m) = &mut outcome.result {
+                m.stratum = 2;
+                f(m);
+            }
+            outcome
+        };
+        let mut strict = judge(("", ""));
+        strict.stratum = Thresholds::new(r("1:4"), r("1:8"));
+        strict.root_distance = Thresholds::new(r("0.1"), r("1"));
+        strict.delay = Thresholds::new(r("0.05"), r("0.5"));
+        let table: [(ServerOutcome, State, &str); 6] = [
+            (
+                with(|m| m.sample_offsets = vec![0.0, 5000.0, 0.0, 5000.0]),
+                State::Critical,
+                "CLOCK SKEW CRITICAL - jitter 4082.5 s of ntp1 (outside 1)",
+            ),
+            (
+                with(|m| m.stratum = 6),
+                State::Warning,
+                "CLOCK SKEW WARNING - stratum 6 of ntp1 (outside 1:4)",
+            ),
+            (
+                with(|m| m.root_dispersion = 2.0),
+                State::Critical,
+                "CLOCK SKEW CRITICAL - root distance 2.000 s of ntp1 (outside 1)",
+            ),
+            (
+                with(|m| m.delay = 0.6),
+                State::Critical,
+                "CLOCK SKEW CRITICAL - round trip 600.0 ms of ntp1 (outside 0.5)",
+            ),
+            (
+                with(|m| m.reference_age = Some(7200.0)),
+                State::Warning,
+                "CLOCK SKEW WARNING - ntp1 last updated its clock 7200.0 s ago (its reference time; more than --stale 3600): has it lost its upstream?",
+            ),
+            (
+                with(|m| m.reference_age = None),
+                State::Ok,
+                "CLOCK SKEW OK - offset 0 us against ntp1",
+            ),
+        ];
+        for (outcome, state, line) in table {
+            let report = run(std::slice::from_ref(&outcome), None, &strict);
+            let out = report.render("CLOCK SKEW", 0);
+            assert_eq!(report.state(), state, "{out}");
+            assert!(out.starts_with(line), "{out}");
+        }
+    }
+
+    #[test]
+    fn the_aggregate_comes_first_whatever_the_number_of_servers() {
+        let mut servers: Vec<ServerOutcome> = (0..100)
+            .map(|i| failed(&format!("s{i}"), 1000 + i, Failure::NoResponse(None)))
+            .collect();
+        servers.push(answered("a", 1, 0.0));
+        servers.push(answered("b", 2, 5.0));
+        let out = run(&servers, None, &judge(("", ""))).render("CLOCK SKEW", 0);
+        assert!(
+            out.starts_with("CLOCK SKEW CRITICAL - clocks of b and a differ by 5.000 s"),
+            "{out}"
+        );
+        assert!(out.contains(" | skew=5s;0.5;2;0 "), "{out}");
+        assert!(
+            out.lines()
+                .nth(1)
+                .is_some_and(|l| l.contains("clocks of b and a differ")),
+            "{out}"
+        );
+    }
+
+    fn chrony_view(leap: u16, sources: Vec<(SourceState, u16)>) -> ChronyOutcome {
+        use crate::candm::{Source, Tracking};
+        ChronyOutcome {
+            endpoint: "127.0.0.1:323".into(),
+            result: Ok(ChronyView {
+                tracking: Tracking {
+                    reference_id: 0x7f00_0001,
+                    reference_address: Some("127.0.0.1".parse().expect("ip")),
+                    stratum: 9,
+                    leap_status: leap,
+                    reference_time: 1000.0,
+                    current_correction: -0.0000007,
+                    last_offset: 0.00000004,
+                    rms_offset: 0.00000003,
+                    frequency_ppm: -0.019,
+                    residual_frequency_ppm: 0.003,
+                    skew_ppm: 0.118,
+                    root_delay: 0.0000052,
+                    root_dispersion: 0.0000013,
+                    last_update_interval: 64.0,
+                },
+                sources: sources
+                    .into_iter()
+                    .map(|(state, reachability)| Source {
+                        address: Some("127.0.0.1".parse().expect("ip")),
+                        reference_id: 0,
+                        poll: 6,
+                        stratum: 8,
+                        state,
+                        mode: 0,
+                        flags: 0,
+                        reachability,
+                        since_sample: 3,
+                        latest_offset: 0.0,
+                        original_offset: 0.0,
+                        latest_error: 0.000003,
+                    })
+                    .collect(),
+                read_at: 1010.0,
+            }),
+        }
+    }
+
+    #[test]
+    fn chronyds_view_is_judged() {
+        let facts = |chrony: ChronyOutcome| Facts {
+            servers: Vec::new(),
+            chrony: Some(chrony),
+            local: None,
+        };
+        let mut judgement = judge(("", ""));
+        let table = [
+            (
+                chrony_view(0, vec![(SourceState::Selected, 0o377)]),
+                State::Ok,
+                "CLOCK SKEW OK - chronyd synchronised to 127.0.0.1 (stratum 9), system time 700 ns fast, 1 of 1 sources usable | chrony_offset=0.0000007s;0.5;2 ",
+            ),
+            (
+                chrony_view(3, vec![(SourceState::NonSelectable, 0)]),
+                State::Critical,
+                "CLOCK SKEW CRITICAL - chronyd is not synchronised (leap status: Not synchronised); chronyd reaches none of its 1 sources",
+            ),
+            (
+                chrony_view(3, Vec::new()),
+                State::Critical,
+                "CLOCK SKEW CRITICAL - chronyd is not synchronised (leap status: Not synchronised); chronyd has no time sources",
+            ),
+            (
+                chrony_view(
+                    0,
+                    vec![
+                        (SourceState::Selected, 0o377),
+                        (SourceState::Falseticker, 0o377),
+                    ],
+                ),
+                State::Ok,
+                "CLOCK SKEW OK - chronyd synchronised to 127.0.0.1 (stratum 9), system time 700 ns fast, 1 of 2 sources usable",
+            ),
+        ];
+        for (view, state, line) in table {
+            let report = evaluate(&facts(view), &judgement).expect("report");
+            let out = report.render("CLOCK SKEW", 1);
+            assert_eq!(report.state(), state, "{out}");
+            assert!(out.starts_with(line), "{out}");
+        }
+        judgement.min_sources = 2;
+        judgement.stale = Some(5.0);
+        let out = evaluate(
+            &facts(chrony_view(
+                0,
+                vec![
+                    (SourceState::Selected, 0o377),
+                    (SourceState::Jittery, 0o377),
+                ],
+            )),
+            &judgement,
+        )
+        .expect("report")
+        .render("CLOCK SKEW", 1);
+        assert!(
+            out.starts_with("CLOCK SKEW WARNING - chronyd has 1 usable of 2 sources, fewer than --min-sources 2; chronyd last updated the clock 10.000 s ago (more than --stale 5)"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "\\_ [OK] ^~ 127.0.0.1: stratum 8, poll 6, reach 377, last sample 3 s ago"
+            ),
+            "{out}"
+        );
+        let failed = ChronyOutcome {
+            endpoint: "127.0.0.1:323".into(),
+            result: Err(ChronyFailure::Refused),
+        };
+        let out = evaluate(&facts(failed), &judgement)
+            .expect("report")
+            .render("CLOCK SKEW", 0);
+        assert!(
+            out.starts_with("CLOCK SKEW CRITICAL - chronyd does not listen at 127.0.0.1:323 (not running? cmdport 0?)"),
+            "{out}"
+        );
     }
 }

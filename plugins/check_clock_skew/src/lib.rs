@@ -4,6 +4,7 @@
 //! `cli` turns options into a [`cli::Config`]; `probe` asks the servers and the kernel (I/O
 //! only); `evaluate` judges what they said (pure); `kernel` is the one `adjtimex` call.
 
+pub mod candm;
 pub mod cli;
 pub mod evaluate;
 mod kernel;

@@ -3,32 +3,232 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Instant;
 
 use futures_util::future::join_all;
 use hastack_common::Context;
+use hastack_common::address::HostPort;
 use hastack_common::error::describe_io_error;
 use hastack_common::net::connected_udp;
-use sntpc::{NtpContext, NtpUdpSocket, StdTimestampGen};
+use sntpc::{NtpContext, NtpUdpSocket, SendRequestResult, StdTimestampGen};
 use tokio::net::UdpSocket;
 
-use crate::evaluate::{Facts, Failure, LocalClock, Measurement, Server, ServerOutcome};
+use crate::candm::{self, ReplyError, Request};
+use crate::evaluate::{
+    ChronyFailure, ChronyOutcome, ChronyView, Facts, Failure, LocalClock, Measurement, Server,
+    ServerOutcome,
+};
 
-/// What to ask: the NTP servers and whether to read the kernel's state of the local clock.
+/// What to ask: the NTP servers, chronyd, and whether to read the kernel's state of the local
+/// clock.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub servers: Vec<Server>,
     /// Requests per server.
     pub samples: u8,
+    pub chrony: Option<ChronyEndpoint>,
     pub local_sync: bool,
+}
+
+/// Where chronyd's command interface listens: a UDP port (monitoring needs no key from the
+/// addresses `cmdallow` names; localhost by default) or its Unix socket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChronyEndpoint {
+    Udp(HostPort),
+    Socket(PathBuf),
+}
+
+impl std::fmt::Display for ChronyEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChronyEndpoint::Udp(address) => write!(f, "{address}"),
+            ChronyEndpoint::Socket(path) => write!(f, "{}", path.display()),
+        }
+    }
 }
 
 /// Ask every server, and the kernel when asked to.
 pub async fn probe(target: &Target, ctx: &Context) -> Facts {
     let local = target.local_sync.then(local_clock);
-    let servers = query_all(&target.servers, target.samples, ctx).await;
-    Facts { servers, local }
+    let chrony = async {
+        match &target.chrony {
+            Some(endpoint) => Some(ChronyOutcome {
+                endpoint: endpoint.to_string(),
+                result: read_chrony(endpoint, ctx.parts_deadline()).await,
+            }),
+            None => None,
+        }
+    };
+    let (servers, chrony) = tokio::join!(query_all(&target.servers, target.samples, ctx), chrony);
+    Facts {
+        servers,
+        chrony,
+        local,
+    }
+}
+
+/// Sources read at most: chronyd keeps far fewer.
+const MAX_CHRONY_SOURCES: u32 = 256;
+
+/// chronyd's tracking and sources, as `chronyc tracking` and `chronyc sources` read them, by
+/// `deadline`.
+pub async fn read_chrony(
+    endpoint: &ChronyEndpoint,
+    deadline: Instant,
+) -> Result<ChronyView, ChronyFailure> {
+    let socket = ChronySocket::open(endpoint).await?;
+    let mut sequence = first_sequence();
+    let mut next = || {
+        sequence = sequence.wrapping_add(1);
+        sequence
+    };
+    let tracking = socket
+        .exchange(Request::Tracking, next(), deadline, candm::decode_tracking)
+        .await?;
+    let read_at = now_unix();
+    let count = socket
+        .exchange(Request::NSources, next(), deadline, candm::decode_n_sources)
+        .await?;
+    let mut sources = Vec::new();
+    for index in 0..count.min(MAX_CHRONY_SOURCES) {
+        let decode = |bytes: &[u8], sequence: u32| candm::decode_source(bytes, index, sequence);
+        sources.push(
+            socket
+                .exchange(Request::SourceData(index), next(), deadline, decode)
+                .await?,
+        );
+    }
+    Ok(ChronyView {
+        tracking,
+        sources,
+        read_at,
+    })
+}
+
+/// A request's sequence number: different for every run, so a late reply to another run is
+/// not taken for ours.
+fn first_sequence() -> u32 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    nanos ^ std::process::id().rotate_left(16)
+}
+
+/// The socket to chronyd: UDP, or a Unix datagram socket of our own beside chronyd's (chronyd
+/// answers to the client's address, as chronyc binds one), removed when done.
+enum ChronySocket {
+    Udp(UdpSocket),
+    Unix {
+        socket: tokio::net::UnixDatagram,
+        path: PathBuf,
+    },
+}
+
+impl ChronySocket {
+    async fn open(endpoint: &ChronyEndpoint) -> Result<ChronySocket, ChronyFailure> {
+        let failure = |e: io::Error| match e.kind() {
+            io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound => ChronyFailure::Refused,
+            _ => ChronyFailure::Io(describe_io_error(&e)),
+        };
+        match endpoint {
+            ChronyEndpoint::Udp(address) => {
+                let target = (address.host.as_str(), address.port);
+                let addr = tokio::net::lookup_host(target)
+                    .await
+                    .map_err(|e| ChronyFailure::Io(format!("cannot resolve {address}: {e}")))?
+                    .next()
+                    .ok_or_else(|| ChronyFailure::Io(format!("no address for {address}")))?;
+                Ok(ChronySocket::Udp(
+                    connected_udp(addr).await.map_err(failure)?,
+                ))
+            }
+            ChronyEndpoint::Socket(server) => {
+                let dir = server.parent().unwrap_or(std::path::Path::new("."));
+                let path = dir.join(format!("check_clock_skew.{}.sock", std::process::id()));
+                let _ = std::fs::remove_file(&path);
+                let socket = tokio::net::UnixDatagram::bind(&path).map_err(|e| {
+                    ChronyFailure::Io(format!(
+                        "cannot create a socket in {} (chronyd answers there; run as root or chrony's group, or use its UDP port): {}",
+                        dir.display(),
+                        describe_io_error(&e)
+                    ))
+                })?;
+                let opened = ChronySocket::Unix { socket, path };
+                if let ChronySocket::Unix { socket, .. } = &opened {
+                    socket.connect(server).map_err(failure)?;
+                }
+                Ok(opened)
+            }
+        }
+    }
+
+    async fn send(&self, bytes: &[u8]) -> io::Result<usize> {
+        match self {
+            ChronySocket::Udp(socket) => socket.send(bytes).await,
+            ChronySocket::Unix { socket, .. } => socket.send(bytes).await,
+        }
+    }
+
+    async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            ChronySocket::Udp(socket) => socket.recv(buf).await,
+            ChronySocket::Unix { socket, .. } => socket.recv(buf).await,
+        }
+    }
+
+    /// Send `request` and decode its reply; resent as chronyc does (after 1 s, then 2 s)
+    /// until `deadline`. Replies to other sequence numbers are skipped.
+    async fn exchange<T>(
+        &self,
+        request: Request,
+        sequence: u32,
+        deadline: Instant,
+        decode: impl Fn(&[u8], u32) -> Result<T, ReplyError>,
+    ) -> Result<T, ChronyFailure> {
+        let mut buf = [0u8; 1024];
+        let mut wait = std::time::Duration::from_secs(1);
+        for attempt in 0..3u16 {
+            self.send(&request.encode(sequence, attempt))
+                .await
+                .map_err(chrony_io)?;
+            let give_up = (Instant::now() + wait).min(deadline);
+            loop {
+                let n = match tokio::time::timeout_at(give_up.into(), self.recv(&mut buf)).await {
+                    Err(_) => break,
+                    Ok(result) => result.map_err(chrony_io)?,
+                };
+                match decode(&buf[..n], sequence) {
+                    Ok(value) => return Ok(value),
+                    Err(ReplyError::NotOurs) => continue,
+                    Err(ReplyError::Malformed(why)) => return Err(ChronyFailure::Malformed(why)),
+                    Err(refusal) => return Err(ChronyFailure::Refusal(refusal.words())),
+                }
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
+            wait *= 2;
+        }
+        Err(ChronyFailure::NoAnswer)
+    }
+}
+
+impl Drop for ChronySocket {
+    fn drop(&mut self) {
+        if let ChronySocket::Unix { path, .. } = self {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+fn chrony_io(error: io::Error) -> ChronyFailure {
+    match error.kind() {
+        io::ErrorKind::ConnectionRefused => ChronyFailure::Refused,
+        _ => ChronyFailure::Io(describe_io_error(&error)),
+    }
 }
 
 /// Ask every server at once, each by [`Context::parts_deadline`]: one that never answers is
@@ -104,72 +304,149 @@ fn describe_resolve_error(error: &io::Error) -> String {
         .to_lowercase()
 }
 
-/// `samples` requests one after another, each on a fresh socket (a late answer to an earlier
-/// request can never be taken for a later one), each waiting for its share of the time left.
+/// Requests one after another on one connected socket, until `samples` answers or the
+/// deadline. The next request goes out as soon as an answer arrives, or when the last one has
+/// waited its share of the time; an answer to any request still outstanding is kept, so a slow
+/// server is measured with the samples that fit, never dropped for being slow.
 async fn sample(addr: SocketAddr, samples: u8, deadline: Instant) -> Result<Measurement, Failure> {
-    let requested = usize::from(samples);
-    let mut answers: Vec<(f64, f64, u8, u8)> = Vec::new();
+    let wanted = usize::from(samples);
+    let io_failure = |e: io::Error| Failure::NoResponse(Some(describe_io_error(&e)));
+    // Connected, so the kernel reports an ICMP "port unreachable" as connection refused.
+    let socket = Sender {
+        socket: connected_udp(addr).await.map_err(io_failure)?,
+        sent: Mutex::new(None),
+    };
+    let context = NtpContext::new(StdTimestampGen::default());
+    let budget = deadline.saturating_duration_since(Instant::now());
+    let spacing = budget / u32::try_from(wanted + 1).unwrap_or(u32::MAX);
+    // Twice the samples at most: a lost request is replaced, a server is not flooded.
+    let most = wanted * 2;
+    let mut outstanding: Vec<([u8; 8], SendRequestResult)> = Vec::new();
+    let mut answers: Vec<Sample> = Vec::new();
     let mut last_problem: Option<Failure> = None;
-    for index in 0..requested {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            break;
+    let mut sent = 0;
+    let mut next_send = Instant::now();
+    let mut buf = [0u8; 1024];
+    while answers.len() < wanted && Instant::now() < deadline {
+        if Instant::now() >= next_send && sent < most {
+            let request = sntpc::sntp_send_request(addr, &socket, context)
+                .await
+                .map_err(|e| classify(e, socket.take_error()))?;
+            if let Some(transmit) = socket.last_sent() {
+                outstanding.push((transmit, request));
+            }
+            sent += 1;
+            next_send = Instant::now() + spacing;
         }
-        let share = left / u32::try_from(requested - index).unwrap_or(1);
-        match tokio::time::timeout(share, request(addr)).await {
-            Err(_) => {}
-            Ok(Ok(answer)) => answers.push(answer),
-            Ok(Err(Failure::NoResponse(why))) => {
-                // A refused port refuses every time: asking again only costs time.
-                let refused = why.is_some();
-                last_problem = Some(Failure::NoResponse(why));
-                if refused {
-                    break;
-                }
+        let until = match sent < most {
+            true => next_send.min(deadline),
+            false => deadline,
+        };
+        let n = match tokio::time::timeout_at(until.into(), socket.socket.recv(&mut buf)).await {
+            Err(_) => continue,
+            // A refused port refuses every time: asking again only costs time.
+            Ok(Err(e)) => return Err(io_failure(e)),
+            Ok(Ok(n)) => n,
+        };
+        let datagram = &buf[..n];
+        // The origin timestamp says which request this answers.
+        let origin = datagram.get(24..32);
+        let Some(index) = outstanding.iter().position(|(t, _)| Some(&t[..]) == origin) else {
+            last_problem = Some(Failure::BadAnswer(
+                "the answer does not match the request".into(),
+            ));
+            continue;
+        };
+        let (_, request) = outstanding.remove(index);
+        let replay = Replay {
+            datagram,
+            peer: addr,
+        };
+        match sntpc::sntp_process_response(addr, &replay, context, request).await {
+            Ok(result) => {
+                answers.push(Sample::of(&result, now_unix()));
+                next_send = Instant::now();
             }
             // The server itself is unusable: say so rather than average around it.
-            Ok(Err(failure @ (Failure::KissOfDeath(_) | Failure::NotSynchronised(_)))) => {
-                return Err(failure);
-            }
-            Ok(Err(failure)) => last_problem = Some(failure),
+            Err(e) => match classify(e, None) {
+                failure @ (Failure::KissOfDeath(_) | Failure::NotSynchronised(_)) => {
+                    return Err(failure);
+                }
+                failure => last_problem = Some(failure),
+            },
         }
     }
     let best = answers
         .iter()
-        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .min_by(|a, b| a.delay.total_cmp(&b.delay))
         .copied()
         .ok_or_else(|| last_problem.unwrap_or(Failure::NoResponse(None)))?;
     Ok(Measurement {
-        offset: best.0,
-        delay: best.1,
-        stratum: best.2,
-        leap: best.3,
-        sample_offsets: answers.iter().map(|a| a.0).collect(),
+        offset: best.offset,
+        delay: best.delay,
+        stratum: best.stratum,
+        leap: best.leap,
+        root_delay: best.root_delay,
+        root_dispersion: best.root_dispersion,
+        reference_age: best.reference_age,
+        sample_offsets: answers.iter().map(|a| a.offset).collect(),
         answered: answers.len(),
-        requested,
+        requested: sent,
     })
 }
 
-/// One SNTP exchange: (offset s, delay s, stratum, leap indicator).
-async fn request(addr: SocketAddr) -> Result<(f64, f64, u8, u8), Failure> {
-    let io_failure = |e: io::Error| Failure::NoResponse(Some(describe_io_error(&e)));
-    // Connected, so the kernel reports an ICMP "port unreachable" as connection refused.
-    let socket = connected_udp(addr).await.map_err(io_failure)?;
-    let socket = Connected {
-        socket,
-        peer: addr,
-        error: Mutex::new(None),
-    };
-    let context = NtpContext::new(StdTimestampGen::default());
-    match sntpc::get_time(addr, &socket, context).await {
-        Ok(r) => Ok((
-            r.offset() as f64 / 1e6,
-            r.roundtrip() as f64 / 1e6,
-            r.stratum(),
-            r.leap_indicator(),
-        )),
-        Err(e) => Err(classify(e, socket.take_error())),
+/// One answer, in seconds.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    offset: f64,
+    delay: f64,
+    stratum: u8,
+    leap: u8,
+    root_delay: f64,
+    root_dispersion: f64,
+    reference_age: Option<f64>,
+}
+
+impl Sample {
+    fn of(result: &sntpc::NtpResult, now: f64) -> Sample {
+        // NTP short format: 16.16 fixed point seconds.
+        let short = |v: u32| f64::from(v) / 65536.0;
+        let offset = result.offset() as f64 / 1e6;
+        // The server's clock, not ours, says how old its reference is.
+        let server_now = now + offset;
+        Sample {
+            offset,
+            delay: result.roundtrip() as f64 / 1e6,
+            stratum: result.stratum(),
+            leap: result.leap_indicator(),
+            root_delay: short(result.root_delay),
+            root_dispersion: short(result.root_dispersion),
+            reference_age: ntp_to_unix(result.reference_timestamp, server_now)
+                .map(|r| server_now - r),
+        }
     }
+}
+
+/// Seconds from 1900 (NTP's era 0) to 1970.
+const NTP_UNIX_OFFSET: f64 = 2_208_988_800.0;
+
+/// An NTP timestamp as Unix seconds, in the era (RFC 5905: 2^32 seconds each, the second
+/// beginning in 2036) that puts it nearest to `now`; none for zero (unknown).
+pub fn ntp_to_unix(timestamp: u64, now: f64) -> Option<f64> {
+    if timestamp == 0 {
+        return None;
+    }
+    const ERA: f64 = 4_294_967_296.0;
+    let seconds = (timestamp >> 32) as f64 + (timestamp & 0xffff_ffff) as f64 / ERA;
+    let era = ((now + NTP_UNIX_OFFSET - seconds) / ERA).round();
+    Some(era * ERA + seconds - NTP_UNIX_OFFSET)
+}
+
+fn now_unix() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 fn classify(error: sntpc::Error, io_error: Option<io::Error>) -> Failure {
@@ -205,33 +482,59 @@ fn classify(error: sntpc::Error, io_error: Option<io::Error>) -> Failure {
     }
 }
 
-/// A connected tokio socket as sntpc's socket, keeping the I/O error sntpc flattens.
-struct Connected {
+/// The connected socket as sntpc's sending socket: it keeps the transmit timestamp of the last
+/// request (by which answers are matched) and the I/O error sntpc flattens.
+struct Sender {
     socket: UdpSocket,
-    peer: SocketAddr,
-    error: Mutex<Option<io::Error>>,
+    sent: Mutex<Option<Result<[u8; 8], io::Error>>>,
 }
 
-impl Connected {
-    fn keep(&self, error: io::Error) -> sntpc::Error {
-        if let Ok(mut slot) = self.error.lock() {
-            *slot = Some(error);
-        }
-        sntpc::Error::Network
+impl Sender {
+    fn last_sent(&self) -> Option<[u8; 8]> {
+        self.sent.lock().ok()?.take()?.ok()
     }
 
     fn take_error(&self) -> Option<io::Error> {
-        self.error.lock().ok().and_then(|mut slot| slot.take())
+        self.sent.lock().ok()?.take()?.err()
     }
 }
 
-impl NtpUdpSocket for Connected {
+impl NtpUdpSocket for Sender {
     async fn send_to(&self, buf: &[u8], _addr: SocketAddr) -> sntpc::Result<usize> {
-        self.socket.send(buf).await.map_err(|e| self.keep(e))
+        let result = self.socket.send(buf).await;
+        let kept = match &result {
+            Ok(_) => buf
+                .get(40..48)
+                .and_then(|t| <[u8; 8]>::try_from(t).ok())
+                .map(Ok),
+            Err(e) => Some(Err(io::Error::new(e.kind(), e.to_string()))),
+        };
+        if let (Ok(mut slot), Some(kept)) = (self.sent.lock(), kept) {
+            *slot = Some(kept);
+        }
+        result.map_err(|_| sntpc::Error::Network)
+    }
+
+    async fn recv_from(&self, _buf: &mut [u8]) -> sntpc::Result<(usize, SocketAddr)> {
+        // Answers are read by `sample`, which hands each to sntpc through `Replay`.
+        Err(sntpc::Error::Network)
+    }
+}
+
+/// One datagram already received, as sntpc's receiving socket.
+struct Replay<'a> {
+    datagram: &'a [u8],
+    peer: SocketAddr,
+}
+
+impl NtpUdpSocket for Replay<'_> {
+    async fn send_to(&self, _buf: &[u8], _addr: SocketAddr) -> sntpc::Result<usize> {
+        Err(sntpc::Error::Network)
     }
 
     async fn recv_from(&self, buf: &mut [u8]) -> sntpc::Result<(usize, SocketAddr)> {
-        let n = self.socket.recv(buf).await.map_err(|e| self.keep(e))?;
+        let n = self.datagram.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.datagram[..n]);
         Ok((n, self.peer))
     }
 }

@@ -22,6 +22,27 @@ impl KernelClock {
     pub fn unsynchronised(&self) -> bool {
         self.status & STA_UNSYNC != 0
     }
+
+    /// check_clock_skew's verdict on this state with its default thresholds (maximum error 16 s:
+    /// not synchronised; over 5 s critical; over 1 s warning), and the start of its line.
+    pub fn expected_verdict(&self) -> (i32, &'static str) {
+        let maxerror = self.maxerror_us as f64 / 1e6;
+        if maxerror >= 16.0 {
+            (
+                2,
+                "CLOCK SKEW CRITICAL - local clock not synchronised: no NTP daemon disciplines it",
+            )
+        } else if maxerror > 5.0 {
+            (2, "CLOCK SKEW CRITICAL - local clock's maximum error ")
+        } else if maxerror > 1.0 {
+            (1, "CLOCK SKEW WARNING - local clock's maximum error ")
+        } else {
+            (
+                0,
+                "CLOCK SKEW OK - local clock synchronised (maximum error ",
+            )
+        }
+    }
 }
 
 /// x86_64: syscall 159 is `adjtimex`; `struct timex` is `modes` (int, padded to 8), then

@@ -91,6 +91,14 @@ impl PluginOutput {
         }
     }
 
+    /// The perfdata labels in the order printed.
+    pub fn perfdata_order(&self) -> Vec<String> {
+        match self.first_line().split_once(" | ") {
+            Some((_, perf)) => parse_perfdata(perf).into_iter().map(|p| p.label).collect(),
+            None => Vec::new(),
+        }
+    }
+
     pub fn perf(&self, label: &str) -> Perf {
         self.perfdata()
             .remove(label)
