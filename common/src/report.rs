@@ -128,13 +128,12 @@ impl Report {
             .iter()
             .filter(|d| d.min_verbosity <= verbosity)
             .collect();
-        // Perfdata leaves room for at least the line that counts the long output left out.
-        let perfdata_cap = OUTPUT_CAP
-            - if shown.is_empty() {
-                0
-            } else {
-                MORE_LINE_RESERVE
-            };
+        // Perfdata leaves room for the first long-output line (plugins put the aggregate
+        // finding there) and the line that counts the rest left out.
+        let lead = shown
+            .first()
+            .map_or(0, |d| detail_line(d).len() + MORE_LINE_RESERVE);
+        let perfdata_cap = OUTPUT_CAP - lead;
         let mut perfdata = String::new();
         for metric in &self.metrics {
             let item = metric.to_string();
@@ -149,11 +148,7 @@ impl Report {
             out.push_str(&perfdata);
         }
         for (index, detail) in shown.iter().enumerate() {
-            let line = format!(
-                "\n\\_ [{}] {}",
-                detail.state,
-                truncate(&clean(&detail.text), SUMMARY_CAP)
-            );
+            let line = detail_line(detail);
             let left = shown.len() - index;
             let reserve = if left > 1 { MORE_LINE_RESERVE } else { 0 };
             if out.len() + line.len() + reserve > OUTPUT_CAP {
@@ -164,6 +159,15 @@ impl Report {
         }
         out
     }
+}
+
+/// One long-output line, with its line break: `\_ [STATE] text`, the text capped.
+fn detail_line(detail: &Detail) -> String {
+    format!(
+        "\n\\_ [{}] {}",
+        detail.state,
+        truncate(&clean(&detail.text), SUMMARY_CAP)
+    )
 }
 
 /// The longest summary (the first line's text before the perfdata), in bytes.

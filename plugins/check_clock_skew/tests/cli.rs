@@ -4,8 +4,11 @@
 
 use std::time::Duration;
 
+use check_clock_skew::evaluate::ChronyView;
+use check_clock_skew::probe::{self, ChronyEndpoint};
+use hastack_common::address::HostPort;
 use hastack_test_support::kernel;
-use hastack_test_support::ntp::{NtpServer, Reply, ScriptedNtp, Sync};
+use hastack_test_support::ntp::{Chrony, NtpServer, Reply, ScriptedNtp, Sync};
 use hastack_test_support::{PluginRun, UdpBlackHole, assert_shared_cli_contract, free_udp_port};
 
 const BIN: &str = env!("CARGO_BIN_EXE_check_clock_skew");
@@ -432,4 +435,376 @@ fn an_unknown_name_is_unknown_naming_it() {
         3,
         "CLOCK SKEW UNKNOWN - cannot resolve no-such-host.invalid: ",
     );
+}
+
+/// A chronyd serving its own clock, and one following it with its command port and socket open.
+fn chrony_pair() -> (NtpServer, NtpServer) {
+    let upstream = NtpServer::start_chrony(&Chrony {
+        local: true,
+        ..Chrony::default()
+    })
+    .unwrap_or_else(|e| panic!("upstream chronyd: {e}"));
+    let follower = NtpServer::start_chrony(&Chrony {
+        sources: vec![upstream.port],
+        command_port: true,
+        command_socket: true,
+        ..Chrony::default()
+    })
+    .unwrap_or_else(|e| panic!("following chronyd: {e}"));
+    follower
+        .settle()
+        .unwrap_or_else(|e| panic!("{e}\n{}", follower.server().log()));
+    (upstream, follower)
+}
+
+fn read_chrony(port: u16) -> ChronyView {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let endpoint = ChronyEndpoint::Udp(HostPort {
+        host: "127.0.0.1".into(),
+        port,
+    });
+    runtime
+        .block_on(probe::read_chrony(
+            &endpoint,
+            std::time::Instant::now() + Duration::from_secs(5),
+        ))
+        .unwrap_or_else(|e| panic!("reading chronyd: {e:?}"))
+}
+
+/// `value` lies between two readings, give or take what chronyc's printing rounds away.
+fn between(value: f64, before: &str, after: &str, rounding: f64, what: &str) {
+    let parse = |text: &str| -> f64 { text.parse().unwrap_or_else(|_| panic!("{what}: {text:?}")) };
+    let (a, b) = (parse(before), parse(after));
+    assert!(
+        a.min(b) - rounding <= value && value <= a.max(b) + rounding,
+        "{what}: ours {value}, chronyc {before} then {after}"
+    );
+}
+
+#[test]
+fn chronyds_view_matches_chronyc_field_by_field() {
+    let (_upstream, follower) = chrony_pair();
+    let port = follower.cmd_port.expect("command port");
+    // chronyc before and after ours: a field that does not move must be equal, one that does
+    // (the correction still to apply, the root dispersion, the seconds since the last sample)
+    // must lie between. An update in between (another reference time) reads again.
+    for attempt in 0..3 {
+        let tracking_before = follower.chronyc(&["tracking"]).expect("tracking");
+        let sources_before = follower.chronyc(&["sources"]).expect("sources");
+        let view = read_chrony(port);
+        let tracking_after = follower.chronyc(&["tracking"]).expect("tracking");
+        let sources_after = follower.chronyc(&["sources"]).expect("sources");
+        let b: Vec<&str> = tracking_before.split(',').collect();
+        let a: Vec<&str> = tracking_after.split(',').collect();
+        if b[3] != a[3] {
+            assert!(
+                attempt < 2,
+                "chronyd kept updating: {tracking_before} / {tracking_after}"
+            );
+            continue;
+        }
+        let t = &view.tracking;
+        assert_eq!(t.reference_hex(), b[0]);
+        assert_eq!(
+            t.reference_address.map(|a| a.to_string()).as_deref(),
+            Some(b[1])
+        );
+        assert_eq!(t.stratum.to_string(), b[2]);
+        between(t.reference_time, b[3], a[3], 1e-9, "reference time");
+        between(t.current_correction, b[4], a[4], 1e-9, "system time");
+        between(t.last_offset, b[5], a[5], 1e-9, "last offset");
+        between(t.rms_offset, b[6], a[6], 1e-9, "RMS offset");
+        between(t.frequency_ppm, b[7], a[7], 0.0005, "frequency");
+        between(
+            t.residual_frequency_ppm,
+            b[8],
+            a[8],
+            0.0005,
+            "residual frequency",
+        );
+        between(t.skew_ppm, b[9], a[9], 0.0005, "skew");
+        between(t.root_delay, b[10], a[10], 1e-9, "root delay");
+        between(t.root_dispersion, b[11], a[11], 1e-9, "root dispersion");
+        between(
+            t.last_update_interval,
+            b[12],
+            a[12],
+            0.05,
+            "update interval",
+        );
+        assert_eq!(t.leap_words(), b[13]);
+
+        assert_eq!(view.sources.len(), sources_before.lines().count());
+        for ((source, before), after) in view
+            .sources
+            .iter()
+            .zip(sources_before.lines())
+            .zip(sources_after.lines())
+        {
+            let b: Vec<&str> = before.split(',').collect();
+            let a: Vec<&str> = after.split(',').collect();
+            assert_eq!(source.mode_symbol().to_string(), b[0]);
+            assert_eq!(source.state.symbol().to_string(), b[1]);
+            assert_eq!(source.name(), b[2]);
+            assert_eq!(source.stratum.to_string(), b[3]);
+            assert_eq!(source.poll.to_string(), b[4]);
+            assert_eq!(format!("{:o}", source.reachability), b[5]);
+            between(
+                f64::from(source.since_sample),
+                b[6],
+                a[6],
+                0.0,
+                "last sample",
+            );
+            between(source.latest_offset, b[7], a[7], 1e-9, "adjusted offset");
+            between(source.original_offset, b[8], a[8], 1e-9, "measured offset");
+            between(source.latest_error, b[9], a[9], 1e-9, "error bound");
+        }
+        return;
+    }
+}
+
+#[test]
+fn chronyds_view_judged_through_its_port_and_its_socket() {
+    let (upstream, follower) = chrony_pair();
+    let port = follower.cmd_port.expect("command port").to_string();
+    let at_port = format!("127.0.0.1:{port}");
+    let socket = follower.socket.clone().expect("socket");
+    for at in [at_port.clone(), socket.display().to_string()] {
+        let out = plugin().args(["--chrony", &at]).run();
+        out.assert(
+            0,
+            "CLOCK SKEW OK - chronyd synchronised to 127.0.0.1 (stratum 9), system time ",
+        );
+        assert!(
+            out.summary_line().ends_with(", 1 of 1 sources usable"),
+            "{}",
+            out.stdout
+        );
+        for label in [
+            "chrony_offset",
+            "chrony_root_distance",
+            "chrony_since_update",
+            "chrony_usable",
+        ] {
+            assert!(
+                out.perfdata().contains_key(label),
+                "{label}: {}",
+                out.stdout
+            );
+        }
+    }
+    // The socket of our own beside chronyd's is gone afterwards.
+    let dir = socket.parent().expect("directory");
+    let left: Vec<_> = std::fs::read_dir(dir)
+        .expect("directory")
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("check_clock_skew")
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    plugin()
+        .args(["--chrony", &at_port, "--min-sources", "2"])
+        .run()
+        .assert(
+            1,
+            "CLOCK SKEW WARNING - chronyd has 1 usable of 1 sources, fewer than --min-sources 2",
+        );
+    // The upstream goes away: a chronyd that still follows nothing soon says so; here the
+    // source is simply unreachable from the start.
+    drop(upstream);
+    let lost = NtpServer::start_chrony(&Chrony {
+        sources: vec![free_udp_port()],
+        command_port: true,
+        ..Chrony::default()
+    })
+    .expect("chronyd without a reachable source");
+    let lost_at = format!("127.0.0.1:{}", lost.cmd_port.expect("port"));
+    plugin().args(["--chrony", &lost_at]).run().assert(
+        2,
+        "CLOCK SKEW CRITICAL - chronyd is not synchronised (leap status: Not synchronised); chronyd reaches none of its 1 sources",
+    );
+    // Nothing listens: said at once.
+    let closed = format!("127.0.0.1:{}", free_udp_port());
+    let out = plugin().args(["--chrony", &closed]).run();
+    out.assert(
+        2,
+        &format!("CLOCK SKEW CRITICAL - chronyd does not listen at {closed}"),
+    );
+    out.assert_ended_within(Duration::from_secs(2));
+}
+
+#[test]
+fn a_slow_server_is_measured_with_the_samples_that_fit() {
+    // A 0.6 s round trip at -t 2 (1.8 s for the servers): two or three answers, kept.
+    let slow = scripted(vec![Reply {
+        delay: Duration::from_millis(600),
+        ..Reply::default()
+    }]);
+    let out = plugin().args(["-t", "2", "-H", &slow.addr()]).run();
+    out.assert(0, "CLOCK SKEW OK - offset ");
+    let delay = out.perf("delay").number();
+    assert!((0.55..1.0).contains(&delay), "{delay}: {}", out.stdout);
+    assert!(
+        out.stdout.contains(" of ") && out.stdout.contains(" requests answered)"),
+        "fewer samples, said: {}",
+        out.stdout
+    );
+    out.assert_ended_within(Duration::from_secs(2) + Duration::from_millis(500));
+}
+
+#[test]
+fn a_server_that_cannot_agree_with_itself_is_critical() {
+    // Answers alternating 5000 s apart.
+    let near = Reply::default();
+    let far = Reply {
+        offset: 5000.0,
+        ..Reply::default()
+    };
+    let server = scripted(vec![near.clone(), far.clone(), near, far]);
+    let out = plugin().args(["-H", &server.addr()]).run();
+    out.assert(2, "CLOCK SKEW CRITICAL - ");
+    assert!(
+        out.summary_line()
+            .contains(&format!("jitter 4082.5 s of {} (outside 1)", server.addr())),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.perf("jitter").crit, "1");
+}
+
+#[test]
+fn server_quality_options_and_a_stale_reference() {
+    let stale = scripted(vec![Reply {
+        stratum: 6,
+        root_delay: 0.4,
+        root_dispersion: 0.3,
+        reference_age: 7200.0,
+        ..Reply::default()
+    }]);
+    let out = plugin().args(["-H", &stale.addr()]).run();
+    out.assert(
+        1,
+        &format!(
+            "CLOCK SKEW WARNING - {} last updated its clock 7200.0 s ago (its reference time; more than --stale 3600): has it lost its upstream?",
+            stale.addr()
+        ),
+    );
+    plugin()
+        .args([
+            "-H",
+            &stale.addr(),
+            "--stale",
+            "0",
+            "--stratum-warning",
+            "1:4",
+        ])
+        .run()
+        .assert(
+            1,
+            &format!(
+                "CLOCK SKEW WARNING - stratum 6 of {} (outside 1:4)",
+                stale.addr()
+            ),
+        );
+    let out = plugin()
+        .args([
+            "-H",
+            &stale.addr(),
+            "--stale",
+            "0",
+            "--root-distance-critical",
+            "0.4",
+        ])
+        .run();
+    out.assert(
+        2,
+        &format!(
+            "CLOCK SKEW CRITICAL - root distance 500.0 ms of {} (outside 0.4)",
+            stale.addr()
+        ),
+    );
+    assert_eq!(out.perf("root_distance").crit, "0.4");
+    plugin()
+        .args([
+            "-H",
+            &stale.addr(),
+            "--stale",
+            "0",
+            "--delay-warning",
+            "0.000001",
+        ])
+        .run()
+        .assert(1, "CLOCK SKEW WARNING - round trip ");
+}
+
+#[test]
+fn timestamps_after_2036_read_right() {
+    // Both clocks in NTP era 1 (after 2036-02-07): this host's through libfaketime, the
+    // server's by its offset. The offset is zero, not 136 years.
+    let client_at = "2040-01-01 00:00:00";
+    // 2040-01-01T00:00:00Z in Unix seconds (70 years after 1970, as NTP's 1900 is before it).
+    let era1 = 2_208_988_800.0;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs_f64();
+    let server = scripted(vec![Reply {
+        offset: era1 - now,
+        ..Reply::default()
+    }]);
+    let out = plugin()
+        .args(["-H", &server.addr(), "--stale", "0"])
+        .env("LD_PRELOAD", hastack_test_support::ntp::LIBFAKETIME)
+        .env("FAKETIME", format!("@{client_at}"))
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+        .env("TZ", "UTC")
+        .run();
+    out.assert(0, "CLOCK SKEW OK - offset ");
+    let offset = out.perf("offset").number();
+    assert!(offset.abs() < 5.0, "{offset}: {}", out.stdout);
+}
+
+#[test]
+fn with_two_hundred_servers_the_skew_comes_first() {
+    // 100 servers agree, 75 are 5 s ahead, 25 never answer: the skew leads the summary, the
+    // perfdata and the long output, whatever is cut after it.
+    let mut servers: Vec<ScriptedNtp> = (0..175)
+        .map(|i| {
+            scripted(vec![Reply {
+                offset: if i < 100 { 0.0 } else { 5.0 },
+                ..Reply::default()
+            }])
+        })
+        .collect();
+    let holes: Vec<UdpBlackHole> = (0..25).map(|_| UdpBlackHole::start()).collect();
+    let mut args: Vec<String> = vec!["-t".into(), "3".into(), "--samples".into(), "1".into()];
+    for server in &servers {
+        args.extend(["-H".into(), server.addr()]);
+    }
+    for hole in &holes {
+        args.extend(["-H".into(), format!("127.0.0.1:{}", hole.port())]);
+    }
+    let out = plugin().args(&args).run();
+    out.assert(2, "CLOCK SKEW CRITICAL - clocks of ");
+    let skew = out.perf("skew").number();
+    assert!((4.9..5.1).contains(&skew), "{skew}: {}", out.first_line());
+    assert_eq!(
+        out.perfdata_order().first().map(String::as_str),
+        Some("skew"),
+        "{}",
+        out.first_line()
+    );
+    assert!(
+        out.long_output()[0].starts_with("\\_ [CRITICAL] clocks of "),
+        "{}",
+        out.stdout
+    );
+    servers.clear();
 }

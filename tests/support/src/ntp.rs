@@ -36,6 +36,10 @@ pub enum Sync {
 pub struct NtpServer {
     pub port: u16,
     bind: IpAddr,
+    /// chronyd's command port on 127.0.0.1, when opened.
+    pub cmd_port: Option<u16>,
+    /// chronyd's command socket, when opened.
+    pub socket: Option<std::path::PathBuf>,
     server: Server,
     _dir: tempfile::TempDir,
 }
@@ -57,6 +61,17 @@ impl NtpServer {
 
     /// A chronyd listening on `bind` (`::1` for the IPv6 paths).
     pub fn start_at(bind: IpAddr, offset: Option<&str>, sync: Sync) -> Result<NtpServer, String> {
+        NtpServer::start_chrony(&Chrony {
+            bind,
+            offset: offset.map(str::to_string),
+            local: sync == Sync::Local,
+            ..Chrony::default()
+        })
+    }
+
+    /// A chronyd as `chrony` says.
+    pub fn start_chrony(chrony: &Chrony) -> Result<NtpServer, String> {
+        let (bind, offset) = (chrony.bind, chrony.offset.as_deref());
         if !Path::new("/usr/sbin/chronyd").exists() {
             return Err("chronyd is not installed (scripts/setup installs chrony)".into());
         }
@@ -65,21 +80,46 @@ impl NtpServer {
                 "{LIBFAKETIME} is missing (scripts/setup installs libfaketime)"
             ));
         }
+        // chronyd accepts a command socket only in a directory no one else can enter: 0700.
         let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| format!("{}: {e}", dir.path().display()))?;
+        }
         let port = free_udp_port();
         let pidfile = dir.path().join("chronyd.pid");
-        let local = match sync {
-            Sync::Local => "local stratum 8\n",
-            Sync::Unsynchronised => "",
-        };
-        // cmdport 0 and bindcmdaddress / : no command port and no UNIX command socket, so
-        // several servers run side by side without touching /run/chrony.
-        let conf = format!(
-            "port {port}\nbindaddress {bind}\nallow {bind}\n{local}cmdport 0\n\
-             bindcmdaddress /\npidfile {}\ndriftfile {}\n",
+        let mut conf = format!("port {port}\nbindaddress {bind}\nallow {bind}\n");
+        if chrony.local {
+            conf.push_str("local stratum 8\n");
+        }
+        for source in &chrony.sources {
+            // Polled 16 times a second at first (a quick sync), slowed down later by `settle`.
+            conf.push_str(&format!(
+                "server 127.0.0.1 port {source} iburst minpoll -4 maxpoll -4\n"
+            ));
+        }
+        let cmd_port = chrony.command_port.then(free_udp_port);
+        let socket = chrony
+            .command_socket
+            .then(|| dir.path().join("chronyd.sock"));
+        // Without a command port or socket (cmdport 0, bindcmdaddress /), several servers run
+        // side by side without touching /run/chrony.
+        match cmd_port {
+            Some(cmd) => conf.push_str(&format!(
+                "cmdport {cmd}\nbindcmdaddress 127.0.0.1\ncmdallow 127.0.0.1\n"
+            )),
+            None => conf.push_str("cmdport 0\n"),
+        }
+        match &socket {
+            Some(path) => conf.push_str(&format!("bindcmdaddress {}\n", path.display())),
+            None => conf.push_str("bindcmdaddress /\n"),
+        }
+        conf.push_str(&format!(
+            "pidfile {}\ndriftfile {}\n",
             pidfile.display(),
             dir.path().join("drift").display()
-        );
+        ));
         let conf_path = dir.path().join("chrony.conf");
         std::fs::write(&conf_path, conf).map_err(|e| format!("{}: {e}", conf_path.display()))?;
         let mut command = Command::new("/usr/sbin/chronyd");
@@ -96,6 +136,8 @@ impl NtpServer {
         let ntp = NtpServer {
             port,
             bind,
+            cmd_port,
+            socket,
             server,
             _dir: dir,
         };
@@ -115,6 +157,93 @@ impl NtpServer {
 
     pub fn server(&self) -> &Server {
         &self.server
+    }
+
+    /// `chronyc -c ARGS` against the command port (or the socket when there is no port).
+    pub fn chronyc(&self, args: &[&str]) -> Result<String, String> {
+        let mut command = Command::new("chronyc");
+        match (&self.cmd_port, &self.socket) {
+            (Some(port), _) => command.args(["-h", "127.0.0.1", "-p", &port.to_string()]),
+            (None, Some(socket)) => command.arg("-h").arg(socket),
+            (None, None) => return Err("chronyd has no command port or socket".into()),
+        };
+        let out = command
+            .arg("-c")
+            .args(args)
+            .output()
+            .map_err(|e| format!("chronyc: {e}"))?;
+        match out.status.success() {
+            true => Ok(String::from_utf8_lossy(&out.stdout).trim().to_string()),
+            false => Err(format!(
+                "chronyc {}: {}{}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )),
+        }
+    }
+
+    /// Wait until chronyd follows its source (leap status Normal).
+    pub fn await_sync(&self) -> Result<(), String> {
+        wait_until("chronyd synchronised", Duration::from_secs(15), || {
+            self.chronyc(&["tracking"])
+                .is_ok_and(|t| t.ends_with(",Normal"))
+        })
+        .map_err(|e| format!("{e}\n{}", self.server.log()))
+    }
+
+    /// [`NtpServer::await_sync`], then slow its polling to every 64 s through the command
+    /// socket (as root), so that its tracking stays put long enough to be read twice.
+    pub fn settle(&self) -> Result<(), String> {
+        self.await_sync()?;
+        let Some(socket) = &self.socket else {
+            return Err("settle needs the command socket".into());
+        };
+        for (what, value) in [("maxpoll", "6"), ("minpoll", "6")] {
+            let out = Command::new("chronyc")
+                .arg("-h")
+                .arg(socket)
+                .args([what, "127.0.0.1", value])
+                .output()
+                .map_err(|e| format!("chronyc: {e}"))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "chronyc {what}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a test chronyd is: where it listens, whose clock it serves, what it follows, and
+/// whether its command interface is open.
+#[derive(Debug, Clone)]
+pub struct Chrony {
+    pub bind: IpAddr,
+    /// libfaketime's offset for its clock (`+1900s`).
+    pub offset: Option<String>,
+    /// `local stratum 8`: serve its own clock as synchronised.
+    pub local: bool,
+    /// NTP servers on 127.0.0.1 (their ports) to follow.
+    pub sources: Vec<u16>,
+    /// The command port on 127.0.0.1, monitoring allowed from there.
+    pub command_port: bool,
+    /// The command socket in its directory.
+    pub command_socket: bool,
+}
+
+impl Default for Chrony {
+    fn default() -> Chrony {
+        Chrony {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            offset: None,
+            local: false,
+            sources: Vec::new(),
+            command_port: false,
+            command_socket: false,
+        }
     }
 }
 
@@ -154,6 +283,8 @@ pub struct Reply {
     pub root_dispersion: f64,
     /// Reference ID; with stratum 0 the kiss code (`RATE`, `DENY`...).
     pub reference_id: [u8; 4],
+    /// How long before the answer the server's clock was last updated, seconds.
+    pub reference_age: f64,
 }
 
 impl Default for Reply {
@@ -166,6 +297,7 @@ impl Default for Reply {
             root_delay: 0.001,
             root_dispersion: 0.001,
             reference_id: *b"GPS\0",
+            reference_age: 16.0,
         }
     }
 }
@@ -215,7 +347,9 @@ impl ScriptedNtp {
             packet[4..8].copy_from_slice(&short_format(reply.root_delay));
             packet[8..12].copy_from_slice(&short_format(reply.root_dispersion));
             packet[12..16].copy_from_slice(&reply.reference_id);
-            packet[16..24].copy_from_slice(&ntp_timestamp(received + reply.offset - 16.0));
+            packet[16..24].copy_from_slice(&ntp_timestamp(
+                received + reply.offset - reply.reference_age,
+            ));
             packet[24..32].copy_from_slice(&request[40..48]);
             // Answered at once; the delay is the path's, on the way back.
             packet[32..40].copy_from_slice(&ntp_timestamp(received + reply.offset));

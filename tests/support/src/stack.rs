@@ -10,7 +10,7 @@ use crate::consul::ConsulAgent;
 use crate::dns::Forwarder;
 use crate::galera::{GaleraCluster, MONITOR_PASSWORD, MONITOR_USER};
 use crate::ldap::{Directory, READER_DN, READER_PASSWORD, ROOT_DN, ROOT_PASSWORD, Slapd, USERS};
-use crate::ntp::{NtpServer, faketime_env};
+use crate::ntp::{Chrony, NtpServer, faketime_env};
 
 /// An Icinga 2 service of the stack and what it must report.
 #[derive(Debug, Clone)]
@@ -35,6 +35,7 @@ pub struct Stack {
     pub galera: GaleraCluster,
     pub ntp_good: NtpServer,
     pub ntp_ahead: NtpServer,
+    pub chrony: NtpServer,
     pub consul: ConsulAgent,
     pub forwarder: Forwarder,
     pub ldap: Slapd,
@@ -65,6 +66,13 @@ impl Stack {
         ));
         let ntp_good = NtpServer::start()?;
         let ntp_ahead = NtpServer::start_shifted("+1900s")?;
+        // A chronyd following the good one, its monitoring port open: chronyd's own view.
+        let chrony = NtpServer::start_chrony(&Chrony {
+            sources: vec![ntp_good.port],
+            command_port: true,
+            ..Chrony::default()
+        })?;
+        chrony.await_sync()?;
         let consul = ConsulAgent::start()?;
         let forwarder = Forwarder::start(consul.port())?;
         let ldap = Slapd::start(Directory {
@@ -87,6 +95,7 @@ impl Stack {
             galera,
             ntp_good,
             ntp_ahead,
+            chrony,
             consul,
             forwarder,
             ldap,
@@ -166,6 +175,21 @@ impl Stack {
             0,
             "CLOCK SKEW OK - offset ".into(),
             &["offset", "delay", "stratum", "jitter"],
+            None,
+        );
+        add(
+            "clock-chrony",
+            "clock_skew",
+            vec![
+                ("clock_skew_hosts", "[]".into()),
+                (
+                    "clock_skew_chrony",
+                    s(&format!("127.0.0.1:{}", self.chrony.cmd_port.unwrap_or(0))),
+                ),
+            ],
+            0,
+            "CLOCK SKEW OK - chronyd synchronised to 127.0.0.1 (stratum 9), system time ".into(),
+            &["chrony_offset", "chrony_root_distance", "chrony_usable"],
             None,
         );
         add(
