@@ -517,6 +517,7 @@ fn judge_chrony(report: &mut Report, outcome: &ChronyOutcome, judge: &Judgement)
     let reference = match (t.reference_address, &selected) {
         (Some(address), _) => address.to_string(),
         (None, Some(name)) => name.clone(),
+        (None, None) if t.reference_id == 0 => "none".into(),
         (None, None) => t.reference_hex(),
     };
     if state == State::Ok {
