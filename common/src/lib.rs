@@ -6,6 +6,7 @@
 pub mod address;
 pub mod cli;
 pub mod error;
+pub mod history;
 pub mod input;
 pub mod net;
 pub mod perfdata;
