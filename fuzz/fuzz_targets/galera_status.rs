@@ -1,15 +1,18 @@
 //! What Galera nodes answer (`SHOW GLOBAL STATUS LIKE 'wsrep%'` rows, tab-separated as in the
 //! test fixtures; a `--` line starts the global variables): any rows are facts or an error
 //! naming the variable, never a panic; facts are judged for one node and for a cluster of
-//! them, and rendered within the output cap, whatever the numbers (overflow-safe arithmetic).
+//! them, against no previous run and against a previous run of other numbers (counters that
+//! went back, intervals of zero), and rendered within the output cap, whatever the numbers
+//! (overflow-safe arithmetic).
 #![no_main]
 
 use std::collections::HashMap;
 
 use check_galera::evaluate::{
-    ClockSample, Facts, Failure, Judgement, MemberOutcome, NodeFacts, evaluate,
+    ClockSample, Facts, Failure, History, Judgement, MemberOutcome, NodeFacts, evaluate, record,
 };
 use check_galera::status::NodeStatus;
+use hastack_common::history::{Baseline, Record};
 use hastack_common::range::Thresholds;
 use hastack_common::{Range, State};
 use libfuzzer_sys::fuzz_target;
@@ -28,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     let status = match parsed {
         Ok(status) => status,
         Err(why) => {
-            assert!(why.starts_with("cannot read wsrep_"), "{why}");
+            assert!(why.starts_with("cannot read "), "{why}");
             return;
         }
     };
@@ -38,6 +41,9 @@ fuzz_target!(|data: &[u8]| {
         size: Thresholds::new(range("3:"), range("2:")),
         expected_size: expected,
         donor_ok: data.len() % 2 == 0,
+        desync_ok: data.len() % 3 == 0,
+        read_only_ok: data.len() % 5 == 0,
+        ist_window: Thresholds::new(range("60:"), range("10:")),
         flow_control: Thresholds::new(range("0.1"), range("0.5")),
         recv_queue: Thresholds::new(range("10"), range("@20:30")),
         send_queue: Thresholds::new(None, range("~:5")),
@@ -75,10 +81,47 @@ fuzz_target!(|data: &[u8]| {
             result: Err(Failure::Failed("connection refused".to_string())),
         },
     ];
-    for facts in [
-        Facts::Node(Box::new(members[0].clone())),
-        Facts::Cluster(members.to_vec()),
-    ] {
+    let mut before = status.clone();
+    before.uptime = before.uptime.map(|u| u.wrapping_sub(60));
+    before.flow_control_paused_ns = before.flow_control_paused_ns.map(|p| p.wrapping_mul(3));
+    before.received_bytes = before.received_bytes.map(|b| b / 2);
+    let earlier: Vec<MemberOutcome> = members
+        .iter()
+        .map(|m| {
+            let mut m = m.clone();
+            if let Ok(node) = m.result.as_mut() {
+                node.status = before.clone();
+            }
+            m
+        })
+        .collect();
+    let interval = f64::from(data.last().copied().unwrap_or(0)) - 8.0;
+    let saved = record(&earlier, 1e9, &Baseline::None("first run".into()), false);
+    let baselines = [
+        Baseline::None("first run".into()),
+        Baseline::Found(Record {
+            saved_at: 1e9,
+            values: saved,
+        }),
+    ];
+    for (baseline, cluster) in baselines
+        .iter()
+        .flat_map(|b| [(b.clone(), false), (b.clone(), true)])
+    {
+        let facts = Facts {
+            cluster,
+            members: if cluster {
+                members.to_vec()
+            } else {
+                members[..1].to_vec()
+            },
+            read_at: 1e9 + interval,
+            history: History {
+                baseline,
+                unkept: None,
+                asked: cluster,
+            },
+        };
         let Ok(report) = evaluate(&facts, &judge) else {
             panic!("no report from facts without a timeout");
         };

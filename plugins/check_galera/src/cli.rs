@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
+use hastack_common::history::Place;
 use hastack_common::input::{CA_FILE_CAP, OPTION_FILE_CAP, read_capped, read_text_capped};
 use hastack_common::range::Thresholds;
 use hastack_common::{CheckError, CommonArgs, Context, Range, Secret};
@@ -99,33 +100,57 @@ pub struct Cli {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..1000), conflicts_with_all = ["size_warning", "size_critical"], help_heading = "Thresholds")]
     pub expected_size: Option<u64>,
 
-    /// Accept Donor/Desynced as OK (a node serving a backup or state transfer)
+    /// Accept Donor/Desynced as OK (a node serving a state transfer)
     #[arg(long, help_heading = "Thresholds")]
     pub donor_ok: bool,
 
-    /// Warning range for wsrep_flow_control_paused (fraction of time, 0..1)
+    /// Accept wsrep_desync=ON (desynced on purpose, for a backup) as OK
+    #[arg(long, help_heading = "Thresholds")]
+    pub desync_ok: bool,
+
+    /// Accept read_only / super_read_only as OK
+    #[arg(long, help_heading = "Thresholds")]
+    pub read_only_ok: bool,
+
+    /// Warning range for the fraction of time paused by flow control since the previous run (0..1)
     #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
     pub fc_warning: Option<Range>,
 
-    /// Critical range for wsrep_flow_control_paused
+    /// Critical range for the fraction of time paused by flow control since the previous run
     #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
     pub fc_critical: Option<Range>,
 
-    /// Warning range for wsrep_local_recv_queue_avg
+    /// Warning range for the receive queue now (wsrep_local_recv_queue)
     #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
     pub recv_queue_warning: Option<Range>,
 
-    /// Critical range for wsrep_local_recv_queue_avg
+    /// Critical range for the receive queue now
     #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
     pub recv_queue_critical: Option<Range>,
 
-    /// Warning range for wsrep_local_send_queue_avg
+    /// Warning range for the send queue now (wsrep_local_send_queue)
     #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
     pub send_queue_warning: Option<Range>,
 
-    /// Critical range for wsrep_local_send_queue_avg
+    /// Critical range for the send queue now
     #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
     pub send_queue_critical: Option<Range>,
+
+    /// Warning range for how long a leaving member can rejoin by IST (gcache.size against the write rate), minutes, e.g. 60:
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub ist_window_warning: Option<Range>,
+
+    /// Critical range for the IST window, minutes
+    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
+    pub ist_window_critical: Option<Range>,
+
+    /// Keep what the next run compares with here (default: $STATE_DIRECTORY, /var/lib/hastack-plugins, ~/.local/state/hastack-plugins)
+    #[arg(long, value_name = "DIR", help_heading = "History")]
+    pub state_dir: Option<PathBuf>,
+
+    /// Set the previous run's record aside (after a planned removal of a member)
+    #[arg(long, help_heading = "History")]
+    pub forget: bool,
 
     /// A cluster member to check (repeatable); NAME labels it in the output
     #[arg(
@@ -255,9 +280,12 @@ impl Cli {
             size,
             expected_size: self.expected_size,
             donor_ok: self.donor_ok,
+            desync_ok: self.desync_ok,
+            read_only_ok: self.read_only_ok,
             flow_control: Thresholds::new(self.fc_warning, self.fc_critical),
             recv_queue: Thresholds::new(self.recv_queue_warning, self.recv_queue_critical),
             send_queue: Thresholds::new(self.send_queue_warning, self.send_queue_critical),
+            ist_window: Thresholds::new(self.ist_window_warning, self.ist_window_critical),
             lag: Thresholds::new(self.lag_warning, self.lag_critical),
             skew: Thresholds::new(self.skew_warning, self.skew_critical),
         };
@@ -270,6 +298,8 @@ impl Cli {
                     tls,
                 },
                 default_port,
+                history: Place::resolve(self.state_dir.as_deref()),
+                forget: self.forget,
             },
             judge,
         })

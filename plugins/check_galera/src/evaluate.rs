@@ -4,12 +4,17 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use hastack_common::history::Baseline;
 use hastack_common::range::Thresholds;
 use hastack_common::runtime::TimedOut;
 use hastack_common::units::round_micros;
 use hastack_common::{CheckError, Metric, Report, State, Uom};
 
 use crate::status::{LocalState, NodeStatus};
+
+mod history;
+
+pub use history::record;
 
 /// The thresholds and switches the user gave.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -19,9 +24,17 @@ pub struct Judgement {
     /// The number of members the cluster should have, when known.
     pub expected_size: Option<u64>,
     pub donor_ok: bool,
+    /// `wsrep_desync=ON` (a backup desynced on purpose) is fine.
+    pub desync_ok: bool,
+    /// `read_only` / `super_read_only` is fine.
+    pub read_only_ok: bool,
+    /// On the fraction of time paused by flow control since the previous run.
     pub flow_control: Thresholds,
+    /// On the receive and send queues now.
     pub recv_queue: Thresholds,
     pub send_queue: Thresholds,
+    /// On how long a member that leaves now can still rejoin by IST, minutes.
+    pub ist_window: Thresholds,
     /// On the spread of `wsrep_last_committed` across members.
     pub lag: Thresholds,
     /// On the largest clock difference between members, seconds.
@@ -72,26 +85,6 @@ pub struct MemberOutcome {
     pub result: Result<NodeFacts, Failure>,
 }
 
-/// What was read: one node, or every member of a cluster (in the order named, discovered
-/// members after them).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Facts {
-    Node(Box<MemberOutcome>),
-    Cluster(Vec<MemberOutcome>),
-}
-
-/// One node judged on its own, or the cluster member by member and as a whole. A single node
-/// that hung is the run's timeout, with its `--timeout-state`.
-pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> {
-    match facts {
-        Facts::Node(outcome) => match &outcome.result {
-            Err(Failure::TimedOut(timed_out)) => Err(timed_out.clone().into()),
-            _ => Ok(evaluate_node(outcome, judge)),
-        },
-        Facts::Cluster(members) => Ok(evaluate_cluster(members, judge)),
-    }
-}
-
 impl MemberOutcome {
     /// The short name: given name, else `wsrep_node_name`, else the endpoint.
     fn name(&self) -> String {
@@ -117,6 +110,42 @@ impl MemberOutcome {
             format!("{name} ({})", self.endpoint)
         }
     }
+}
+
+/// What was read: one node, or every member of a cluster (in the order named, discovered
+/// members after them), when, and what the previous run left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Facts {
+    pub cluster: bool,
+    pub members: Vec<MemberOutcome>,
+    /// When the members were read, Unix seconds.
+    pub read_at: f64,
+    pub history: History,
+}
+
+/// The previous run's record, and what became of this run's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    pub baseline: Baseline,
+    /// Why this run's record could not be kept, if it could not.
+    pub unkept: Option<String>,
+    /// `--state-dir` was given: a record that cannot be kept is worth a WARNING.
+    pub asked: bool,
+}
+
+/// One node judged on its own, or the cluster member by member and as a whole, then what
+/// changed since the previous run. A single node that hung is the run's timeout, with its
+/// `--timeout-state`.
+pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> {
+    let mut report = match (facts.cluster, facts.members.as_slice()) {
+        (false, [outcome]) => match &outcome.result {
+            Err(Failure::TimedOut(timed_out)) => return Err(timed_out.clone().into()),
+            _ => evaluate_node(outcome, judge),
+        },
+        (_, members) => evaluate_cluster(members, judge),
+    };
+    history::judge(&mut report, facts, judge);
+    Ok(report)
 }
 
 /// Judge one node on its own (also used for each member of a cluster).
@@ -176,7 +205,45 @@ pub fn judge_node(status: &NodeStatus, judge: &Judgement) -> Vec<(State, String)
         };
         findings.push((State::Critical, format!("{}: {why}", down.join(", "))));
     }
+    if status.rejects_queries() {
+        findings.push((
+            State::Critical,
+            format!(
+                "rejects client queries (wsrep_reject_queries={})",
+                status.reject_queries.as_deref().unwrap_or("?")
+            ),
+        ));
+    }
+    for (on, name) in [
+        (status.read_only, "read_only"),
+        (status.super_read_only, "super_read_only"),
+    ] {
+        if on == Some(true) && !judge.read_only_ok {
+            findings.push((
+                State::Warning,
+                format!("{name}=ON: clients cannot write here (--read-only-ok accepts this)"),
+            ));
+        }
+    }
+    let desynced_on_purpose = status.desync == Some(true);
     match status.local_state {
+        Some(LocalState::DonorDesynced) if desynced_on_purpose => {
+            if !judge.desync_ok {
+                findings.push((
+                    State::Warning,
+                    "desynced on purpose (wsrep_desync=ON: a backup?): it does not hold the cluster back, and falls behind it (--desync-ok accepts this)".into(),
+                ));
+            }
+        }
+        Some(LocalState::DonorDesynced) if status.donor_rejects_queries == Some(true) => {
+            findings.push((
+                State::Warning,
+                format!(
+                    "{}: donating a state transfer, and rejecting client queries meanwhile (wsrep_sst_donor_rejects_queries=ON)",
+                    status.state_text()
+                ),
+            ));
+        }
         Some(LocalState::Synced) | Some(LocalState::Initialized) | None => {}
         Some(LocalState::DonorDesynced) if judge.donor_ok => {}
         Some(LocalState::Joining) | Some(LocalState::Joined) => {
@@ -201,19 +268,14 @@ pub fn judge_node(status: &NodeStatus, judge: &Judgement) -> Vec<(State, String)
         }
     };
     threshold(
-        status.flow_control_paused,
-        &judge.flow_control,
-        "flow control paused",
-    );
-    threshold(
-        status.recv_queue_avg,
+        status.recv_queue.map(|q| q as f64),
         &judge.recv_queue,
-        "receive queue average",
+        "receive queue",
     );
     threshold(
-        status.send_queue_avg,
+        status.send_queue.map(|q| q as f64),
         &judge.send_queue,
-        "send queue average",
+        "send queue",
     );
     findings
 }
@@ -229,27 +291,40 @@ fn node_metrics(prefix: &str, status: &NodeStatus, judge: &Judgement) -> Vec<Met
                 .max(4u8),
         );
     }
-    if let Some(v) = status.flow_control_paused {
+    if let Some(v) = status.recv_queue {
         metrics.push(
-            Metric::new(label("flow_control_paused"), v)
-                .thresholds(judge.flow_control.clone())
-                .min(0u8)
-                .max(1u8),
-        );
-    }
-    if let Some(v) = status.recv_queue_avg {
-        metrics.push(
-            Metric::new(label("local_recv_queue_avg"), v)
+            Metric::new(label("local_recv_queue"), v)
                 .thresholds(judge.recv_queue.clone())
                 .min(0u8),
         );
     }
-    if let Some(v) = status.send_queue_avg {
+    if let Some(v) = status.send_queue {
         metrics.push(
-            Metric::new(label("local_send_queue_avg"), v)
+            Metric::new(label("local_send_queue"), v)
                 .thresholds(judge.send_queue.clone())
                 .min(0u8),
         );
+    }
+    if let Some(active) = status.flow_control_active {
+        metrics.push(
+            Metric::new(label("flow_control_active"), u8::from(active))
+                .min(0u8)
+                .max(1u8),
+        );
+    }
+    // Galera's averages run since the server started (or FLUSH STATUS): perfdata, labelled so,
+    // never judged (a node paused half of every minute today reads 0.0001 after months).
+    for (name, value) in [
+        (
+            "flow_control_paused_since_start",
+            status.flow_control_paused,
+        ),
+        ("local_recv_queue_avg_since_start", status.recv_queue_avg),
+        ("local_send_queue_avg_since_start", status.send_queue_avg),
+    ] {
+        if let Some(v) = value {
+            metrics.push(Metric::new(label(name), v).min(0u8));
+        }
     }
     let counters = [
         ("local_cert_failures", status.cert_failures.map(i128::from)),
@@ -288,16 +363,21 @@ fn evaluate_node(outcome: &MemberOutcome, judge: &Judgement) -> Report {
             if let Some((state, why)) = judge.size.violation(size as f64) {
                 report.add(state, format!("cluster size {size} ({})", why));
             }
+            if let Some(text) = larger_than_expected(size, judge) {
+                report.add(State::Warning, text);
+            }
             report.metric(
                 Metric::new("cluster_size", size)
                     .thresholds(judge.size.clone())
                     .min(0u8),
             );
         }
-        let accepted = if judge.donor_ok && status.local_state == Some(LocalState::DonorDesynced) {
-            " (accepted by --donor-ok)"
-        } else {
-            ""
+        let accepted = match status.local_state {
+            Some(LocalState::DonorDesynced) if status.desync == Some(true) && judge.desync_ok => {
+                " (wsrep_desync=ON, accepted by --desync-ok)"
+            }
+            Some(LocalState::DonorDesynced) if judge.donor_ok => " (accepted by --donor-ok)",
+            _ => "",
         };
         report.ok_summary(format!(
             "{}{accepted}, {}, cluster size {}",
@@ -446,6 +526,21 @@ fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report {
             format!("Primary component size {component_size} ({why})"),
         );
     }
+    if let Some(text) = larger_than_expected(component_size, judge) {
+        report.add(State::Warning, text);
+    }
+    for (what, version) in [
+        (
+            "provider",
+            (|s: &NodeStatus| s.provider_release().map(str::to_string))
+                as fn(&NodeStatus) -> Option<String>,
+        ),
+        ("server", |s: &NodeStatus| s.version.clone()),
+    ] {
+        if let Some(text) = versions_differ(&main, what, version) {
+            report.add(State::Warning, text);
+        }
+    }
     report.metric(
         Metric::new("cluster_size", component_size)
             .thresholds(judge.size.clone())
@@ -547,6 +642,45 @@ fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report {
     }
     report.ok_summary(summary);
     report
+}
+
+/// A cluster larger than `--expected-size`: a member joined that nobody planned.
+fn larger_than_expected(size: u64, judge: &Judgement) -> Option<String> {
+    let expected = judge.expected_size?;
+    (size > expected).then(|| {
+        format!("cluster size {size} is larger than --expected-size {expected}: a member joined that nobody planned")
+    })
+}
+
+/// Members on different versions: `rolling upgrade unfinished: node3 runs 26.4.14, the others
+/// 26.4.16` (the odd ones out named against the most common version).
+fn versions_differ(
+    members: &[(&MemberOutcome, &NodeFacts)],
+    what: &str,
+    version: fn(&NodeStatus) -> Option<String>,
+) -> Option<String> {
+    let mut by_version: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (member, facts) in members {
+        if let Some(v) = version(&facts.status) {
+            by_version.entry(v).or_default().push(member.name());
+        }
+    }
+    if by_version.len() < 2 {
+        return None;
+    }
+    let common = by_version
+        .iter()
+        .max_by_key(|(_, names)| names.len())
+        .map(|(v, _)| v.clone())?;
+    let odd: Vec<String> = by_version
+        .iter()
+        .filter(|(v, _)| **v != common)
+        .map(|(v, names)| format!("{} runs {v}", names.join(", ")))
+        .collect();
+    Some(format!(
+        "rolling upgrade unfinished ({what} version): {}, the others {common}",
+        odd.join("; ")
+    ))
 }
 
 /// `node1: Synced, Primary, size 3, conf_id 3, last_committed 5, clock +0.0012s`
@@ -772,16 +906,18 @@ mod tests {
                 "GALERA WARNING - node2 (127.0.0.1:3306): Donor/Desynced: donating",
             ),
             (
+                // The queue now, not its average since the start; flow control needs the
+                // previous run (its since-start fraction is perfdata only).
                 "e-locktables-node2-locked",
                 &fc,
-                State::Critical,
-                "GALERA CRITICAL - node2 (127.0.0.1:3306): flow control paused 0.635494 (outside 0.5); receive queue average 13.0968 (outside 10) |",
+                State::Warning,
+                "GALERA WARNING - node2 (127.0.0.1:3306): receive queue 29 (outside 10) |",
             ),
             (
                 "e-locktables-node1-writer",
                 &fc,
-                State::Critical,
-                "GALERA CRITICAL - node1 (127.0.0.1:3306): flow control paused 0.634763 (outside 0.5) |",
+                State::Ok,
+                "GALERA OK - node1 (127.0.0.1:3306): Synced, Primary, cluster size 3 |",
             ),
             (
                 "f-sst-in-progress-node1",
@@ -824,8 +960,9 @@ mod tests {
         let perf = line.split(" | ").nth(1).expect("perfdata");
         assert_eq!(
             perf,
-            "cluster_size=3;;;0 local_state=4;;;0;4 flow_control_paused=0;0.1;0.5;0;1 local_recv_queue_avg=0.2;;;0 \
-             local_send_queue_avg=0.5;;;0 local_cert_failures=0c local_bf_aborts=0c flow_control_sent=0c last_committed=3c"
+            "cluster_size=3;;;0 local_state=4;;;0;4 local_recv_queue=0;;;0 local_send_queue=0;;;0 flow_control_active=0;;;0;1 \
+             flow_control_paused_since_start=0;;;0 local_recv_queue_avg_since_start=0.2;;;0 local_send_queue_avg_since_start=0.5;;;0 \
+             local_cert_failures=0c local_bf_aborts=0c flow_control_sent=0c last_committed=3c"
         );
     }
 
@@ -1089,7 +1226,7 @@ mod tests {
         let text = evaluate_cluster(&members, &judge).render("GALERA", 0);
         assert!(
             text.starts_with(
-                "GALERA WARNING - node3 (127.0.0.1:3308) unreachable: connection refused |"
+                "GALERA WARNING - cluster size 18446744073709551615 is larger than --expected-size 3: a member joined that nobody planned; node3 (127.0.0.1:3308) unreachable: connection refused |"
             ),
             "{text}"
         );
@@ -1121,5 +1258,333 @@ mod tests {
         assert_eq!(format_number(2.51089e-05), "0.000025");
         assert_eq!(format_number(1900.1234567), "1900.123457");
         assert_eq!(format_number(0.0), "0");
+    }
+
+    /// A member whose counters are `counters` (uptime, paused ns, fc sent, last committed,
+    /// replicated, received), Synced, gcache 64 MiB.
+    fn counted(name: &str, port: u16, counters: [u64; 6]) -> MemberOutcome {
+        let mut member = node(name, port, "a0-healthy-node1");
+        if let Ok(f) = &mut member.result {
+            let s = &mut f.status;
+            s.uptime = Some(counters[0]);
+            s.flow_control_paused_ns = Some(counters[1]);
+            s.flow_control_sent = Some(counters[2]);
+            s.last_committed = Some(counters[3] as i64);
+            s.replicated_bytes = Some(counters[4]);
+            s.received_bytes = Some(counters[5]);
+            s.cert_failures = Some(0);
+            s.bf_aborts = Some(0);
+            s.gcache_size = Some(64 << 20);
+            s.cached_downto = Some(1);
+            s.incoming_addresses = vec![];
+        }
+        member
+    }
+
+    fn facts(cluster: bool, members: Vec<MemberOutcome>, baseline: Baseline, at: f64) -> Facts {
+        Facts {
+            cluster,
+            members,
+            read_at: at,
+            history: History {
+                baseline,
+                unkept: None,
+                asked: false,
+            },
+        }
+    }
+
+    /// The previous run's record of `members` at `at`.
+    fn earlier(members: &[MemberOutcome], at: f64) -> Baseline {
+        Baseline::Found(hastack_common::history::Record {
+            saved_at: at,
+            values: record(members, at, &Baseline::None(String::new()), false),
+        })
+    }
+
+    #[test]
+    fn flow_control_is_judged_over_the_interval_not_since_the_start() {
+        let judge = Judgement {
+            flow_control: Thresholds::new(range("0.1"), range("0.5")),
+            ..Judgement::default()
+        };
+        // Paused 30 of the last 60 s; since the start (months) the average reads tiny.
+        let before = [counted(
+            "node1",
+            3306,
+            [1_000_000, 1_000_000_000, 0, 100, 0, 0],
+        )];
+        let mut now = counted(
+            "node1",
+            3306,
+            [1_000_060, 31_000_000_000, 0, 160, 600_000, 0],
+        );
+        if let Ok(f) = &mut now.result {
+            f.status.flow_control_paused = Some(0.0001);
+        }
+        let report = evaluate(
+            &facts(false, vec![now], earlier(&before, 1000.0), 1060.0),
+            &judge,
+        )
+        .expect("report");
+        let out = report.render("GALERA", 1);
+        assert!(
+            out.starts_with("GALERA WARNING - node1 (127.0.0.1:3306): paused by flow control 50% of the last 1 min (outside 0.1)"),
+            "{out}"
+        );
+        for item in [
+            " flow_control_paused=0.5;0.1;0.5;0;1 ",
+            " commits_per_second=1;;;0 ",
+            " replicated_bytes_per_second=10000;;;0 ",
+            " flow_control_paused_since_start=0.0001;;;0 ",
+        ] {
+            assert!(out.contains(item), "{item}: {out}");
+        }
+        // gcache 64 MiB at 10000 B/s: about 112 min.
+        assert!(out.contains("a member that leaves now can rejoin by IST for about 112 min (gcache 64.0 MiB at 9.8 KiB/s)"), "{out}");
+        // No baseline (first run): not judged, said at -v.
+        let first = evaluate(
+            &facts(
+                false,
+                vec![counted("node1", 3306, [1, 1, 0, 1, 0, 0])],
+                Baseline::None("no record of an earlier run yet".into()),
+                1.0,
+            ),
+            &judge,
+        )
+        .expect("report")
+        .render("GALERA", 1);
+        assert!(first.starts_with("GALERA OK"), "{first}");
+        assert!(
+            first.contains("no baseline from an earlier run: no record of an earlier run yet"),
+            "{first}"
+        );
+    }
+
+    #[test]
+    fn a_restart_or_a_clock_gone_back_resets_the_baseline() {
+        let judge = Judgement {
+            flow_control: Thresholds::new(range("0.1"), range("0.5")),
+            ..Judgement::default()
+        };
+        let before = [counted(
+            "node1",
+            3306,
+            [1_000_000, 50_000_000_000, 0, 100, 0, 0],
+        )];
+        let restarted = counted("node1", 3306, [30, 1_000_000_000, 0, 101, 0, 0]);
+        let out = evaluate(
+            &facts(
+                false,
+                vec![restarted.clone()],
+                earlier(&before, 1000.0),
+                1060.0,
+            ),
+            &judge,
+        )
+        .expect("report")
+        .render("GALERA", 1);
+        assert!(out.starts_with("GALERA OK"), "{out}");
+        assert!(
+            out.contains("node1: no rates this time: the server restarted since the previous run"),
+            "{out}"
+        );
+        let back = evaluate(
+            &facts(false, vec![restarted], earlier(&before, 1000.0), 900.0),
+            &judge,
+        )
+        .expect("report")
+        .render("GALERA", 1);
+        assert!(
+            back.contains("no rates this time: the clock went back since the previous run"),
+            "{back}"
+        );
+    }
+
+    #[test]
+    fn the_member_that_sends_flow_control_is_named() {
+        let judge = Judgement {
+            flow_control: Thresholds::new(range("0.1"), range("0.5")),
+            ..Judgement::default()
+        };
+        let before = [
+            counted("node1", 3306, [1000, 0, 0, 100, 0, 0]),
+            counted("node2", 3307, [1000, 0, 0, 100, 0, 0]),
+        ];
+        let now = vec![
+            counted("node1", 3306, [1300, 120_000_000_000, 0, 400, 0, 0]),
+            counted("node2", 3307, [1300, 120_000_000_000, 14, 400, 0, 0]),
+        ];
+        let out = evaluate(&facts(true, now, earlier(&before, 1000.0), 1300.0), &judge)
+            .expect("report")
+            .render("GALERA", 0);
+        assert!(
+            out.contains(
+                "node2 sent 14 flow control messages in the last 5 min: it is the slow node"
+            ),
+            "{out}"
+        );
+        assert!(out.starts_with("GALERA WARNING - "), "{out}");
+    }
+
+    #[test]
+    fn a_member_that_left_is_named_and_one_beyond_the_gcache_needs_sst() {
+        let judge = Judgement::default();
+        let mut gone = counted("node3", 3308, [1000, 0, 0, 50, 0, 0]);
+        gone.name = Some("node3".into());
+        let before = [
+            counted("node1", 3306, [1000, 0, 0, 100, 0, 0]),
+            counted("node2", 3307, [1000, 0, 0, 100, 0, 0]),
+            gone,
+        ];
+        // Discovered again without node3; the donors' gcaches start after its position.
+        let mut now = vec![
+            counted("node1", 3306, [1600, 0, 0, 900, 0, 0]),
+            counted("node2", 3307, [1600, 0, 0, 900, 0, 0]),
+        ];
+        for m in &mut now {
+            if let Ok(f) = &mut m.result {
+                f.status.cached_downto = Some(500);
+            }
+        }
+        let out = evaluate(&facts(true, now, earlier(&before, 1000.0), 1600.0), &judge)
+            .expect("report")
+            .render("GALERA", 0);
+        assert!(out.contains("127.0.0.1:3308 left the cluster: last seen 10 min ago (--forget after a planned removal)"), "{out}");
+        assert!(out.contains("127.0.0.1:3308 will need a full state transfer (SST) to rejoin: its last_committed 50 is older than every donor's gcache (from 500)"), "{out}");
+        // --forget: the record is set aside, nothing is said.
+        let forgotten = Baseline::None("--forget: the previous run's record is set aside".into());
+        let out = evaluate(
+            &facts(
+                true,
+                vec![counted("node1", 3306, [1, 0, 0, 1, 0, 0])],
+                forgotten,
+                1600.0,
+            ),
+            &judge,
+        )
+        .expect("report")
+        .render("GALERA", 0);
+        assert!(!out.contains("left the cluster"), "{out}");
+    }
+
+    #[test]
+    fn a_record_that_cannot_be_kept_warns_only_when_history_was_asked_for() {
+        let judge = Judgement::default();
+        let mut f = facts(
+            false,
+            vec![counted("node1", 3306, [1, 0, 0, 1, 0, 0])],
+            Baseline::None("x".into()),
+            1.0,
+        );
+        f.history.unkept = Some("cannot write in /sys: permission denied".into());
+        let quiet = evaluate(&f, &judge).expect("report");
+        assert_eq!(quiet.state(), State::Ok);
+        f.history.asked = true;
+        let out = evaluate(&f, &judge).expect("report").render("GALERA", 0);
+        assert!(out.starts_with("GALERA WARNING - node1 (127.0.0.1:3306): no history kept for the next run: cannot write in /sys: permission denied"), "{out}");
+    }
+
+    #[test]
+    fn whether_clients_can_use_the_node() {
+        let with = |f: fn(&mut NodeStatus)| {
+            let mut m = node("node1", 3306, "a0-healthy-node1");
+            if let Ok(facts) = &mut m.result {
+                f(&mut facts.status);
+            }
+            m
+        };
+        let plain = Judgement::default();
+        let table: [(MemberOutcome, Judgement, State, &str); 6] = [
+            (
+                with(|s| s.reject_queries = Some("ALL".into())),
+                Judgement::default(),
+                State::Critical,
+                "GALERA CRITICAL - node1 (127.0.0.1:3306): rejects client queries (wsrep_reject_queries=ALL)",
+            ),
+            (
+                with(|s| s.read_only = Some(true)),
+                Judgement::default(),
+                State::Warning,
+                "GALERA WARNING - node1 (127.0.0.1:3306): read_only=ON: clients cannot write here (--read-only-ok accepts this)",
+            ),
+            (
+                with(|s| s.read_only = Some(true)),
+                Judgement {
+                    read_only_ok: true,
+                    ..Judgement::default()
+                },
+                State::Ok,
+                "GALERA OK - node1 (127.0.0.1:3306): Synced",
+            ),
+            (
+                with(|s| {
+                    s.desync = Some(true);
+                    s.local_state = Some(LocalState::DonorDesynced);
+                    s.local_state_comment = Some("Donor/Desynced".into());
+                }),
+                Judgement::default(),
+                State::Warning,
+                "GALERA WARNING - node1 (127.0.0.1:3306): desynced on purpose (wsrep_desync=ON: a backup?)",
+            ),
+            (
+                with(|s| {
+                    s.desync = Some(true);
+                    s.local_state = Some(LocalState::DonorDesynced);
+                    s.local_state_comment = Some("Donor/Desynced".into());
+                }),
+                Judgement {
+                    desync_ok: true,
+                    ..Judgement::default()
+                },
+                State::Ok,
+                "GALERA OK - node1 (127.0.0.1:3306): Donor/Desynced (wsrep_desync=ON, accepted by --desync-ok), Primary",
+            ),
+            (
+                with(|s| {
+                    s.local_state = Some(LocalState::DonorDesynced);
+                    s.local_state_comment = Some("Donor/Desynced".into());
+                    s.donor_rejects_queries = Some(true);
+                }),
+                Judgement {
+                    donor_ok: true,
+                    ..Judgement::default()
+                },
+                State::Warning,
+                "GALERA WARNING - node1 (127.0.0.1:3306): Donor/Desynced: donating a state transfer, and rejecting client queries meanwhile (wsrep_sst_donor_rejects_queries=ON)",
+            ),
+        ];
+        for (member, judge, state, line) in table {
+            let report = evaluate_node(&member, &judge);
+            let out = report.render("GALERA", 0);
+            assert_eq!(report.state(), state, "{out}");
+            assert!(out.starts_with(line), "{out}");
+        }
+        let _ = plain;
+    }
+
+    #[test]
+    fn versions_that_differ_and_a_cluster_larger_than_expected() {
+        let mut members = vec![
+            node("node1", 3306, "a0-healthy-node1"),
+            node("node2", 3307, "a0-healthy-node2"),
+            node("node3", 3308, "a0-healthy-node3"),
+        ];
+        for (i, m) in members.iter_mut().enumerate() {
+            if let Ok(f) = &mut m.result {
+                f.status.provider_version = Some(match i {
+                    2 => "26.4.14(r1)".into(),
+                    _ => "26.4.16(r2)".into(),
+                });
+                f.status.cluster_size = Some(4);
+            }
+        }
+        let judge = Judgement {
+            expected_size: Some(3),
+            ..Judgement::default()
+        };
+        let out = evaluate_cluster(&members, &judge).render("GALERA", 0);
+        assert!(out.contains("cluster size 4 is larger than --expected-size 3: a member joined that nobody planned"), "{out}");
+        assert!(out.contains("rolling upgrade unfinished (provider version): node3 runs 26.4.14, the others 26.4.16"), "{out}");
     }
 }

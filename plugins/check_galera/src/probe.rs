@@ -11,11 +11,12 @@ use futures_util::future::{join, join_all};
 use futures_util::stream::FuturesUnordered;
 use hastack_common::address::HostPort;
 use hastack_common::error::describe_io_error;
+use hastack_common::history::{Baseline, Place, Session};
 use hastack_common::{Context, Secret, tls};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, IoError, Opts, OptsBuilder, Row, SslOpts, Value};
 
-use crate::evaluate::{ClockSample, Facts, Failure, MemberOutcome, NodeFacts};
+use crate::evaluate::{ClockSample, Facts, Failure, History, MemberOutcome, NodeFacts, record};
 use crate::status::NodeStatus;
 
 /// Where a node listens.
@@ -74,13 +75,44 @@ pub enum Mode {
     },
 }
 
-/// What to read, and how to log in.
+/// What to read, how to log in, and where the previous run's record is.
 #[derive(Debug, Clone)]
 pub struct Target {
     pub mode: Mode,
     pub login: Login,
     /// Port for members named without one (discovered ones included).
     pub default_port: u16,
+    pub history: Place,
+    /// `--forget`: start the record afresh (a planned removal).
+    pub forget: bool,
+}
+
+impl Target {
+    /// What the record is the record of: the node, or the cluster as named (members, or the
+    /// seeds of the discovery).
+    fn history_key(&self) -> String {
+        match &self.mode {
+            Mode::Single(endpoint) => format!("node {endpoint}"),
+            Mode::Cluster {
+                members,
+                discover,
+                seeds,
+            } => {
+                let mut named: Vec<String> = members
+                    .iter()
+                    .chain(if *discover { seeds.as_slice() } else { &[] })
+                    .map(|m| m.endpoint.to_string())
+                    .collect();
+                named.sort();
+                named.dedup();
+                format!(
+                    "cluster {}{}",
+                    if *discover { "discovered from " } else { "" },
+                    named.join(",")
+                )
+            }
+        }
+    }
 }
 
 /// `HOST[:PORT]` or `[IPv6]:PORT`, as in --node and wsrep_incoming_addresses.
@@ -89,19 +121,54 @@ pub fn parse_address(address: &str, default_port: u16) -> Result<Endpoint, Strin
     Ok(Endpoint::Tcp { host, port })
 }
 
-/// One node with the whole run's time, or every member of the cluster at once.
+/// One node with the whole run's time, or every member of the cluster at once; then the
+/// previous run's record is read and this run's written (the counters, not a judgement).
 pub async fn probe(target: &Target, ctx: &Context) -> Facts {
-    match &target.mode {
-        Mode::Single(endpoint) => Facts::Node(Box::new(MemberOutcome {
-            name: None,
-            endpoint: endpoint.to_string(),
-            result: read(endpoint, &target.login, false, ctx, ctx.deadline()).await,
-        })),
+    // Locked first: a concurrent run of the same check waits, or goes without history.
+    let session = Session::open(&target.history, "check_galera", &target.history_key());
+    let (cluster, members) = match &target.mode {
+        Mode::Single(endpoint) => (
+            false,
+            vec![MemberOutcome {
+                name: None,
+                endpoint: endpoint.to_string(),
+                result: read(endpoint, &target.login, false, ctx, ctx.deadline()).await,
+            }],
+        ),
         Mode::Cluster {
             members,
             discover,
             seeds,
-        } => Facts::Cluster(read_cluster(target, members, *discover, seeds, ctx).await),
+        } => (
+            true,
+            read_cluster(target, members, *discover, seeds, ctx).await,
+        ),
+    };
+    let read_at = now();
+    let baseline = session.previous(ctx, read_at);
+    let unkept = match members.iter().any(|m| m.result.is_ok()) {
+        // Nothing read: the previous record stays as it was.
+        false => None,
+        true => session
+            .save(
+                &record(&members, read_at, &baseline, target.forget),
+                read_at,
+            )
+            .err(),
+    };
+    let baseline = match target.forget {
+        true => Baseline::None("--forget: the previous run's record is set aside".into()),
+        false => baseline,
+    };
+    Facts {
+        cluster,
+        members,
+        read_at,
+        history: History {
+            baseline,
+            unkept,
+            asked: target.history.asked,
+        },
     }
 }
 
@@ -304,8 +371,12 @@ async fn read_node(
 }
 
 /// The two statements `read_status` sends together.
-const STATUS_SQL: &str = "SHOW GLOBAL STATUS LIKE 'wsrep%'; \
-    SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_node_name')";
+/// (SHOW, not SELECT: a non-Primary node refuses SELECT with ERROR 1047 but answers SHOW.)
+/// The variables are `status::VARIABLES` (a test keeps the two together).
+const STATUS_SQL: &str = "SHOW GLOBAL STATUS WHERE Variable_name LIKE 'wsrep%' OR Variable_name = 'Uptime'; \
+    SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_node_name', \
+    'wsrep_provider_options', 'wsrep_reject_queries', 'wsrep_desync', \
+    'wsrep_sst_donor_rejects_queries', 'read_only', 'super_read_only', 'version')";
 
 type Pairs = HashMap<String, String>;
 
@@ -370,6 +441,13 @@ fn text(row: &Row, index: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_query_reads_every_variable_the_status_parses() {
+        for name in crate::status::VARIABLES {
+            assert!(super::STATUS_SQL.contains(&format!("'{name}'")), "{name}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -67,7 +67,45 @@ pub struct NodeStatus {
     pub wsrep_on: Option<bool>,
     /// `@@global.wsrep_node_name`, when set.
     pub node_name: Option<String>,
+    /// Counters since the server started (or `FLUSH STATUS`), for rates between runs.
+    pub flow_control_paused_ns: Option<u64>,
+    pub replicated_bytes: Option<u64>,
+    pub received_bytes: Option<u64>,
+    /// `Uptime`: smaller than last time means the server restarted.
+    pub uptime: Option<u64>,
+    /// `wsrep_flow_control_active`: paused now.
+    pub flow_control_active: Option<bool>,
+    /// The queues now (the `_avg` ones are since the start).
+    pub recv_queue: Option<u64>,
+    pub send_queue: Option<u64>,
+    /// The oldest seqno in the gcache (IST can serve from it); none when the cache is empty.
+    pub cached_downto: Option<i64>,
+    /// `wsrep_provider_version` (`26.4.23(r...)`) and `@@version`.
+    pub provider_version: Option<String>,
+    pub version: Option<String>,
+    /// `gcache.size` from `wsrep_provider_options`, bytes.
+    pub gcache_size: Option<u64>,
+    /// `wsrep_reject_queries`: `NONE`, `ALL`, `ALL_KILL`.
+    pub reject_queries: Option<String>,
+    pub read_only: Option<bool>,
+    pub super_read_only: Option<bool>,
+    /// `wsrep_desync`: desynced on purpose.
+    pub desync: Option<bool>,
+    pub donor_rejects_queries: Option<bool>,
 }
+
+/// The global variables the check reads besides the status.
+pub const VARIABLES: &[&str] = &[
+    "wsrep_on",
+    "wsrep_node_name",
+    "wsrep_provider_options",
+    "wsrep_reject_queries",
+    "wsrep_desync",
+    "wsrep_sst_donor_rejects_queries",
+    "read_only",
+    "super_read_only",
+    "version",
+];
 
 /// Galera sentinel for "no configuration" (`wsrep_cluster_conf_id`, `wsrep_local_index`).
 pub const NO_CONF_ID: u64 = u64::MAX;
@@ -134,11 +172,40 @@ impl NodeStatus {
                 .map(str::to_string)
                 .collect(),
             wsrep_on: switch(variables, "wsrep_on")?,
-            node_name: variables
-                .get("wsrep_node_name")
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty()),
+            node_name: variable(variables, "wsrep_node_name"),
+            flow_control_paused_ns: number("wsrep_flow_control_paused_ns")?,
+            replicated_bytes: number("wsrep_replicated_bytes")?,
+            received_bytes: number("wsrep_received_bytes")?,
+            uptime: number("Uptime")?,
+            flow_control_active: switch(status, "wsrep_flow_control_active")?,
+            recv_queue: number("wsrep_local_recv_queue")?,
+            send_queue: number("wsrep_local_send_queue")?,
+            // u64::MAX (Galera's "none") and anything past i64 mean an empty cache.
+            cached_downto: number("wsrep_local_cached_downto")?.and_then(|v| i64::try_from(v).ok()),
+            provider_version: text("wsrep_provider_version").filter(|v| !v.is_empty()),
+            version: variable(variables, "version"),
+            gcache_size: variable(variables, "wsrep_provider_options")
+                .and_then(|options| gcache_size(&options)),
+            reject_queries: variable(variables, "wsrep_reject_queries"),
+            read_only: switch(variables, "read_only")?,
+            super_read_only: switch(variables, "super_read_only")?,
+            desync: switch(variables, "wsrep_desync")?,
+            donor_rejects_queries: switch(variables, "wsrep_sst_donor_rejects_queries")?,
         })
+    }
+
+    /// `wsrep_reject_queries` is `ALL` or `ALL_KILL`: clients are turned away.
+    pub fn rejects_queries(&self) -> bool {
+        self.reject_queries
+            .as_deref()
+            .is_some_and(|r| !r.eq_ignore_ascii_case("NONE"))
+    }
+
+    /// The provider's version without its revision: `26.4.23`.
+    pub fn provider_release(&self) -> Option<&str> {
+        self.provider_version
+            .as_deref()
+            .map(|v| v.split('(').next().unwrap_or(v).trim())
     }
 
     /// Not part of any cluster: no provider, `Disconnected`, or size 0.
@@ -165,6 +232,32 @@ impl NodeStatus {
             _ => "no local state".to_string(),
         }
     }
+}
+
+fn variable(variables: &HashMap<String, String>, name: &str) -> Option<String> {
+    variables
+        .get(name)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// `gcache.size = 64M` in `wsrep_provider_options` (`K`, `M`, `G`, `T`: powers of 1024).
+pub fn gcache_size(options: &str) -> Option<u64> {
+    let value = options.split(';').find_map(|option| {
+        let (key, value) = option.split_once('=')?;
+        (key.trim() == "gcache.size").then(|| value.trim())
+    })?;
+    let digits = value.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let number: u64 = digits.trim().parse().ok()?;
+    let multiplier: u64 = match value[digits.len()..].to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return None,
+    };
+    number.checked_mul(multiplier)
 }
 
 fn bad(name: &str, value: &str) -> String {

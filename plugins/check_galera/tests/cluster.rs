@@ -253,9 +253,12 @@ fn healthy_cluster_logins_and_reversible_degradations() {
     assert_eq!(out.perf("local_state").value, "4");
     assert_eq!(out.perf("last_committed").uom, "c");
     for label in [
-        "flow_control_paused",
-        "local_recv_queue_avg",
-        "local_send_queue_avg",
+        "local_recv_queue",
+        "local_send_queue",
+        "flow_control_active",
+        "flow_control_paused_since_start",
+        "local_recv_queue_avg_since_start",
+        "local_send_queue_avg_since_start",
         "local_cert_failures",
         "local_bf_aborts",
         "flow_control_sent",
@@ -358,7 +361,8 @@ fn healthy_cluster_logins_and_reversible_degradations() {
         .run();
     out.assert(2, &format!("GALERA CRITICAL - 127.0.0.1:{p1}: Access denied for user 'monitor'@'127.0.0.1' (using password: YES) (MySQL error 1045)"));
 
-    // Desync: WARNING, OK with --donor-ok.
+    // Desync on purpose (a backup): WARNING naming it, OK with --desync-ok; --donor-ok is for
+    // donating a state transfer and does not cover it.
     n2.sql("SET GLOBAL wsrep_desync=ON").expect("desync");
     n2.wait_status(
         "wsrep_local_state_comment",
@@ -367,12 +371,16 @@ fn healthy_cluster_logins_and_reversible_degradations() {
     )
     .expect("desynced");
     let p2 = n2.port.to_string();
-    monitor(&["-P", &p2]).assert(1, &format!("GALERA WARNING - node2 (127.0.0.1:{p2}): Donor/Desynced: donating a state transfer or desynced"));
-    monitor(&["-P", &p2, "--donor-ok"]).assert(0, &format!("GALERA OK - node2 (127.0.0.1:{p2}): Donor/Desynced (accepted by --donor-ok), Primary, cluster size 3"));
+    monitor(&["-P", &p2]).assert(1, &format!("GALERA WARNING - node2 (127.0.0.1:{p2}): desynced on purpose (wsrep_desync=ON: a backup?)"));
+    monitor(&["-P", &p2, "--donor-ok"]).assert(
+        1,
+        &format!("GALERA WARNING - node2 (127.0.0.1:{p2}): desynced on purpose"),
+    );
+    monitor(&["-P", &p2, "--desync-ok"]).assert(0, &format!("GALERA OK - node2 (127.0.0.1:{p2}): Donor/Desynced (wsrep_desync=ON, accepted by --desync-ok), Primary, cluster size 3"));
     let out = monitor(&nodes.iter().map(String::as_str).collect::<Vec<_>>());
     out.assert(
         1,
-        &format!("GALERA WARNING - node2 (127.0.0.1:{p2}): Donor/Desynced"),
+        &format!("GALERA WARNING - node2 (127.0.0.1:{p2}): desynced on purpose"),
     );
     n2.sql("SET GLOBAL wsrep_desync=OFF").expect("resync");
     n2.wait_status(

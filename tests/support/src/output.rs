@@ -212,6 +212,16 @@ impl PluginRun {
     }
 
     pub fn run(mut self) -> PluginOutput {
+        // Every run keeps its history apart from every other's, unless the test says where
+        // (`STATE_DIRECTORY` or `--state-dir`): a test about history runs twice in one place.
+        let isolated = tempfile::tempdir().expect("a state directory");
+        if !self
+            .command
+            .get_envs()
+            .any(|(k, _)| k == std::ffi::OsStr::new("STATE_DIRECTORY"))
+        {
+            self.command.env("STATE_DIRECTORY", isolated.path());
+        }
         let started = Instant::now();
         let mut child = self
             .command

@@ -143,7 +143,11 @@ impl Stack {
             ],
             0,
             "GALERA OK - ".into(),
-            &["cluster_size", "local_state", "flow_control_paused"],
+            &[
+                "cluster_size",
+                "local_state",
+                "flow_control_paused_since_start",
+            ],
             Some(MONITOR_PASSWORD),
         );
         add(
