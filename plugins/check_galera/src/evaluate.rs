@@ -1428,6 +1428,39 @@ mod tests {
     }
 
     #[test]
+    fn the_ist_window_of_a_cluster_is_the_widest_donors() {
+        let judge = Judgement {
+            ist_window: Thresholds::new(range("200:"), range("30:")),
+            ..Judgement::default()
+        };
+        let before = [
+            counted("node1", 3306, [1000, 0, 0, 100, 0, 0]),
+            counted("node2", 3307, [1000, 0, 0, 100, 0, 0]),
+        ];
+        // 10000 B/s through each; node1 keeps 64 MiB (112 min), node2 16 MiB (28 min).
+        let mut now = vec![
+            counted("node1", 3306, [1060, 0, 0, 160, 600_000, 0]),
+            counted("node2", 3307, [1060, 0, 0, 160, 0, 600_000]),
+        ];
+        if let Ok(f) = &mut now[1].result {
+            f.status.gcache_size = Some(16 * 1024 * 1024);
+        }
+        let out = evaluate(&facts(true, now, earlier(&before, 1000.0), 1060.0), &judge)
+            .expect("report")
+            .render("GALERA", 0);
+        assert!(
+            out.starts_with("GALERA WARNING - a member that leaves now can rejoin by IST for about 112 min (gcache 64.0 MiB at 9.8 KiB/s) (donor node1) (outside 200: minutes)"),
+            "{out}"
+        );
+        for item in [
+            " node1_ist_window_minutes=111.848;;;0 ",
+            " node2_ist_window_minutes=27.962;;;0",
+        ] {
+            assert!(out.contains(item), "{item}: {out}");
+        }
+    }
+
+    #[test]
     fn a_member_that_left_is_named_and_one_beyond_the_gcache_needs_sst() {
         let judge = Judgement::default();
         let mut gone = counted("node3", 3308, [1000, 0, 0, 50, 0, 0]);

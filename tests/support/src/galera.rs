@@ -77,6 +77,29 @@ impl Node {
             .map(str::to_string)
     }
 
+    /// Run SQL as root over the node's socket in the background, in one session that lasts as
+    /// long as the statements do (a lock held by a `SLEEP`, a write load); its output goes to
+    /// `log`, and dropping the guard stops the client.
+    pub fn background_sql(&self, what: &str, sql: &str) -> Server {
+        let mut command = Command::new("mariadb");
+        command
+            .arg(format!("--defaults-file={}", self.cnf.display()))
+            .args(["--connect-timeout=5", "--unbuffered", "-N", "-B", "-e", sql]);
+        Server::spawn(
+            &format!("{} {what}", self.name),
+            command,
+            self.dir.join(format!("client-{what}.log")),
+        )
+        .with_grace(Duration::from_secs(1))
+    }
+
+    /// Shut the node down cleanly (SIGTERM, then SIGKILL after the grace period).
+    pub fn stop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            server.stop();
+        }
+    }
+
     /// SIGKILL the node, as a crash or power loss would.
     pub fn kill(&mut self) {
         if let Some(mut server) = self.server.take() {
@@ -184,6 +207,13 @@ impl GaleraCluster {
         )
         .map_err(|e| format!("{e}\n{}", tail(&node.error_log(), 30)))?;
         node.wait_status("wsrep_ready", "ON", Duration::from_secs(10))
+    }
+
+    /// Shut a node down cleanly (its position kept in grastate.dat) and start it again, joining
+    /// the others by IST; wait until it is Synced.
+    pub fn restart(&mut self, index: usize) -> Result<(), String> {
+        self.nodes[index].stop();
+        self.start_node(index, false, &[])
     }
 
     pub fn node(&self, index: usize) -> &Node {

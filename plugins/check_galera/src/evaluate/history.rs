@@ -152,6 +152,7 @@ fn interval(member: &MemberOutcome, old: &Record, read_at: f64) -> Result<Interv
 /// Minutes, as the summary says them.
 fn minutes(seconds: f64) -> String {
     match seconds {
+        s if s < 1.0 => "less than 1 s".to_string(),
         s if s < 60.0 => format!("{} s", s.round()),
         s if s < 7200.0 => format!("{} min", (s / 60.0).round()),
         s => format!("{:.1} h", s / 3600.0),
@@ -195,6 +196,7 @@ pub fn judge(report: &mut Report, facts: &Facts, judge: &Judgement) {
     let single = !facts.cluster;
     let mut senders: Vec<(String, f64, f64)> = Vec::new();
     let mut worst_fc = State::Ok;
+    let mut windows = Vec::new();
     for member in &facts.members {
         let name = member.name();
         let prefix = match single {
@@ -279,8 +281,9 @@ pub fn judge(report: &mut Report, facts: &Facts, judge: &Judgement) {
                 iv.fc_sent
             ),
         );
-        judge_ist_window(report, member, &iv, &prefix, judge);
+        windows.extend(ist_window(report, member, &iv, &prefix, judge));
     }
+    judge_ist_window(report, windows, single, judge);
     // Who slows the cluster: the members that sent flow control.
     if facts.cluster && !senders.is_empty() {
         let said: Vec<String> = senders
@@ -303,21 +306,22 @@ pub fn judge(report: &mut Report, facts: &Facts, judge: &Judgement) {
 }
 
 /// `gcache.size` against the write rate: how long a member that leaves now can rejoin by IST.
-fn judge_ist_window(
+/// The window is per donor; the perfdata has each, and in cluster mode the judgement is on the
+/// widest one, since a rejoining member can take any donor.
+struct IstWindow {
+    name: String,
+    minutes: f64,
+    text: String,
+}
+
+fn ist_window(
     report: &mut Report,
     member: &MemberOutcome,
     iv: &Interval,
     prefix: &str,
     judge: &Judgement,
-) {
-    let Some(gcache) = member
-        .result
-        .as_ref()
-        .ok()
-        .and_then(|f| f.status.gcache_size)
-    else {
-        return;
-    };
+) -> Option<IstWindow> {
+    let gcache = member.result.as_ref().ok()?.status.gcache_size?;
     if iv.bytes <= 0.0 {
         report.detail_at(
             1,
@@ -328,26 +332,41 @@ fn judge_ist_window(
                 minutes(iv.seconds)
             ),
         );
-        return;
+        return None;
     }
     let window = gcache as f64 / iv.bytes;
-    let text = format!(
-        "a member that leaves now can rejoin by IST for about {} (gcache {} at {}/s)",
-        minutes(window),
-        bytes(gcache as f64),
-        bytes(iv.bytes)
-    );
-    match judge.ist_window.violation(window / 60.0) {
-        Some((state, why)) => {
-            report.add(state, format!("{}: {text} ({why} minutes)", member.name()))
-        }
-        None => report.detail(State::Ok, format!("{}: {text}", member.name())),
-    };
     report.metric(
         Metric::new(format!("{prefix}ist_window_minutes"), round3(window / 60.0))
             .thresholds(judge.ist_window.clone())
             .min(0u8),
     );
+    Some(IstWindow {
+        name: member.name(),
+        minutes: window / 60.0,
+        text: format!(
+            "a member that leaves now can rejoin by IST for about {} (gcache {} at {}/s)",
+            minutes(window),
+            bytes(gcache as f64),
+            bytes(iv.bytes)
+        ),
+    })
+}
+
+fn judge_ist_window(report: &mut Report, windows: Vec<IstWindow>, single: bool, judge: &Judgement) {
+    let Some(widest) = windows
+        .into_iter()
+        .max_by(|a, b| a.minutes.total_cmp(&b.minutes))
+    else {
+        return;
+    };
+    let text = match single {
+        true => widest.text,
+        false => format!("{} (donor {})", widest.text, widest.name),
+    };
+    match judge.ist_window.violation(widest.minutes) {
+        Some((state, why)) => report.add(state, format!("{text} ({why} minutes)")),
+        None => report.detail(State::Ok, text),
+    };
 }
 
 /// Members listed last time and gone now, named with when they were last seen (not with
