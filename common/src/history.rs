@@ -110,7 +110,13 @@ impl Session {
     /// Open the record of `plugin` for `target` (any text naming what is monitored) in
     /// `place`, creating the directory (0700) when it is missing.
     pub fn open(place: &Place, plugin: &str, target: &str) -> Session {
-        let name = format!("{plugin}-{:016x}", fnv1a(target.as_bytes()));
+        // The user's id in the name: monitoring users sharing the package's directory (nagios,
+        // icinga, nrpe) each keep their own record of the same target.
+        let name = format!(
+            "{plugin}-{}-{:016x}",
+            rustix::process::getuid().as_raw(),
+            fnv1a(target.as_bytes())
+        );
         let path = place.dir.join(format!("{name}.history"));
         let mut session = Session {
             path,
@@ -219,11 +225,14 @@ impl Session {
         let temporary = self
             .path
             .with_extension(format!("tmp{}", std::process::id()));
+        // In a shared directory another user may have put something under that name: a new
+        // file only, never through a symbolic link.
+        let _ = std::fs::remove_file(&temporary);
         let written = OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(0o600)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
             .open(&temporary)
             .and_then(|mut file| {
                 file.write_all(text.as_bytes())?;
@@ -277,6 +286,7 @@ fn lock(path: &Path) -> Result<File, String> {
         .create(true)
         .truncate(false)
         .mode(0o600)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
         .open(path)
         .map_err(|e| {
             format!(
@@ -423,6 +433,39 @@ mod tests {
         assert!(second.save(&values(&[("a", "1")]), 0.0).is_err());
         drop(first);
         assert!(Session::open(&place, "check_x", "t").unwritable().is_none());
+    }
+
+    /// In the shared package directory another user may plant links under the names a run
+    /// writes: they are never followed, the run goes without history instead.
+    #[test]
+    fn links_planted_in_a_shared_directory_are_not_followed() {
+        let (dir, place) = place();
+        std::fs::create_dir_all(&place.dir).expect("dir");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious").expect("victim");
+        let path = Session::open(&place, "check_x", "t").path().to_path_buf();
+        let lock = path.with_extension("lock");
+        std::fs::remove_file(&lock).expect("lock file");
+        std::os::unix::fs::symlink(&victim, &lock).expect("link");
+        let session = Session::open(&place, "check_x", "t");
+        assert!(session.unwritable().is_some(), "{session:?}");
+        std::fs::remove_file(&lock).expect("unlink");
+        let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &temporary).expect("link");
+        let session = Session::open(&place, "check_x", "t");
+        // A leftover of this user's is removed first, then only a new file is written.
+        session.save(&values(&[("a", "1")]), 1.0).expect("save");
+        assert_eq!(
+            std::fs::read_to_string(&victim).expect("victim"),
+            "precious"
+        );
+        // The record's name carries the user: another monitoring user has its own.
+        let uid = rustix::process::getuid().as_raw();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        assert!(name.starts_with(&format!("check_x-{uid}-")), "{name}");
     }
 
     #[test]

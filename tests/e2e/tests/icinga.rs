@@ -168,6 +168,20 @@ fn icinga_runs_every_command_against_the_stack() {
             result.command
         );
     }
+    // Both galera services left their record for the next run where the CheckCommand said.
+    let records = std::fs::read_dir(stack.state_dir())
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".history"))
+                .count()
+        })
+        .unwrap_or(0);
+    assert_eq!(
+        records,
+        2,
+        "galera records in {}",
+        stack.state_dir().display()
+    );
 }
 
 #[test]

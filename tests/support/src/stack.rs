@@ -103,6 +103,11 @@ impl Stack {
         })
     }
 
+    /// Where the galera services keep what their next run compares with (`--state-dir`).
+    pub fn state_dir(&self) -> PathBuf {
+        self.file("state")
+    }
+
     fn file(&self, name: &str) -> PathBuf {
         self.files.path().join(name)
     }
@@ -140,6 +145,7 @@ impl Stack {
                 ("galera_user", s(MONITOR_USER)),
                 ("galera_password", s(MONITOR_PASSWORD)),
                 ("galera_expected_size", "3".into()),
+                ("galera_state_dir", path(&self.state_dir())),
             ],
             0,
             "GALERA OK - ".into(),
@@ -166,6 +172,7 @@ impl Stack {
                 ),
                 ("galera_skew_warning", s("1")),
                 ("galera_skew_critical", s("5")),
+                ("galera_state_dir", path(&self.state_dir())),
             ],
             2,
             "GALERA CRITICAL - clock skew 1".into(),
