@@ -1420,7 +1420,7 @@ mod tests {
             .render("GALERA", 0);
         assert!(
             out.contains(
-                "node2 sent 14 flow control messages in the last 5 min: it is the slow node"
+                "GALERA WARNING - paused by flow control 40% of the last 5 min (outside 0.1): node2 sent 14 flow control messages, it is the slow node |"
             ),
             "{out}"
         );

@@ -152,8 +152,7 @@ fn interval(member: &MemberOutcome, old: &Record, read_at: f64) -> Result<Interv
 /// Minutes, as the summary says them.
 fn minutes(seconds: f64) -> String {
     match seconds {
-        s if s < 1.0 => "less than 1 s".to_string(),
-        s if s < 60.0 => format!("{} s", s.round()),
+        s if s < 60.0 => format!("{} s", s.round().max(1.0)),
         s if s < 7200.0 => format!("{} min", (s / 60.0).round()),
         s => format!("{:.1} h", s / 3600.0),
     }
@@ -194,8 +193,8 @@ pub fn judge(report: &mut Report, facts: &Facts, judge: &Judgement) {
         }
     };
     let single = !facts.cluster;
-    let mut senders: Vec<(String, f64, f64)> = Vec::new();
-    let mut worst_fc = State::Ok;
+    let mut senders: Vec<(String, f64)> = Vec::new();
+    let mut paused: Option<(String, f64, f64)> = None;
     let mut windows = Vec::new();
     for member in &facts.members {
         let name = member.name();
@@ -213,23 +212,16 @@ pub fn judge(report: &mut Report, facts: &Facts, judge: &Judgement) {
             }
         };
         let since = minutes(iv.seconds);
-        if let Some((state, why)) = judge.flow_control.violation(iv.paused_fraction) {
-            report.add(
-                state,
-                format!(
-                    "{}paused by flow control {}% of the last {since} ({why})",
-                    if single {
-                        String::new()
-                    } else {
-                        format!("{name}: ")
-                    },
-                    format_number((iv.paused_fraction * 1000.0).round() / 10.0)
-                ),
-            );
-            worst_fc = worst_fc.worst(state);
+        // Flow control pauses the whole cluster: in cluster mode it is said once, for the
+        // member paused longest.
+        if paused
+            .as_ref()
+            .is_none_or(|(_, p, _)| iv.paused_fraction > *p)
+        {
+            paused = Some((name.clone(), iv.paused_fraction, iv.seconds));
         }
         if iv.fc_sent > 0.0 {
-            senders.push((name.clone(), iv.fc_sent, iv.seconds));
+            senders.push((name.clone(), iv.fc_sent));
         }
         report
             .metric(
@@ -284,25 +276,51 @@ pub fn judge(report: &mut Report, facts: &Facts, judge: &Judgement) {
         windows.extend(ist_window(report, member, &iv, &prefix, judge));
     }
     judge_ist_window(report, windows, single, judge);
-    // Who slows the cluster: the members that sent flow control.
-    if facts.cluster && !senders.is_empty() {
-        let said: Vec<String> = senders
-            .iter()
-            .map(|(name, sent, seconds)| {
-                format!(
-                    "{name} sent {sent} flow control messages in the last {}",
-                    minutes(*seconds)
-                )
-            })
-            .collect();
-        let text = match senders.len() {
-            1 => format!("{}: it is the slow node", said.join("")),
-            _ => format!("{}: they are the slow nodes", said.join(", ")),
-        };
-        report.add(worst_fc, text.clone()).detail(worst_fc, text);
+    if let Some((_, fraction, seconds)) = paused {
+        judge_flow_control(report, fraction, seconds, &senders, judge);
     }
     judge_left(report, facts, old, judge);
     judge_sst(report, facts, Some(old));
+}
+
+/// The fraction of the interval the cluster spent paused, and who asked for the pauses: the
+/// members whose `wsrep_flow_control_sent` grew (in cluster mode; one node does not know).
+fn judge_flow_control(
+    report: &mut Report,
+    fraction: f64,
+    seconds: f64,
+    senders: &[(String, f64)],
+    judge: &Judgement,
+) {
+    let percent = format_number((fraction * 1000.0).round() / 10.0);
+    let since = minutes(seconds);
+    let who = senders
+        .iter()
+        .map(|(name, sent)| {
+            let s = if *sent == 1.0 { "" } else { "s" };
+            format!("{name} sent {sent} flow control message{s}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let slow = match senders.len() {
+        0 => String::new(),
+        1 => format!(": {who}, it is the slow node"),
+        _ => format!(": {who}, they are the slow nodes"),
+    };
+    match judge.flow_control.violation(fraction) {
+        Some((state, why)) => {
+            let text =
+                format!("paused by flow control {percent}% of the last {since} ({why}){slow}");
+            report.add(state, text.clone()).detail(state, text);
+        }
+        None if !senders.is_empty() => {
+            report.detail(
+                State::Ok,
+                format!("paused by flow control {percent}% of the last {since}{slow}"),
+            );
+        }
+        None => {}
+    }
 }
 
 /// `gcache.size` against the write rate: how long a member that leaves now can rejoin by IST.
@@ -344,8 +362,11 @@ fn ist_window(
         name: member.name(),
         minutes: window / 60.0,
         text: format!(
-            "a member that leaves now can rejoin by IST for about {} (gcache {} at {}/s)",
-            minutes(window),
+            "a member that leaves now can rejoin by IST for {} (gcache {} at {}/s)",
+            match window {
+                w if w < 1.0 => "less than 1 s".to_string(),
+                w => format!("about {}", minutes(w)),
+            },
             bytes(gcache as f64),
             bytes(iv.bytes)
         ),
