@@ -111,7 +111,10 @@ pub fn read_text_capped(
 fn read_limited(path: &Path, cap: u64) -> Result<Vec<u8>, InputProblem> {
     let unreadable = |e: std::io::Error| InputProblem::Unreadable(describe_io_error(&e));
     let file = std::fs::File::open(path).map_err(unreadable)?;
-    let mut bytes = Vec::new();
+    // Sized from the file's length (never beyond the cap) so a small file is one read, not a
+    // series of doubling probes; a FIFO or /proc file reports 0 and grows as it is read.
+    let hint = file.metadata().map_or(0, |m| m.len()).min(cap);
+    let mut bytes = Vec::with_capacity(usize::try_from(hint).unwrap_or(0).saturating_add(1));
     // One byte more than the cap tells "exactly at the cap" from "over it".
     file.take(cap.saturating_add(1))
         .read_to_end(&mut bytes)

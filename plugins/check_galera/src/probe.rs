@@ -352,37 +352,84 @@ async fn read_node(
     deadline: Instant,
 ) -> Result<NodeFacts, Failure> {
     let stage = format!("reading the wsrep status of {endpoint}");
-    // Both SHOW statements in one round trip (two result sets). SHOW, not SELECT from
-    // information_schema: a non-Primary node refuses SELECT with ERROR 1047 but answers SHOW.
-    let (status, variables) = ctx
-        .within_until(deadline, &stage, read_status(conn))
+    let (status, variables, clock) = ctx
+        .within_until(deadline, &stage, read_status(conn, with_clock))
         .await
         .map_err(Failure::TimedOut)?
         .map_err(|e| {
             Failure::Failed(format!("{STATUS_SQL} failed: {}", describe(&e, &Tls::Off)))
         })?;
     let status = NodeStatus::parse(&status, &variables).map_err(Failure::Failed)?;
-    let clock = if with_clock {
-        read_clock(conn, endpoint, ctx, deadline).await?
-    } else {
-        None
-    };
     Ok(NodeFacts { status, clock })
 }
 
+/// The server's clock, read first in the same round trip as the status when members are
+/// compared: the server answers it before it runs the SHOW statements, so its reading is
+/// compared with the midpoint of the time to that first answer.
+const CLOCK_SQL: &str = "SELECT UNIX_TIMESTAMP(NOW(6))";
+
 /// The two statements `read_status` sends together.
 /// (SHOW, not SELECT: a non-Primary node refuses SELECT with ERROR 1047 but answers SHOW.)
-/// The variables are `status::VARIABLES` (a test keeps the two together).
-const STATUS_SQL: &str = "SHOW GLOBAL STATUS WHERE Variable_name LIKE 'wsrep%' OR Variable_name = 'Uptime'; \
+/// The names are `status::STATUS` and `status::VARIABLES` (a test keeps them together).
+const STATUS_SQL: &str = "SHOW GLOBAL STATUS WHERE Variable_name IN ('Uptime', \
+    'wsrep_cluster_conf_id', 'wsrep_cluster_size', 'wsrep_cluster_state_uuid', \
+    'wsrep_cluster_status', 'wsrep_connected', 'wsrep_flow_control_active', \
+    'wsrep_flow_control_paused', 'wsrep_flow_control_paused_ns', 'wsrep_flow_control_sent', \
+    'wsrep_incoming_addresses', 'wsrep_last_committed', 'wsrep_local_bf_aborts', \
+    'wsrep_local_cached_downto', 'wsrep_local_cert_failures', 'wsrep_local_recv_queue', \
+    'wsrep_local_recv_queue_avg', 'wsrep_local_send_queue', 'wsrep_local_send_queue_avg', \
+    'wsrep_local_state', 'wsrep_local_state_comment', 'wsrep_provider_name', \
+    'wsrep_provider_version', 'wsrep_ready', 'wsrep_received_bytes', 'wsrep_replicated_bytes'); \
     SHOW GLOBAL VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_node_name', \
     'wsrep_provider_options', 'wsrep_reject_queries', 'wsrep_desync', \
     'wsrep_sst_donor_rejects_queries', 'read_only', 'super_read_only', 'version')";
 
 type Pairs = HashMap<String, String>;
 
-/// The wsrep status and the two variables, as name/value pairs, from one multi-statement query.
-async fn read_status(conn: &mut Conn) -> Result<(Pairs, Pairs), mysql_async::Error> {
-    let mut result = conn.query_iter(STATUS_SQL).await?;
+/// The wsrep status and the variables as name/value pairs, and with `with_clock` the server's
+/// clock, from one multi-statement query (one round trip). SHOW, not SELECT from
+/// information_schema: a node that is not Primary refuses SELECT with ERROR 1047, and with it
+/// the rest of the batch; the status is then read alone and the node has no clock.
+async fn read_status(
+    conn: &mut Conn,
+    with_clock: bool,
+) -> Result<(Pairs, Pairs, Option<ClockSample>), mysql_async::Error> {
+    if with_clock {
+        let sent = now();
+        let started = Instant::now();
+        let first = match conn.query_iter(format!("{CLOCK_SQL}; {STATUS_SQL}")).await {
+            Ok(mut result) => match result.collect::<Row>().await {
+                Ok(rows) => Some((rows, result)),
+                Err(mysql_async::Error::Server(_)) => None,
+                Err(e) => return Err(e),
+            },
+            Err(mysql_async::Error::Server(_)) => None,
+            Err(e) => return Err(e),
+        };
+        if let Some((rows, result)) = first {
+            let round_trip = started.elapsed().as_secs_f64();
+            let clock = rows
+                .first()
+                .map(|r| text(r, 0))
+                .and_then(|t| t.parse::<f64>().ok())
+                .filter(|t| t.is_finite())
+                .map(|server| ClockSample {
+                    offset: server - (sent + round_trip / 2.0),
+                    round_trip,
+                });
+            let (status, variables) = status_sets(result).await?;
+            return Ok((status, variables, clock));
+        }
+    }
+    let result = conn.query_iter(STATUS_SQL).await?;
+    let (status, variables) = status_sets(result).await?;
+    Ok((status, variables, None))
+}
+
+/// The two SHOW result sets, then whatever is left drained so the connection is clean.
+async fn status_sets(
+    mut result: mysql_async::QueryResult<'_, '_, mysql_async::TextProtocol>,
+) -> Result<(Pairs, Pairs), mysql_async::Error> {
     let pairs = |rows: Vec<Row>| -> Pairs {
         rows.iter()
             .map(|row| (text(row, 0), text(row, 1)))
@@ -390,38 +437,8 @@ async fn read_status(conn: &mut Conn) -> Result<(Pairs, Pairs), mysql_async::Err
     };
     let status = pairs(result.collect::<Row>().await?);
     let variables = pairs(result.collect::<Row>().await?);
-    // Drain anything left, so the connection is clean for the next statement.
     result.drop_result().await?;
     Ok((status, variables))
-}
-
-/// The server's clock against ours, on the same connection: the server's reading is compared
-/// with the midpoint of the round trip. A node that refuses SELECT (non-Primary) has no clock.
-async fn read_clock(
-    conn: &mut Conn,
-    endpoint: &Endpoint,
-    ctx: &Context,
-    deadline: Instant,
-) -> Result<Option<ClockSample>, Failure> {
-    let sent = now();
-    let started = Instant::now();
-    let rows: Result<Vec<Row>, _> = ctx
-        .within_until(
-            deadline,
-            format!("reading the clock of {endpoint}"),
-            conn.query("SELECT UNIX_TIMESTAMP(NOW(6))"),
-        )
-        .await
-        .map_err(Failure::TimedOut)?;
-    let round_trip = started.elapsed().as_secs_f64();
-    let server: Option<f64> = rows
-        .ok()
-        .and_then(|rows| rows.first().map(|r| text(r, 0)))
-        .and_then(|t| t.parse().ok());
-    Ok(server.map(|server| ClockSample {
-        offset: server - (sent + round_trip / 2.0),
-        round_trip,
-    }))
 }
 
 fn now() -> f64 {
@@ -443,9 +460,14 @@ fn text(row: &Row, index: usize) -> String {
 mod tests {
     #[test]
     fn the_query_reads_every_variable_the_status_parses() {
-        for name in crate::status::VARIABLES {
+        for name in crate::status::STATUS.iter().chain(crate::status::VARIABLES) {
             assert!(super::STATUS_SQL.contains(&format!("'{name}'")), "{name}");
         }
+        let quoted = super::STATUS_SQL.matches('\'').count() / 2;
+        assert_eq!(
+            quoted,
+            crate::status::STATUS.len() + crate::status::VARIABLES.len()
+        );
     }
 
     use super::*;

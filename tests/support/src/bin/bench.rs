@@ -505,7 +505,13 @@ fn main() {
     // Galera: one status read, and three nodes at once.
     match GaleraCluster::start(3) {
         Ok(cluster) => {
-            let env = [("MYSQL_PWD", MONITOR_PASSWORD)];
+            // Each run reads the previous one's record and writes its own, as in production.
+            let state = dir.path().join("state");
+            let state = state.to_string_lossy();
+            let env = [
+                ("MYSQL_PWD", MONITOR_PASSWORD),
+                ("STATE_DIRECTORY", state.as_ref()),
+            ];
             let port = cluster.node(0).port.to_string();
             let one = cmd(
                 GALERA_ONE,
