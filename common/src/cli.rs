@@ -5,6 +5,7 @@ use std::time::Duration;
 use clap::{ArgAction, Args};
 
 use crate::State;
+use crate::report::OutputLimit;
 
 /// `-t/--timeout`, `--timeout-state` and `-v`, as the monitoring-plugins guidelines define them.
 #[derive(Debug, Clone, Args)]
@@ -20,6 +21,10 @@ pub struct CommonArgs {
     /// Add detail to the long output; repeat up to 3 times (-vvv)
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count)]
     pub verbose: u8,
+
+    /// Bytes of output the client takes whole: 4096 for Nagios Core 4 and NRPE 3+, 1024 for NRPE with v2 packets (check_nrpe -2), none for Icinga 2. What does not fit is left out, per-item data first, and counted
+    #[arg(long, value_name = "BYTES", default_value = "4096")]
+    pub output_limit: OutputLimit,
 }
 
 impl CommonArgs {

@@ -106,13 +106,14 @@ pub struct Metric {
 
 impl Metric {
     /// A metric named `label`. `'` and `=`, which no perfdata parser accepts in a label, and
-    /// control characters or `|`, which would break the output line, become `_`.
+    /// control characters, `|` or `;` (Nagios turns it into `:`), which would break the output
+    /// line, become `_`.
     pub fn new(label: impl AsRef<str>, value: impl Into<Value>) -> Metric {
         let label = label
             .as_ref()
             .chars()
             .map(|c| {
-                if matches!(c, '\'' | '=' | '|') || c.is_control() {
+                if matches!(c, '\'' | '=' | '|' | ';') || c.is_control() {
                     '_'
                 } else {
                     c

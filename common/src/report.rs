@@ -14,6 +14,8 @@ pub struct Report {
     ok_summary: Option<String>,
     subject: Option<String>,
     metrics: Vec<Metric>,
+    /// How many of `metrics`, from the start, are headline metrics (aggregates and totals).
+    headline_metrics: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -21,6 +23,70 @@ struct Detail {
     state: State,
     text: String,
     min_verbosity: u8,
+}
+
+/// How many bytes of output the client takes whole, the trailing newline included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputLimit {
+    Bytes(usize),
+    /// No client limit (Icinga 2): the output still stops at [`OUTPUT_CEILING`].
+    Unlimited,
+}
+
+impl Default for OutputLimit {
+    fn default() -> OutputLimit {
+        OutputLimit::Bytes(DEFAULT_OUTPUT_LIMIT)
+    }
+}
+
+impl OutputLimit {
+    /// The bytes the output may have before its trailing newline.
+    fn budget(self) -> usize {
+        match self {
+            OutputLimit::Bytes(bytes) => bytes.min(OUTPUT_CEILING),
+            OutputLimit::Unlimited => OUTPUT_CEILING,
+        }
+        .saturating_sub(1)
+    }
+
+    /// How the closing line names the limit, so an operator knows what to raise.
+    fn described(self) -> String {
+        match self {
+            OutputLimit::Bytes(bytes) => format!("--output-limit {bytes}"),
+            OutputLimit::Unlimited => format!("the {OUTPUT_CEILING}-byte output ceiling"),
+        }
+    }
+}
+
+impl std::str::FromStr for OutputLimit {
+    type Err = String;
+
+    /// `none`, or a number of bytes from [`MIN_OUTPUT_LIMIT`] to [`OUTPUT_CEILING`].
+    fn from_str(text: &str) -> Result<OutputLimit, String> {
+        if text.eq_ignore_ascii_case("none") {
+            return Ok(OutputLimit::Unlimited);
+        }
+        let bytes: usize = text
+            .parse()
+            .ok()
+            .filter(|_| text.bytes().all(|b| b.is_ascii_digit()))
+            .ok_or_else(|| format!("'{text}' is not a number of bytes or 'none'"))?;
+        if !(MIN_OUTPUT_LIMIT..=OUTPUT_CEILING).contains(&bytes) {
+            return Err(format!(
+                "'{text}' is out of range: from {MIN_OUTPUT_LIMIT} to {OUTPUT_CEILING} bytes, or 'none'"
+            ));
+        }
+        Ok(OutputLimit::Bytes(bytes))
+    }
+}
+
+impl std::fmt::Display for OutputLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutputLimit::Bytes(bytes) => write!(f, "{bytes}"),
+            OutputLimit::Unlimited => f.write_str("none"),
+        }
+    }
 }
 
 impl Report {
@@ -67,8 +133,17 @@ impl Report {
         self
     }
 
+    /// A per-item metric (one node's, one server's): left out first when the output is cut.
     pub fn metric(&mut self, metric: Metric) -> &mut Report {
         self.metrics.push(metric);
+        self
+    }
+
+    /// A headline metric (an aggregate or a total: `skew`, `hosts`, `cluster_size`): rendered
+    /// before every per-item metric, and the last perfdata a cut output leaves out.
+    pub fn headline(&mut self, metric: Metric) -> &mut Report {
+        self.metrics.insert(self.headline_metrics, metric);
+        self.headline_metrics += 1;
         self
     }
 
@@ -85,17 +160,23 @@ impl Report {
         &self.metrics
     }
 
-    /// Non-OK findings, worst first (stable within a state), joined by `; `. When all is well:
-    /// the OK summary, else the OK findings.
+    /// Non-OK findings, worst first (stable within a state), joined by ` / ` (never `;`:
+    /// Nagios turns it into `:`, and findings hold commas of their own). When all is well: the OK summary, else the OK findings.
     pub fn summary(&self) -> String {
+        self.summary_within(SUMMARY_CAP)
+    }
+
+    fn summary_within(&self, cap: usize) -> String {
         match &self.subject {
-            Some(subject) => format!("{subject}: {}", self.findings_summary()),
-            None => self.findings_summary(),
+            Some(subject) => format!("{subject}: {}", self.findings_summary(cap)),
+            None => self.findings_summary(cap),
         }
     }
 
-    fn findings_summary(&self) -> String {
-        let cap = SUMMARY_CAP.saturating_sub(self.subject.as_ref().map_or(0, |s| s.len() + 2));
+    fn findings_summary(&self, cap: usize) -> String {
+        let cap = cap
+            .saturating_sub(self.subject.as_ref().map_or(0, |s| s.len() + 2))
+            .max(MIN_FINDINGS_CAP);
         let mut problems: Vec<&(State, String)> = self
             .findings
             .iter()
@@ -109,102 +190,170 @@ impl Report {
             return if all.is_empty() {
                 "no problems found".to_string()
             } else {
-                join_capped(&all, cap.max(MIN_FINDINGS_CAP))
+                join_capped(&all, cap)
             };
         }
         problems.sort_by_key(|(state, _)| std::cmp::Reverse(*state));
         let texts: Vec<&str> = problems.iter().map(|(_, t)| t.as_str()).collect();
-        join_capped(&texts, cap.max(MIN_FINDINGS_CAP))
+        join_capped(&texts, cap)
     }
 
-    /// The full plugin output (without trailing newline): first line, then long output, within
-    /// [`OUTPUT_CAP`]: the summary is capped at [`SUMMARY_CAP`], perfdata items are kept whole
-    /// (those past the cap are left out, never cut), and long-output lines past the cap are
-    /// counted in a last line.
+    /// The output for the default limit ([`DEFAULT_OUTPUT_LIMIT`]).
     pub fn render(&self, service: &str, verbosity: u8) -> String {
-        let mut out = status_line(service, self.state(), &self.summary());
-        let shown: Vec<&Detail> = self
+        self.render_within(service, verbosity, OutputLimit::default())
+    }
+
+    /// The full plugin output (without its trailing newline), whole within `limit`. What goes
+    /// when it must: per-item perfdata and long-output lines first, headline metrics last;
+    /// perfdata items are kept whole, never cut; a last line says what was left out. The
+    /// summary is capped at [`SUMMARY_CAP`], and under a small limit leaves room on the first
+    /// line for the headline metrics, so state, summary and totals arrive together.
+    pub fn render_within(&self, service: &str, verbosity: u8, limit: OutputLimit) -> String {
+        let budget = limit.budget();
+        let state = self.state();
+        let prefix = format!("{service} {state} - ");
+        let items: Vec<String> = self.metrics.iter().map(Metric::to_string).collect();
+        let (headlines, per_item) = items.split_at(self.headline_metrics.min(items.len()));
+        let headline_len: usize = headlines.iter().map(|i| i.len() + 1).sum::<usize>() + 2;
+        let summary_cap = SUMMARY_CAP.min(
+            budget
+                .saturating_sub(prefix.len() + headline_len.min(budget / 2) + CLOSING_RESERVE)
+                .max(MIN_FINDINGS_CAP),
+        );
+        let mut out = prefix;
+        out.push_str(&truncate(
+            &clean(&self.summary_within(summary_cap)),
+            summary_cap,
+        ));
+        let line_cap = SUMMARY_CAP.min(budget / 2);
+        let shown: Vec<String> = self
             .details
             .iter()
             .filter(|d| d.min_verbosity <= verbosity)
+            .map(|d| detail_line(d, line_cap))
             .collect();
-        // Perfdata leaves room for the first long-output line (plugins put the aggregate
-        // finding there) and the line that counts the rest left out.
-        let lead = shown
-            .first()
-            .map_or(0, |d| detail_line(d).len() + MORE_LINE_RESERVE);
-        let perfdata_cap = OUTPUT_CAP - lead;
+        // Per-item perfdata leaves room for the first long-output line (plugins put the
+        // aggregate finding there) and the closing line.
+        let lead = shown.first().map_or(0, String::len);
         let mut perfdata = String::new();
-        for metric in &self.metrics {
-            let item = metric.to_string();
-            if out.len() + " |".len() + perfdata.len() + 1 + item.len() > perfdata_cap {
-                break;
+        let mut metrics_left_out = 0;
+        for (group, room) in [
+            (headlines, budget.saturating_sub(CLOSING_RESERVE)),
+            (per_item, budget.saturating_sub(lead + CLOSING_RESERVE)),
+        ] {
+            for (index, item) in group.iter().enumerate() {
+                if out.len() + " |".len() + perfdata.len() + 1 + item.len() > room {
+                    metrics_left_out += group.len() - index;
+                    break;
+                }
+                perfdata.push(' ');
+                perfdata.push_str(item);
             }
-            perfdata.push(' ');
-            perfdata.push_str(&item);
         }
         if !perfdata.is_empty() {
             out.push_str(" |");
             out.push_str(&perfdata);
         }
-        for (index, detail) in shown.iter().enumerate() {
-            let line = detail_line(detail);
-            let left = shown.len() - index;
-            let reserve = if left > 1 { MORE_LINE_RESERVE } else { 0 };
-            if out.len() + line.len() + reserve > OUTPUT_CAP {
-                out.push_str(&format!("\n\\_ ... and {left} more"));
+        let mut lines_left_out = 0;
+        for (index, line) in shown.iter().enumerate() {
+            let closing_needed = index + 1 < shown.len() || metrics_left_out > 0;
+            let reserve = if closing_needed { CLOSING_RESERVE } else { 0 };
+            if out.len() + line.len() + reserve > budget {
+                lines_left_out = shown.len() - index;
                 break;
             }
-            out.push_str(&line);
+            out.push_str(line);
+        }
+        if lines_left_out + metrics_left_out > 0 {
+            let closing = closing_line(lines_left_out, metrics_left_out, limit);
+            if out.len() + closing.len() <= budget {
+                out.push_str(&closing);
+            }
         }
         out
     }
 }
 
+/// `\_ ... and 3 more lines and 12 perfdata items, left out to fit --output-limit 1024`.
+fn closing_line(lines: usize, metrics: usize, limit: OutputLimit) -> String {
+    let plural = |n: usize, what: &str| match n {
+        1 => format!("1 {what}"),
+        n => format!("{n} {what}s"),
+    };
+    let what = match (lines, metrics) {
+        (0, m) => plural(m, "perfdata item"),
+        (l, 0) => format!("{} more", plural(l, "line")),
+        (l, m) => format!(
+            "{} more and {}",
+            plural(l, "line"),
+            plural(m, "perfdata item")
+        ),
+    };
+    format!(
+        "\n\\_ ... and {what}, left out to fit {}",
+        limit.described()
+    )
+}
+
 /// One long-output line, with its line break: `\_ [STATE] text`, the text capped.
-fn detail_line(detail: &Detail) -> String {
+fn detail_line(detail: &Detail, cap: usize) -> String {
     format!(
         "\n\\_ [{}] {}",
         detail.state,
-        truncate(&clean(&detail.text), SUMMARY_CAP)
+        truncate(&clean(&detail.text), cap)
     )
 }
 
 /// The longest summary (the first line's text before the perfdata), in bytes.
 pub const SUMMARY_CAP: usize = 1024;
-/// The whole output aims to fit Nagios' plugin-output buffer.
-pub const OUTPUT_CAP: usize = 8192;
-/// Room kept for a closing `; ... and N more` or `\_ ... and N more`.
-const MORE_LINE_RESERVE: usize = 32;
+/// What the output fits unless told otherwise: Nagios Core 4 takes 4 KB whole (its worker can
+/// lose what comes after), and NRPE 3+ more.
+pub const DEFAULT_OUTPUT_LIMIT: usize = 4096;
+/// NRPE with version 2 packets (`check_nrpe -2`) takes 1 KB.
+pub const MIN_OUTPUT_LIMIT: usize = 1024;
+/// The most any plugin prints, whatever the client takes.
+pub const OUTPUT_CEILING: usize = 65536;
+/// A status line on its own (usage errors, timeouts, internal errors): whole within the
+/// smallest client limit, the newline included.
+pub const LINE_CAP: usize = MIN_OUTPUT_LIMIT - 1;
+/// Room kept for the closing line that says what was left out.
+const CLOSING_RESERVE: usize = 96;
+/// Room kept for a closing `, ... and N more` in the summary.
+const MORE_RESERVE: usize = 32;
 /// A subject never squeezes the findings below this.
 const MIN_FINDINGS_CAP: usize = 256;
 
-/// `SERVICE STATE - text`, the text cleaned and capped at [`SUMMARY_CAP`]: every first line the
-/// runtime prints (report, error, timeout, panic) is built here.
+/// `SERVICE STATE - text`, the text cleaned, the whole line within [`LINE_CAP`]: every status
+/// line the runtime prints on its own (error, timeout, panic) is built here.
 pub fn status_line(service: &str, state: State, text: &str) -> String {
-    format!(
-        "{service} {state} - {}",
-        truncate(&clean(text), SUMMARY_CAP)
-    )
+    status_line_with(service, state, text, "")
 }
 
-/// Texts joined by `; ` while they fit in `cap` bytes, then `... and N more`. A first text longer
-/// than the cap is cut (at a character boundary) and marked with `...`.
+/// [`status_line`] followed by `suffix` (the usage hint), the text cut so the whole line with
+/// the suffix stays within [`LINE_CAP`].
+pub fn status_line_with(service: &str, state: State, text: &str, suffix: &str) -> String {
+    let prefix = format!("{service} {state} - ");
+    let cap = LINE_CAP.saturating_sub(prefix.len() + suffix.len());
+    format!("{prefix}{}{suffix}", truncate(&clean(text), cap))
+}
+
+/// Texts joined by ` / ` while they fit in `cap` bytes, then `... and N more`. A first text
+/// longer than the cap is cut (at a character boundary) and marked with `...`.
 fn join_capped(texts: &[&str], cap: usize) -> String {
     let mut out = String::new();
     for (index, text) in texts.iter().enumerate() {
         let left = texts.len() - index;
-        let reserve = if left > 1 { MORE_LINE_RESERVE } else { 0 };
-        let separator = if out.is_empty() { "" } else { "; " };
+        let reserve = if left > 1 { MORE_RESERVE } else { 0 };
+        let separator = if out.is_empty() { "" } else { SEPARATOR };
         if out.len() + separator.len() + text.len() + reserve > cap {
             if out.is_empty() {
                 out.push_str(&truncate(text, cap.saturating_sub(reserve)));
                 if left == 1 {
                     return out;
                 }
-                out.push_str(&format!("; ... and {} more", left - 1));
+                out.push_str(&format!("{SEPARATOR}... and {} more", left - 1));
             } else {
-                out.push_str(&format!("; ... and {left} more"));
+                out.push_str(&format!("{SEPARATOR}... and {left} more"));
             }
             return out;
         }
@@ -213,6 +362,9 @@ fn join_capped(texts: &[&str], cap: usize) -> String {
     }
     out
 }
+
+/// Between findings in a summary.
+const SEPARATOR: &str = " / ";
 
 /// `text` cut to at most `cap` bytes at a character boundary, ending in `...` when cut.
 fn truncate(text: &str, cap: usize) -> std::borrow::Cow<'_, str> {
@@ -226,11 +378,13 @@ fn truncate(text: &str, cap: usize) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(format!("{}...", &text[..end]))
 }
 
-/// Text safe for one output line: no `|` (it starts perfdata) and no line breaks.
+/// Text safe for one output line: no `|` (it starts perfdata), no `;` (Nagios turns it into
+/// `:`; a server's words may hold one) and no line breaks.
 pub fn clean(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '|' => '/',
+            ';' => ',',
             '\n' | '\r' | '\t' | '\u{2028}' | '\u{2029}' => ' ',
             c if c.is_control() => '?',
             c => c,
@@ -270,7 +424,7 @@ mod tests {
             .detail_at(2, State::Ok, "node1 wsrep_gcomm_uuid=abc")
             .metric(Metric::new("clock_skew", 0.5).uom(Uom::Seconds));
         assert_eq!(r.state(), State::Critical);
-        let expected = "GALERA CRITICAL - node2 (127.0.0.1:3307) unreachable: connection refused; node3 Donor/Desynced; \
+        let expected = "GALERA CRITICAL - node2 (127.0.0.1:3307) unreachable: connection refused / node3 Donor/Desynced / \
                         node4 said something odd | clock_skew=0.5s\n\
                         \\_ [OK] node1 127.0.0.1:3306: Synced\n\
                         \\_ [CRITICAL] node2 127.0.0.1:3307: connection refused";
@@ -297,7 +451,7 @@ mod tests {
             .add(State::Critical, "b");
         assert_eq!(
             r.render("X", 0),
-            "X CRITICAL - node2 (127.0.0.1:3307): b; a"
+            "X CRITICAL - node2 (127.0.0.1:3307): b / a"
         );
         let mut r = Report::new();
         r.subject("node1").ok_summary("Synced");
@@ -309,7 +463,7 @@ mod tests {
         assert_eq!(Report::new().render("X", 0), "X OK - no problems found");
         let mut r = Report::new();
         r.add(State::Ok, "a").add(State::Ok, "b");
-        assert_eq!(r.render("X", 0), "X OK - a; b");
+        assert_eq!(r.render("X", 0), "X OK - a / b");
     }
 
     #[test]
@@ -324,10 +478,10 @@ mod tests {
         let out = r.render("SPLIT ORDER", 0);
         let summary = out.strip_prefix("SPLIT ORDER CRITICAL - ").expect("prefix");
         assert!(summary.len() <= SUMMARY_CAP, "{}", summary.len());
-        assert!(summary.starts_with("[group0000] is empty (hosts.ini:0); [group0001]"));
+        assert!(summary.starts_with("[group0000] is empty (hosts.ini:0) / [group0001]"));
         let shown = summary.matches("is empty").count();
         assert!(
-            summary.ends_with(&format!("; ... and {} more", 2000 - shown)),
+            summary.ends_with(&format!(" / ... and {} more", 2000 - shown)),
             "{summary}"
         );
     }
@@ -340,7 +494,7 @@ mod tests {
         let out = r.render("X", 0);
         assert!(out.len() <= "X WARNING - ".len() + SUMMARY_CAP);
         assert!(
-            out.ends_with("...; ... and 1 more"),
+            out.ends_with("... / ... and 1 more"),
             "{}",
             &out[out.len() - 40..]
         );
@@ -351,8 +505,10 @@ mod tests {
         assert!(out.len() <= "X CRITICAL - ".len() + SUMMARY_CAP);
     }
 
+    /// 300 nodes: within every limit, whole perfdata items, headlines kept, and a closing line
+    /// that says what was left out and which option gives more.
     #[test]
-    fn output_stays_within_the_nagios_buffer() {
+    fn output_stays_within_the_limit_and_says_what_it_left_out() {
         let mut r = Report::new();
         r.add(State::Warning, "many nodes");
         for i in 0..300 {
@@ -366,20 +522,46 @@ mod tests {
                 format!("node{i} 10.0.0.{}:3306: Synced, Primary", i % 250),
             );
         }
-        let out = r.render("GALERA", 0);
-        assert!(out.len() <= OUTPUT_CAP, "{}", out.len());
-        let first = out.lines().next().expect("first line");
-        // Perfdata items are whole: every one parses as label=value;;;min;max.
-        let perf = first.split(" | ").nth(1).expect("perfdata");
-        assert!(
-            perf.split(' ').all(|item| item.ends_with(";;;0;1")),
-            "{perf}"
-        );
-        let last = out.lines().last().expect("last line");
-        assert!(
-            last.starts_with("\\_ ... and ") && last.ends_with(" more"),
-            "{last}"
-        );
+        r.headline(Metric::new("nodes_reachable", 300u16).min(0u8));
+        r.headline(Metric::new("cluster_size", 300u16).min(0u8));
+        for (limit, budget) in [
+            (OutputLimit::Bytes(1024), 1023),
+            (OutputLimit::default(), 4095),
+            (OutputLimit::Bytes(8192), 8191),
+            (OutputLimit::Unlimited, 65535),
+        ] {
+            let out = r.render_within("GALERA", 0, limit);
+            assert!(out.len() <= budget, "{limit}: {}", out.len());
+            let first = out.lines().next().expect("first line");
+            let perf = first.split(" | ").nth(1).expect("perfdata");
+            assert!(
+                perf.starts_with("nodes_reachable=300;;;0 cluster_size=300;;;0"),
+                "{limit}: headlines first: {perf}"
+            );
+            assert!(
+                perf.split(' ').skip(2).all(|item| item.ends_with(";;;0;1")),
+                "{limit}: {perf}"
+            );
+            let kept = perf.split(' ').count() - 2;
+            let lines = out.lines().count() - 1;
+            if limit == OutputLimit::Unlimited {
+                assert_eq!((kept, lines), (300, 300), "all of it");
+                continue;
+            }
+            let last = out.lines().last().expect("last line");
+            assert_eq!(
+                last,
+                format!(
+                    "\\_ ... and {} more and {} perfdata items, left out to fit --output-limit {limit}",
+                    match 300 - (lines - 1) {
+                        1 => "1 line".to_string(),
+                        n => format!("{n} lines"),
+                    },
+                    300 - kept
+                ),
+                "{limit}"
+            );
+        }
         // An ordinary size is untouched.
         let mut r = Report::new();
         for i in 0..9 {
@@ -389,6 +571,64 @@ mod tests {
         let out = r.render("GALERA", 0);
         assert_eq!(out.matches("flow_control_paused=").count(), 9);
         assert_eq!(out.lines().count(), 10);
+    }
+
+    /// Under NRPE v2's 1 KB the first line still holds state, summary and the totals, even
+    /// when the findings alone would fill it.
+    #[test]
+    fn a_small_limit_keeps_the_totals_on_the_first_line() {
+        let mut r = Report::new();
+        for i in 0..2000 {
+            r.add(State::Critical, format!("[group{i:04}] is empty"));
+            r.metric(Metric::new(format!("hosts_group{i:04}"), 0u8));
+        }
+        r.headline(Metric::new("hosts", 1990u16).min(0u8));
+        r.headline(Metric::new("groups", 2000u16).min(0u8));
+        let out = r.render_within("SPLIT ORDER", 0, OutputLimit::Bytes(1024));
+        assert!(out.len() <= 1023, "{}", out.len());
+        let first = out.lines().next().expect("first line");
+        assert!(first.contains(" / ... and "), "{first}");
+        assert!(
+            first.contains(" more | hosts=1990;;;0 groups=2000;;;0"),
+            "{first}"
+        );
+    }
+
+    #[test]
+    fn limits_read_as_operators_write_them() {
+        assert_eq!("4096".parse(), Ok(OutputLimit::Bytes(4096)));
+        assert_eq!("none".parse(), Ok(OutputLimit::Unlimited));
+        assert_eq!("NONE".parse(), Ok(OutputLimit::Unlimited));
+        for bad in ["", "0", "1023", "65537", "-1", "4k", " 4096"] {
+            assert!(bad.parse::<OutputLimit>().is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            "512".parse::<OutputLimit>(),
+            Err("'512' is out of range: from 1024 to 65536 bytes, or 'none'".to_string())
+        );
+    }
+
+    #[test]
+    fn no_semicolon_reaches_nagios() {
+        let mut r = Report::new();
+        r.add(State::Warning, "server said: a, b")
+            .add(State::Critical, "c")
+            .detail(State::Ok, "d, e");
+        assert_eq!(
+            r.render("X", 0),
+            "X CRITICAL - c / server said: a, b\n\\_ [OK] d, e"
+        );
+        assert_eq!(
+            status_line_with("X", State::Unknown, "bad, worse", " (see 'x --help')"),
+            "X UNKNOWN - bad, worse (see 'x --help')"
+        );
+    }
+
+    #[test]
+    fn a_status_line_with_its_hint_fits_the_smallest_limit() {
+        let line = status_line_with("X", State::Unknown, &"y".repeat(5000), " (see 'x --help')");
+        assert_eq!(line.len(), LINE_CAP);
+        assert!(line.ends_with("yyy... (see 'x --help')"), "{line}");
     }
 
     #[test]
@@ -408,6 +648,6 @@ mod tests {
         let mut r = Report::new();
         r.add(State::Unknown, "u").add(State::Warning, "w");
         assert_eq!(r.state(), State::Warning);
-        assert_eq!(r.summary(), "w; u");
+        assert_eq!(r.summary(), "w / u");
     }
 }

@@ -12,7 +12,7 @@ use clap::Parser;
 use clap::error::ErrorKind;
 
 use crate::cli::{CommonArgs, format_seconds};
-use crate::report::status_line;
+use crate::report::{status_line, status_line_with};
 use crate::{CheckError, Report, State};
 
 /// What [`Plugin::into_config`] gives: what to probe, and how to judge what the probe finds.
@@ -294,7 +294,10 @@ pub fn main<P: Plugin>() -> ! {
         finish(&timeout_line(P::SERVICE, &ctx), ctx.timeout_state())
     };
     match P::evaluate(&facts, &judge) {
-        Ok(report) => finish(&report.render(P::SERVICE, ctx.verbosity()), report.state()),
+        Ok(report) => finish(
+            &report.render_within(P::SERVICE, ctx.verbosity(), common.output_limit),
+            report.state(),
+        ),
         Err(error) => finish(&error_line::<P>(&error), error.state()),
     }
 }
@@ -333,12 +336,13 @@ fn start_watchdog<P: Plugin>(ctx: Context) {
     }
 }
 
+/// One status line, whole within the smallest output limit with the usage hint included.
 fn error_line<P: Plugin>(error: &CheckError) -> String {
-    let mut line = status_line(P::SERVICE, error.state(), error.message());
-    if error.is_usage() {
-        line.push_str(&help_hint::<P>());
-    }
-    line
+    let hint = match error.is_usage() {
+        true => help_hint::<P>(),
+        false => String::new(),
+    };
+    status_line_with(P::SERVICE, error.state(), error.message(), &hint)
 }
 
 fn help_hint<P: Plugin>() -> String {
@@ -368,11 +372,7 @@ fn usage_error_output<P: Plugin>(error: &clap::Error) -> String {
             } else {
                 reason
             };
-            format!(
-                "{}{}",
-                status_line(P::SERVICE, State::Unknown, reason),
-                help_hint::<P>()
-            )
+            status_line_with(P::SERVICE, State::Unknown, reason, &help_hint::<P>())
         }
     }
 }

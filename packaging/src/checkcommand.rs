@@ -162,6 +162,14 @@ pub fn render(spec: &Spec, command: &Command) -> String {
             }
         }
     }
+    // Icinga 2 takes any output size: its CheckCommands ask for no limit unless an operator
+    // sets one (the plugins' own default, 4096, is for Nagios Core 4 and NRPE).
+    if command
+        .get_arguments()
+        .any(|a| a.get_id().as_str() == "output_limit")
+    {
+        let _ = writeln!(out, "\n\tvars.{} = \"none\"", spec.var("output_limit"));
+    }
     out.push_str("}\n");
     out
 }

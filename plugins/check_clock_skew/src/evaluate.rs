@@ -270,7 +270,7 @@ fn judge_server(report: &mut Report, outcome: &ServerOutcome, single: bool, judg
         report.add(
             State::Warning,
             format!(
-                "{name} last updated its clock {} ago (its reference time; more than --stale {stale}): has it lost its upstream?",
+                "{name} last updated its clock {} ago (its reference time, more than --stale {stale}): has it lost its upstream?",
                 seconds(age, false)
             ),
         );
@@ -376,7 +376,7 @@ fn judge_skew(report: &mut Report, servers: &[ServerOutcome], judge: &Judgement)
         return;
     };
     let skew = ahead.1.offset - behind.1.offset;
-    report.metric(
+    report.headline(
         Metric::new("skew", round_micros(skew))
             .uom(Uom::Seconds)
             .thresholds(judge.skew.clone())
@@ -386,7 +386,7 @@ fn judge_skew(report: &mut Report, servers: &[ServerOutcome], judge: &Judgement)
         (state, Some(range)) => (
             state,
             format!(
-                "clocks of {} and {} differ by {} ({} ahead; {})",
+                "clocks of {} and {} differ by {} ({} ahead, {})",
                 ahead.0,
                 behind.0,
                 seconds(skew, false),
@@ -583,27 +583,27 @@ fn judge_chrony(report: &mut Report, outcome: &ChronyOutcome, judge: &Judgement)
     }
     let s = |label: &str, value: f64| Metric::new(label, round_nanos(value)).uom(Uom::Seconds);
     report
-        .metric(s("chrony_offset", offset).thresholds(judge.chrony_offset.clone()))
-        .metric(s("chrony_last_offset", t.last_offset))
-        .metric(s("chrony_rms_offset", t.rms_offset).min(0u8))
-        .metric(Metric::new(
+        .headline(s("chrony_offset", offset).thresholds(judge.chrony_offset.clone()))
+        .headline(s("chrony_last_offset", t.last_offset))
+        .headline(s("chrony_rms_offset", t.rms_offset).min(0u8))
+        .headline(Metric::new(
             "chrony_frequency_ppm",
             round_ppm(t.frequency_ppm),
         ))
-        .metric(Metric::new("chrony_skew_ppm", round_ppm(t.skew_ppm)).min(0u8))
-        .metric(s("chrony_root_delay", t.root_delay).min(0u8))
-        .metric(s("chrony_root_dispersion", t.root_dispersion).min(0u8))
-        .metric(
+        .headline(Metric::new("chrony_skew_ppm", round_ppm(t.skew_ppm)).min(0u8))
+        .headline(s("chrony_root_delay", t.root_delay).min(0u8))
+        .headline(s("chrony_root_dispersion", t.root_dispersion).min(0u8))
+        .headline(
             s("chrony_root_distance", distance)
                 .thresholds(judge.root_distance.clone())
                 .min(0u8),
         )
-        .metric(Metric::new("chrony_stratum", t.stratum).min(0u8).max(16u8))
-        .metric(Metric::new("chrony_sources", total).min(0u8))
-        .metric(Metric::new("chrony_reachable", reachable).min(0u8))
-        .metric(Metric::new("chrony_usable", usable).min(0u8));
+        .headline(Metric::new("chrony_stratum", t.stratum).min(0u8).max(16u8))
+        .headline(Metric::new("chrony_sources", total).min(0u8))
+        .headline(Metric::new("chrony_reachable", reachable).min(0u8))
+        .headline(Metric::new("chrony_usable", usable).min(0u8));
     if let Some(age) = since_update {
-        report.metric(s("chrony_since_update", age).min(0u8));
+        report.headline(s("chrony_since_update", age).min(0u8));
     }
 }
 
@@ -642,15 +642,15 @@ fn judge_local(report: &mut Report, local: &LocalClock, judge: &Judgement) {
         seconds(local.esterror, false)
     );
     let flag = match local.unsynchronised {
-        true => "; kernel flag STA_UNSYNC set (chrony clears it only with rtcsync)",
+        true => ", kernel flag STA_UNSYNC set (chrony clears it only with rtcsync)",
         false => "",
     };
     if local.maxerror >= UNSYNCHRONISED_MAXERROR {
         let text = "local clock not synchronised: no NTP daemon disciplines it (maximum error \
-                    16 s; NTP disabled?)";
+                    16 s, NTP disabled?)";
         report.add(judge.unsynced_state, text).detail(
             judge.unsynced_state,
-            format!("local clock: not synchronised; {errors}{flag}"),
+            format!("local clock: not synchronised: {errors}{flag}"),
         );
     } else {
         match judge.maxerror.violation(local.maxerror) {
@@ -673,13 +673,13 @@ fn judge_local(report: &mut Report, local: &LocalClock, judge: &Judgement) {
         }
     }
     report
-        .metric(
+        .headline(
             Metric::new("maxerror", round_micros(local.maxerror))
                 .uom(Uom::Seconds)
                 .thresholds(judge.maxerror.clone())
                 .min(0u8),
         )
-        .metric(
+        .headline(
             Metric::new("esterror", round_micros(local.esterror))
                 .uom(Uom::Seconds)
                 .min(0u8),
@@ -859,7 +859,7 @@ mod tests {
         assert_eq!(report.state(), State::Critical);
         let out = report.render("CLOCK SKEW", 0);
         assert!(
-            out.starts_with("CLOCK SKEW CRITICAL - clocks of 127.0.0.1:1002 and 127.0.0.1:1003 differ by 1903.0 s (127.0.0.1:1002 ahead; outside 2) | "),
+            out.starts_with("CLOCK SKEW CRITICAL - clocks of 127.0.0.1:1002 and 127.0.0.1:1003 differ by 1903.0 s (127.0.0.1:1002 ahead, outside 2) | "),
             "{out}"
         );
         assert!(out.contains("'offset_127.0.0.1:1002'=1900s "), "{out}");
@@ -879,7 +879,7 @@ mod tests {
             "{out}"
         );
         let out = run(&servers, None, &judge(("1", ""))).render("CLOCK SKEW", 0);
-        assert!(out.starts_with("CLOCK SKEW WARNING - offset +5.000 s against a (outside 1); offset +5.000 s against b"), "{out}");
+        assert!(out.starts_with("CLOCK SKEW WARNING - offset +5.000 s against a (outside 1) / offset +5.000 s against b"), "{out}");
     }
 
     #[test]
@@ -962,7 +962,7 @@ mod tests {
                 State::Ok,
                 "CLOCK SKEW OK - local clock synchronised (maximum error 2 us, estimated error 0 us) | maxerror=0.000002s;1;5;0 esterror=0s;;;0",
                 Some(
-                    "\\_ [OK] local clock: maximum error 2 us, estimated error 0 us; kernel flag STA_UNSYNC set (chrony clears it only with rtcsync)",
+                    "\\_ [OK] local clock: maximum error 2 us, estimated error 0 us, kernel flag STA_UNSYNC set (chrony clears it only with rtcsync)",
                 ),
             ),
             (
@@ -986,7 +986,7 @@ mod tests {
             (
                 clock(true, 16.0, 16.0),
                 State::Critical,
-                "CLOCK SKEW CRITICAL - local clock not synchronised: no NTP daemon disciplines it (maximum error 16 s; NTP disabled?) | maxerror=16s;1;5;0 esterror=16s;;;0",
+                "CLOCK SKEW CRITICAL - local clock not synchronised: no NTP daemon disciplines it (maximum error 16 s, NTP disabled?) | maxerror=16s;1;5;0 esterror=16s;;;0",
                 None,
             ),
         ];
@@ -1011,7 +1011,7 @@ mod tests {
             &judge(("0.5", "2")),
         )
         .render("CLOCK SKEW", 0);
-        assert!(out.starts_with("CLOCK SKEW OK - offset 0 us against ntp1 (stratum 8, delay 120 us); local clock synchronised (maximum error 12.5 ms, estimated error 2 us) |"), "{out}");
+        assert!(out.starts_with("CLOCK SKEW OK - offset 0 us against ntp1 (stratum 8, delay 120 us) / local clock synchronised (maximum error 12.5 ms, estimated error 2 us) |"), "{out}");
     }
 
     #[test]
@@ -1067,7 +1067,7 @@ mod tests {
             (
                 with(|m| m.reference_age = Some(7200.0)),
                 State::Warning,
-                "CLOCK SKEW WARNING - ntp1 last updated its clock 7200.0 s ago (its reference time; more than --stale 3600): has it lost its upstream?",
+                "CLOCK SKEW WARNING - ntp1 last updated its clock 7200.0 s ago (its reference time, more than --stale 3600): has it lost its upstream?",
             ),
             (
                 with(|m| m.reference_age = None),
@@ -1164,12 +1164,12 @@ mod tests {
             (
                 chrony_view(3, vec![(SourceState::NonSelectable, 0)]),
                 State::Critical,
-                "CLOCK SKEW CRITICAL - chronyd is not synchronised (leap status: Not synchronised); chronyd reaches none of its 1 sources",
+                "CLOCK SKEW CRITICAL - chronyd is not synchronised (leap status: Not synchronised) / chronyd reaches none of its 1 sources",
             ),
             (
                 chrony_view(3, Vec::new()),
                 State::Critical,
-                "CLOCK SKEW CRITICAL - chronyd is not synchronised (leap status: Not synchronised); chronyd has no time sources",
+                "CLOCK SKEW CRITICAL - chronyd is not synchronised (leap status: Not synchronised) / chronyd has no time sources",
             ),
             (
                 chrony_view(
@@ -1204,7 +1204,7 @@ mod tests {
         .expect("report")
         .render("CLOCK SKEW", 1);
         assert!(
-            out.starts_with("CLOCK SKEW WARNING - chronyd has 1 usable of 2 sources, fewer than --min-sources 2; chronyd last updated the clock 10.000 s ago (more than --stale 5)"),
+            out.starts_with("CLOCK SKEW WARNING - chronyd has 1 usable of 2 sources, fewer than --min-sources 2 / chronyd last updated the clock 10.000 s ago (more than --stale 5)"),
             "{out}"
         );
         assert!(

@@ -151,7 +151,7 @@ impl ChronySocket {
                 let _ = std::fs::remove_file(&path);
                 let socket = tokio::net::UnixDatagram::bind(&path).map_err(|e| {
                     ChronyFailure::Io(format!(
-                        "cannot create a socket in {} (chronyd answers there; run as root or chrony's group, or use its UDP port): {}",
+                        "cannot create a socket in {} (chronyd answers there: run as root or in chrony's group, or use its UDP port): {}",
                         dir.display(),
                         describe_io_error(&e)
                     ))

@@ -247,14 +247,14 @@ pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> 
     judge_agreement(&mut report, &answered);
     judge_also_resolved(&mut report, outcomes);
     if let Some(fewest) = answered.iter().map(|(_, a)| a.instances.len()).min() {
-        report.metric(
+        report.headline(
             Metric::new("instances", fewest)
                 .thresholds(judge.instances.clone())
                 .min(0u8),
         );
     } else if outcomes.iter().any(|o| o.main.is_ok()) {
         // Every server answered, none with instances: zero is a measurement too.
-        report.metric(
+        report.headline(
             Metric::new("instances", 0u8)
                 .thresholds(judge.instances.clone())
                 .min(0u8),
@@ -446,7 +446,7 @@ fn judge_agreement(report: &mut Report, answered: &[(&ServerOutcome, &Answer)]) 
             _ => {
                 let (a, b) = (&outcome.server, &reference.server);
                 format!(
-                    "{a} and {b} disagree: {a} lacks {}; {b} lacks {}",
+                    "{a} and {b} disagree: {a} lacks {} while {b} lacks {}",
                     listed(lacks_other.iter().copied(), 5),
                     listed(lacks_reference.iter().copied(), 5)
                 )
@@ -503,15 +503,15 @@ fn lacking(
         (true, true) => format!(
             "the forwarder {a} returns {n} of the agent {b}'s {m} instances (Consul trims \
              answers that do not fit the forwarder's EDNS buffer, 1232 bytes in BIND, without \
-             setting TC); missing {}",
+             setting TC), missing {}",
             listed(missing.iter().copied(), 5)
         ),
         (true, false) => format!(
-            "the forwarder {a} returns {n} of the agent {b}'s {m} instances; missing {}",
+            "the forwarder {a} returns {n} of the agent {b}'s {m} instances, missing {}",
             listed(missing.iter().copied(), 5)
         ),
         (false, _) => format!(
-            "{a} returned {n} instances, {b} returned {m}; missing {}",
+            "{a} returned {n} instances, {b} returned {m}, missing {}",
             listed(missing.iter().copied(), 5)
         ),
     }
@@ -644,32 +644,32 @@ mod tests {
             (
                 Ok(answer(Rcode::NoError, a(THREE))),
                 State::Ok,
-                "CONSUL DNS OK - 3 instances of galeradb from 127.0.0.1:8600 in 420 us: 127.0.0.11, 127.0.0.12, 127.0.0.13 | time=0.00042s;;;0 instances=3;;;0",
+                "CONSUL DNS OK - 3 instances of galeradb from 127.0.0.1:8600 in 420 us: 127.0.0.11, 127.0.0.12, 127.0.0.13 | instances=3;;;0 time=0.00042s;;;0",
             ),
             (
                 Ok(answer(Rcode::NxDomain, vec![])),
                 State::Critical,
-                "CONSUL DNS CRITICAL - no healthy instance of galeradb (127.0.0.1:8600: NXDOMAIN for galeradb.service.consul) | time=0.00042s;;;0 instances=0;;;0",
+                "CONSUL DNS CRITICAL - no healthy instance of galeradb (127.0.0.1:8600: NXDOMAIN for galeradb.service.consul) | instances=0;;;0 time=0.00042s;;;0",
             ),
             (
                 Ok(answer(Rcode::ServFail, vec![])),
                 State::Critical,
-                "CONSUL DNS CRITICAL - server failure (SERVFAIL) from 127.0.0.1:8600 for galeradb.service.consul (forwarder cannot reach Consul?) | time=0.00042s;;;0 instances=0;;;0",
+                "CONSUL DNS CRITICAL - server failure (SERVFAIL) from 127.0.0.1:8600 for galeradb.service.consul (forwarder cannot reach Consul?) | instances=0;;;0 time=0.00042s;;;0",
             ),
             (
                 Ok(answer(Rcode::Refused, vec![])),
                 State::Critical,
-                "CONSUL DNS CRITICAL - 127.0.0.1:8600 refused the query for galeradb.service.consul (REFUSED) | time=0.00042s;;;0 instances=0;;;0",
+                "CONSUL DNS CRITICAL - 127.0.0.1:8600 refused the query for galeradb.service.consul (REFUSED) | instances=0;;;0 time=0.00042s;;;0",
             ),
             (
                 Ok(answer(Rcode::NoError, vec![])),
                 State::Critical,
-                "CONSUL DNS CRITICAL - 127.0.0.1:8600 has no A records for galeradb.service.consul (NODATA) | time=0.00042s;;;0 instances=0;;;0",
+                "CONSUL DNS CRITICAL - 127.0.0.1:8600 has no A records for galeradb.service.consul (NODATA) | instances=0;;;0 time=0.00042s;;;0",
             ),
             (
                 Ok(answer(Rcode::Other("Not Implemented".into()), vec![])),
                 State::Critical,
-                "CONSUL DNS CRITICAL - 127.0.0.1:8600 answered Not Implemented for galeradb.service.consul | time=0.00042s;;;0 instances=0;;;0",
+                "CONSUL DNS CRITICAL - 127.0.0.1:8600 answered Not Implemented for galeradb.service.consul | instances=0;;;0 time=0.00042s;;;0",
             ),
             (
                 Err(Failure::NoAnswer {
@@ -713,7 +713,7 @@ mod tests {
         };
         assert_eq!(
             first_line(&ok(), &judge),
-            (State::Warning, "CONSUL DNS WARNING - 127.0.0.1:8600 returned 2 instances of galeradb (outside 3:) | time=0.00042s;;;0 instances=2;;;0".to_string())
+            (State::Warning, "CONSUL DNS WARNING - 127.0.0.1:8600 returned 2 instances of galeradb (outside 3:) | instances=2;;;0 time=0.00042s;;;0".to_string())
         );
         let judge = Judgement {
             expected: vec![
@@ -758,7 +758,7 @@ mod tests {
         };
         let (state, line) = first_line(&ok(), &judge);
         assert_eq!(state, State::Warning);
-        assert!(line.starts_with("CONSUL DNS WARNING - 127.0.0.1:8600 answered in 420 us (outside 0.0001) | time=0.00042s;0.0001;;0"), "{line}");
+        assert!(line.starts_with("CONSUL DNS WARNING - 127.0.0.1:8600 answered in 420 us (outside 0.0001) | instances=2;;;0 time=0.00042s;0.0001;;0"), "{line}");
     }
 
     #[test]
@@ -771,20 +771,20 @@ mod tests {
         assert_eq!(state, State::Warning);
         assert_eq!(
             line,
-            "CONSUL DNS WARNING - 127.0.0.1:53 returned 2 instances, 127.0.0.1:8600 returned 3; missing 127.0.0.13 | 'time_127.0.0.1:8600'=0.00042s;;;0 'time_127.0.0.1:53'=0.00042s;;;0 instances=2;;;0"
+            "CONSUL DNS WARNING - 127.0.0.1:53 returned 2 instances, 127.0.0.1:8600 returned 3, missing 127.0.0.13 | instances=2;;;0 'time_127.0.0.1:8600'=0.00042s;;;0 'time_127.0.0.1:53'=0.00042s;;;0"
         );
         let reversed = [
             outcome(53, Ok(answer(Rcode::NoError, a(&THREE[..2])))),
             outcome(8600, Ok(answer(Rcode::NoError, a(THREE)))),
         ];
         let (_, line) = first_line(&reversed, &Judgement::default());
-        assert!(line.starts_with("CONSUL DNS WARNING - 127.0.0.1:53 returned 2 instances, 127.0.0.1:8600 returned 3; missing 127.0.0.13 |"), "{line}");
+        assert!(line.starts_with("CONSUL DNS WARNING - 127.0.0.1:53 returned 2 instances, 127.0.0.1:8600 returned 3, missing 127.0.0.13 |"), "{line}");
         let crossed = [
             outcome(53, Ok(answer(Rcode::NoError, a(&THREE[..2])))),
             outcome(8600, Ok(answer(Rcode::NoError, a(&THREE[1..])))),
         ];
         let (_, line) = first_line(&crossed, &Judgement::default());
-        assert!(line.starts_with("CONSUL DNS WARNING - 127.0.0.1:8600 and 127.0.0.1:53 disagree: 127.0.0.1:8600 lacks 127.0.0.11; 127.0.0.1:53 lacks 127.0.0.13 |"), "{line}");
+        assert!(line.starts_with("CONSUL DNS WARNING - 127.0.0.1:8600 and 127.0.0.1:53 disagree: 127.0.0.1:8600 lacks 127.0.0.11 while 127.0.0.1:53 lacks 127.0.0.13 |"), "{line}");
         let agree = [
             outcome(8600, Ok(answer(Rcode::NoError, a(THREE)))),
             outcome(53, Ok(answer(Rcode::NoError, a(THREE)))),
@@ -877,11 +877,11 @@ mod tests {
         let cases = [
             (
                 Transport::TcpAfterFullUdp,
-                "CONSUL DNS WARNING - the forwarder 127.0.0.1:53 returns 1 of the agent 127.0.0.1:8600's 3 instances (Consul trims answers that do not fit the forwarder's EDNS buffer, 1232 bytes in BIND, without setting TC); missing 10.0.0.1, 10.0.0.3",
+                "CONSUL DNS WARNING - the forwarder 127.0.0.1:53 returns 1 of the agent 127.0.0.1:8600's 3 instances (Consul trims answers that do not fit the forwarder's EDNS buffer, 1232 bytes in BIND, without setting TC), missing 10.0.0.1, 10.0.0.3",
             ),
             (
                 Transport::Udp,
-                "CONSUL DNS WARNING - the forwarder 127.0.0.1:53 returns 1 of the agent 127.0.0.1:8600's 3 instances; missing 10.0.0.1, 10.0.0.3",
+                "CONSUL DNS WARNING - the forwarder 127.0.0.1:53 returns 1 of the agent 127.0.0.1:8600's 3 instances, missing 10.0.0.1, 10.0.0.3",
             ),
         ];
         for (transport, line) in cases {

@@ -232,7 +232,7 @@ fn a_degraded_service_and_servers_that_disagree() {
     out.assert(
         1,
         &format!(
-            "CONSUL DNS WARNING - {} returned 2 instances, {} returned 3; missing 127.0.0.13",
+            "CONSUL DNS WARNING - {} returned 2 instances, {} returned 3, missing 127.0.0.13",
             consul.addr(),
             healthy.addr()
         ),
@@ -577,7 +577,7 @@ fn the_forwarders_loss_is_named() {
     let line = out.summary_line();
     assert!(
         line.contains(&format!(
-            " of the agent {}'s 90 instances (Consul trims answers that do not fit the forwarder's EDNS buffer, 1232 bytes in BIND, without setting TC); missing ",
+            " of the agent {}'s 90 instances (Consul trims answers that do not fit the forwarder's EDNS buffer, 1232 bytes in BIND, without setting TC), missing ",
             agent.addr()
         )),
         "{line}"

@@ -366,7 +366,7 @@ fn evaluate_node(outcome: &MemberOutcome, judge: &Judgement) -> Report {
             if let Some(text) = larger_than_expected(size, judge) {
                 report.add(State::Warning, text);
             }
-            report.metric(
+            report.headline(
                 Metric::new("cluster_size", size)
                     .thresholds(judge.size.clone())
                     .min(0u8),
@@ -488,7 +488,7 @@ fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report {
             format!(
                 "split brain: {} Primary components with different state UUIDs: {}",
                 components.len(),
-                parts.join("; ")
+                parts.join(" vs ")
             ),
         );
     }
@@ -512,7 +512,7 @@ fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report {
             .collect();
         report.add(
             State::Critical,
-            format!("members disagree on the cluster configuration: conf_id {} (a partition or a stale member)", parts.join("; ")),
+            format!("members disagree on the cluster configuration: conf_id {} (a partition or a stale member)", parts.join(" vs ")),
         );
     }
 
@@ -541,12 +541,12 @@ fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report {
             report.add(State::Warning, text);
         }
     }
-    report.metric(
+    report.headline(
         Metric::new("cluster_size", component_size)
             .thresholds(judge.size.clone())
             .min(0u8),
     );
-    report.metric(
+    report.headline(
         Metric::new("nodes_reachable", reachable)
             .min(0u8)
             .max(expected.max(members.len() as u64)),
@@ -563,7 +563,7 @@ fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report {
                 ),
             );
         }
-        report.metric(
+        report.headline(
             Metric::new("last_committed_spread", *spread)
                 .thresholds(judge.lag.clone())
                 .min(0u8),
@@ -582,7 +582,7 @@ fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report {
                 ),
             );
         }
-        report.metric(
+        report.headline(
             Metric::new("clock_skew", *skew)
                 .uom(Uom::Seconds)
                 .thresholds(judge.skew.clone())
@@ -679,7 +679,7 @@ fn versions_differ(
         .collect();
     Some(format!(
         "rolling upgrade unfinished ({what} version): {}, the others {common}",
-        odd.join("; ")
+        odd.join(" and ")
     ))
 }
 
@@ -1076,14 +1076,14 @@ mod tests {
             other,
         ];
         let text = evaluate_cluster(&members, &Judgement::default()).render("GALERA", 0);
-        assert!(text.starts_with("GALERA CRITICAL - split brain: 2 Primary components with different state UUIDs: bad12cf1-e826-11f1-88fb-2afecc59c6af on node1, node2; ffffffff-0000-0000-0000-000000000000 on node3"), "{text}");
+        assert!(text.starts_with("GALERA CRITICAL - split brain: 2 Primary components with different state UUIDs: bad12cf1-e826-11f1-88fb-2afecc59c6af on node1, node2 vs ffffffff-0000-0000-0000-000000000000 on node3"), "{text}");
 
         let members = [
             node("node1", 3306, "a-one-killed-node1"),
             node("node2", 3307, "a0-healthy-node2"),
         ];
         let text = evaluate_cluster(&members, &Judgement::default()).render("GALERA", 0);
-        assert!(text.starts_with("GALERA CRITICAL - members disagree on the cluster configuration: conf_id 3 on node2; 4 on node1"), "{text}");
+        assert!(text.starts_with("GALERA CRITICAL - members disagree on the cluster configuration: conf_id 3 on node2 vs 4 on node1"), "{text}");
     }
 
     #[test]
@@ -1226,7 +1226,7 @@ mod tests {
         let text = evaluate_cluster(&members, &judge).render("GALERA", 0);
         assert!(
             text.starts_with(
-                "GALERA WARNING - cluster size 18446744073709551615 is larger than --expected-size 3: a member joined that nobody planned; node3 (127.0.0.1:3308) unreachable: connection refused |"
+                "GALERA WARNING - cluster size 18446744073709551615 is larger than --expected-size 3: a member joined that nobody planned / node3 (127.0.0.1:3308) unreachable: connection refused |"
             ),
             "{text}"
         );

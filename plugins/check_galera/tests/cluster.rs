@@ -542,28 +542,45 @@ fn a_member_with_a_wrong_clock_is_named() {
 #[test]
 fn three_hundred_members_fit_the_output_buffer() {
     // 300 --node entries, none listening: each is named in the long output while the budget
-    // lasts, the summary is capped and counts the rest, and the whole output stays within 8 KB.
+    // lasts, the summary is capped and counts the rest, the totals stay, and the whole output
+    // is within each client's limit, the newline included.
     let ports = hastack_test_support::ports::free_ports(300);
     let mut args: Vec<String> = Vec::new();
     for (i, port) in ports.iter().enumerate() {
         args.push("--node".into());
         args.push(format!("n{i}=127.0.0.1:{port}"));
     }
-    let out = galera().args(&args).run();
-    out.assert(2, "GALERA CRITICAL - ");
-    assert!(
-        out.summary_line().len() <= 1100,
-        "summary of {} bytes",
-        out.summary_line().len()
-    );
-    assert!(
-        out.stdout.len() <= 8192,
-        "output of {} bytes",
-        out.stdout.len()
-    );
-    let last = out.long_output().last().copied().unwrap_or_default();
-    assert!(
-        last.starts_with("\\_ ... and ") && last.ends_with(" more"),
-        "{last}"
-    );
+    for (limit, budget) in [("", 4096), ("1024", 1024), ("8192", 8192)] {
+        let mut run = galera().args(&args);
+        if !limit.is_empty() {
+            run = run.args(["--output-limit", limit]);
+        }
+        let out = run.run();
+        out.assert(2, "GALERA CRITICAL - ");
+        assert!(
+            out.summary_line().len() <= 1100,
+            "summary of {} bytes",
+            out.summary_line().len()
+        );
+        assert!(
+            out.stdout.len() <= budget,
+            "{limit}: output of {} bytes",
+            out.stdout.len()
+        );
+        assert!(
+            out.first_line()
+                .contains(" | cluster_size=0;;;0 nodes_reachable=0;;;0;300"),
+            "{limit}: the totals first: {}",
+            out.first_line()
+        );
+        let last = out.long_output().last().copied().unwrap_or_default();
+        assert!(
+            last.starts_with("\\_ ... and ")
+                && last.ends_with(&format!(
+                    ", left out to fit --output-limit {}",
+                    if limit.is_empty() { "4096" } else { limit }
+                )),
+            "{limit}: {last}"
+        );
+    }
 }

@@ -171,7 +171,7 @@ impl Cli {
         let security = match (ldaps, self.starttls) {
             (true, true) => {
                 return Err(CheckError::usage(
-                    "--starttls upgrades ldap:// connections; ldaps:// is TLS from the start",
+                    "--starttls upgrades ldap:// connections, ldaps:// is TLS from the start",
                 ));
             }
             (true, false) => Security::Ldaps,
@@ -286,7 +286,7 @@ fn parse_uri(uri: &str) -> Result<(String, bool), String> {
     let rest = rest.strip_suffix('/').unwrap_or(rest);
     if rest.contains(['/', '?', '#', '@']) {
         return Err(bad(
-            "only a host and port are taken; give the base DN with -b",
+            "only a host and port are taken: give the base DN with -b",
         ));
     }
     let default_port = if ldaps { 636 } else { DEFAULT_PORT };
@@ -360,11 +360,11 @@ mod tests {
             ),
             (
                 &["-b", "x", "-U", "ldap://dc1/dc=x?cn"],
-                "invalid --uri 'ldap://dc1/dc=x?cn': only a host and port are taken; give the base DN with -b (expected ldap://HOST[:PORT] or ldaps://HOST[:PORT])",
+                "invalid --uri 'ldap://dc1/dc=x?cn': only a host and port are taken: give the base DN with -b (expected ldap://HOST[:PORT] or ldaps://HOST[:PORT])",
             ),
             (
                 &["-b", "x", "-U", "ldaps://dc1", "--starttls"],
-                "--starttls upgrades ldap:// connections; ldaps:// is TLS from the start",
+                "--starttls upgrades ldap:// connections, ldaps:// is TLS from the start",
             ),
             (
                 &["-b", "x", "--tls-skip-verify"],

@@ -155,7 +155,7 @@ fn judge_directory(facts: &Directory, base: &str, judge: &Judgement) -> Report {
                     report.add(
                         State::Warning,
                         format!(
-                            "the server rejects pages of {rejected} entries (administrative limit exceeded); counted with pages of {}: set --page-size {} or less",
+                            "the server rejects pages of {rejected} entries (administrative limit exceeded): counted with pages of {}, set --page-size {} or less",
                             paged.page_size, paged.page_size
                         ),
                     );
@@ -238,7 +238,7 @@ fn judge_directory(facts: &Directory, base: &str, judge: &Judgement) -> Report {
         ),
     );
     report
-        .metric(
+        .headline(
             Metric::new("entries", total)
                 .thresholds(judge.entries.clone())
                 .min(0u8),
@@ -434,7 +434,7 @@ mod tests {
                     paged: paged(2500, 0, 5, 500, None),
                 },
                 State::Warning,
-                "LDAP PAGING WARNING - unpaged searches see only 1000 of 2500 entries (server size limit 1000) | unpaged_entries=1000;;;0 entries=2500;;;0 pages=5;;;0 time=0.04s;;;0",
+                "LDAP PAGING WARNING - unpaged searches see only 1000 of 2500 entries (server size limit 1000) | entries=2500;;;0 unpaged_entries=1000;;;0 pages=5;;;0 time=0.04s;;;0",
             ),
             (
                 Directory {
@@ -443,7 +443,7 @@ mod tests {
                     paged: None,
                 },
                 State::Ok,
-                "LDAP PAGING OK - 900 entries under ou=users,dc=example,dc=com, counted in one unpaged search in 40.0 ms | unpaged_entries=900;;;0 entries=900;;;0 pages=0;;;0 time=0.04s;;;0",
+                "LDAP PAGING OK - 900 entries under ou=users,dc=example,dc=com, counted in one unpaged search in 40.0 ms | entries=900;;;0 unpaged_entries=900;;;0 pages=0;;;0 time=0.04s;;;0",
             ),
             (
                 Directory {
@@ -461,7 +461,7 @@ mod tests {
                     paged: paged(2500, 0, 3, 1000, Some(2000)),
                 },
                 State::Warning,
-                "LDAP PAGING WARNING - the server rejects pages of 2000 entries (administrative limit exceeded); counted with pages of 1000: set --page-size 1000 or less; unpaged searches see only 1000 of 2500 entries (server size limit 1000) | unpaged_entries=1000;;;0 entries=2500;;;0 pages=3;;;0 time=0.04s;;;0",
+                "LDAP PAGING WARNING - the server rejects pages of 2000 entries (administrative limit exceeded): counted with pages of 1000, set --page-size 1000 or less / unpaged searches see only 1000 of 2500 entries (server size limit 1000) | entries=2500;;;0 unpaged_entries=1000;;;0 pages=3;;;0 time=0.04s;;;0",
             ),
             (
                 Directory {
@@ -521,7 +521,7 @@ mod tests {
         warn.entries = Thresholds::new("800".parse::<Range>().ok(), None);
         assert_eq!(
             line(&small, &warn),
-            (State::Warning, "LDAP PAGING WARNING - 900 entries under ou=users,dc=example,dc=com (outside 800) | unpaged_entries=900;;;0 entries=900;800;;0 pages=0;;;0 time=0.04s;;;0".to_string())
+            (State::Warning, "LDAP PAGING WARNING - 900 entries under ou=users,dc=example,dc=com (outside 800) | entries=900;800;;0 unpaged_entries=900;;;0 pages=0;;;0 time=0.04s;;;0".to_string())
         );
         let mut slow = judge();
         slow.time = Thresholds::new(None, "0.01".parse::<Range>().ok());

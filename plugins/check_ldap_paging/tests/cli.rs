@@ -292,7 +292,7 @@ fn a_rejected_page_size_is_named_and_retried() {
     let out = as_reader(&server, &["--page-size", "2000"]).run();
     out.assert(
         1,
-        "LDAP PAGING WARNING - the server rejects pages of 2000 entries (administrative limit exceeded); counted with pages of 1000: set --page-size 1000 or less; unpaged searches see only 1000 of 2500 entries",
+        "LDAP PAGING WARNING - the server rejects pages of 2000 entries (administrative limit exceeded): counted with pages of 1000, set --page-size 1000 or less / unpaged searches see only 1000 of 2500 entries",
     );
     assert_eq!(
         (

@@ -194,7 +194,7 @@ pub fn judge_inventory(
             format!(
                 "{} with invalid characters, kept as written as Ansible keeps them, with its warning \"Invalid characters were found in group names but not replaced\": {}",
                 plural(odd_names.len(), "group name", "group names"),
-                some_joined(&odd_names, "; ", NAMES_IN_SUMMARY)
+                some_joined(&odd_names, ", ", NAMES_IN_SUMMARY)
             ),
         );
         for text in odd_names.iter().take(NAMES_IN_DETAIL) {
@@ -392,8 +392,8 @@ pub fn judge_inventory(
         .iter()
         .filter(|g| g.declared_at.is_some() && !BUILTIN_GROUPS.contains(&&*g.name))
         .count();
-    report.metric(Metric::new("hosts", inv.hosts.len()).min(0u8));
-    report.metric(Metric::new("groups", declared).min(0u8));
+    report.headline(Metric::new("hosts", inv.hosts.len()).min(0u8));
+    report.headline(Metric::new("groups", declared).min(0u8));
     let checked: Vec<String> = expect
         .named_groups()
         .iter()
@@ -413,7 +413,7 @@ pub fn judge_inventory(
         plural(declared, "group", "groups")
     );
     if !checked.is_empty() {
-        summary.push_str(&format!("; {}", checked.join(", ")));
+        summary.push_str(&format!(" ({})", checked.join(", ")));
     }
     let mut confirmed = Vec::new();
     if !expect.order.is_empty() {
@@ -425,8 +425,12 @@ pub fn judge_inventory(
     if !expect.maps.is_empty() {
         confirmed.push("Terraform addresses");
     }
-    if !confirmed.is_empty() {
-        summary.push_str(&format!("; {} as expected", confirmed.join(", ")));
+    if let Some((last, rest)) = confirmed.split_last() {
+        let listed = match rest {
+            [] => last.to_string(),
+            _ => format!("{} and {last}", rest.join(", ")),
+        };
+        summary.push_str(&format!(", {listed} as expected"));
     }
     report.ok_summary(summary);
     report
@@ -499,7 +503,7 @@ fn map_findings(
                         format!("under {}", others.join(" and "))
                     };
                     misplaced.push(format!(
-                        "{label} is {place}, belongs under [{group}] (output {output})"
+                        "{label} is {place} but belongs under [{group}] (output {output})"
                     ));
                 } else {
                     misplaced.push(format!(
@@ -531,7 +535,7 @@ fn map_findings(
             format!(
                 "{} misplaced: {}",
                 plural(misplaced.len(), "host", "hosts"),
-                some_joined(&misplaced, "; ", NAMES_IN_SUMMARY)
+                some_joined(&misplaced, ", ", NAMES_IN_SUMMARY)
             ),
         );
     }
@@ -646,13 +650,13 @@ web2 ansible_host=10.0.0.22
         let (state, text) = render(STORY_BAD, &story_expectations());
         assert_eq!(state, State::Critical);
         let first = text.lines().next().unwrap_or("");
-        assert!(first.starts_with("SPLIT ORDER CRITICAL - [webservers] is empty (hosts.ini:6): its hosts may have landed under an earlier header; \
-            [monitoring_servers] holds 3 hosts (outside 1:1): mon1, web1, web2; \
-            2 hosts misplaced: web1 (10.0.0.21) is under [monitoring_servers], belongs under [webservers] (output web_ips); \
-            web2 (10.0.0.22) is under [monitoring_servers], belongs under [webservers] (output web_ips) |"), "{text}");
+        assert!(first.starts_with("SPLIT ORDER CRITICAL - [webservers] is empty (hosts.ini:6): its hosts may have landed under an earlier header / \
+            [monitoring_servers] holds 3 hosts (outside 1:1): mon1, web1, web2 / \
+            2 hosts misplaced: web1 (10.0.0.21) is under [monitoring_servers] but belongs under [webservers] (output web_ips), \
+            web2 (10.0.0.22) is under [monitoring_servers] but belongs under [webservers] (output web_ips) |"), "{text}");
         assert!(
             first.ends_with(
-                "| hosts_monitoring_servers=3;;;0 hosts_webservers=0;;;0 hosts=3;;;0 groups=2;;;0"
+                "| hosts=3;;;0 groups=2;;;0 hosts_monitoring_servers=3;;;0 hosts_webservers=0;;;0"
             ),
             "{first}"
         );
@@ -660,14 +664,14 @@ web2 ansible_host=10.0.0.22
             text.contains("\n\\_ [CRITICAL] [monitoring_servers] 3 hosts: mon1, web1, web2"),
             "{text}"
         );
-        assert!(text.contains("\n\\_ [CRITICAL] web1 (10.0.0.21) is under [monitoring_servers], belongs under [webservers] (output web_ips)"), "{text}");
+        assert!(text.contains("\n\\_ [CRITICAL] web1 (10.0.0.21) is under [monitoring_servers] but belongs under [webservers] (output web_ips)"), "{text}");
     }
 
     #[test]
     fn the_corrected_file_is_ok() {
         let (state, text) = render(STORY_GOOD, &story_expectations());
         assert_eq!(state, State::Ok, "{text}");
-        assert!(text.starts_with("SPLIT ORDER OK - hosts.ini: 3 hosts in 2 groups; [monitoring_servers] 1, [webservers] 2; section order, exclusive groups, Terraform addresses as expected | hosts_monitoring_servers=1;;;0 hosts_webservers=2;;;0 hosts=3;;;0 groups=2;;;0"), "{text}");
+        assert!(text.starts_with("SPLIT ORDER OK - hosts.ini: 3 hosts in 2 groups ([monitoring_servers] 1, [webservers] 2), section order, exclusive groups and Terraform addresses as expected | hosts=3;;;0 groups=2;;;0 hosts_monitoring_servers=1;;;0 hosts_webservers=2;;;0"), "{text}");
     }
 
     #[test]
@@ -676,7 +680,7 @@ web2 ansible_host=10.0.0.22
         let inv = parse_yaml(bad).expect("parse");
         let report = judge_inventory("hosts.yml", Format::Yaml, &inv, &story_expectations());
         let text = report.render("SPLIT ORDER", 0);
-        assert!(text.starts_with("SPLIT ORDER CRITICAL - [webservers] is empty (hosts.yml:8): it lists no hosts; [monitoring_servers] holds 3 hosts (outside 1:1)"), "{text}");
+        assert!(text.starts_with("SPLIT ORDER CRITICAL - [webservers] is empty (hosts.yml:8): it lists no hosts / [monitoring_servers] holds 3 hosts (outside 1:1)"), "{text}");
         let good = "all:\n  children:\n    monitoring_servers:\n      hosts:\n        mon1: {ansible_host: 10.0.0.10}\n    webservers:\n      hosts:\n        web1: {ansible_host: 10.0.0.21}\n        web2: {ansible_host: 10.0.0.22}\n";
         let inv = parse_yaml(good).expect("parse");
         assert_eq!(
@@ -765,7 +769,7 @@ web2 ansible_host=10.0.0.22
         let (state, out) = render(text, &expect);
         assert_eq!(state, State::Critical);
         let first = out.lines().next().unwrap_or("");
-        assert!(first.contains("1 host misplaced: w1 (10.0.0.2) is under [workers], belongs under [masters] (output master_ips)"), "{first}");
+        assert!(first.contains("1 host misplaced: w1 (10.0.0.2) is under [workers] but belongs under [masters] (output master_ips)"), "{first}");
         assert!(
             first.contains(
                 "1 address from Terraform not in the inventory: 10.0.0.9 (output worker_ips)"
@@ -788,9 +792,9 @@ web2 ansible_host=10.0.0.22
         };
         let (state, out) = render(text, &expect);
         assert_eq!(state, State::Critical, "{out}");
-        assert!(out.starts_with("SPLIT ORDER CRITICAL - [a-b] (hosts.ini:1) comes before [a.b] (hosts.ini:5): expected order a.b, a-b; \
+        assert!(out.starts_with("SPLIT ORDER CRITICAL - [a-b] (hosts.ini:1) comes before [a.b] (hosts.ini:5): expected order a.b, a-b / \
             2 group names with invalid characters, kept as written as Ansible keeps them, with its warning \"Invalid characters were found in group names but not replaced\": \
-            [a-b] (hosts.ini:1) \"-\"; [a.b] (hosts.ini:5) \".\" |"), "{out}");
+            [a-b] (hosts.ini:1) \"-\", [a.b] (hosts.ini:5) \".\" |"), "{out}");
         assert!(out.contains("\n\\_ [WARNING] [a-b] (hosts.ini:1) \"-\": invalid character(s) in group name, not replaced"), "{out}");
         let (state, out) = render(text, &Expectations::default());
         assert_eq!(state, State::Warning, "{out}");

@@ -127,7 +127,7 @@ fn the_story_inventory_is_critical_and_the_fix_is_ok() {
         out.assert(
             2,
             &format!(
-                "SPLIT ORDER CRITICAL - [webservers] is empty ({shown}:{empty_line}): {where_empty}; [monitoring_servers] holds 3 hosts (outside 1:1): mon1, web1, web2 |"
+                "SPLIT ORDER CRITICAL - [webservers] is empty ({shown}:{empty_line}): {where_empty} / [monitoring_servers] holds 3 hosts (outside 1:1): mon1, web1, web2 |"
             ),
         );
         assert_eq!(out.perf("hosts_monitoring_servers").value, "3");
@@ -149,7 +149,7 @@ fn the_story_inventory_is_critical_and_the_fix_is_ok() {
         out.assert(2, "SPLIT ORDER CRITICAL - [webservers] is empty");
         for host in ["web1 (10.0.0.21)", "web2 (10.0.0.22)"] {
             let line = format!(
-                "\\_ [CRITICAL] {host} is under [monitoring_servers], belongs under [webservers] (output web_ips)"
+                "\\_ [CRITICAL] {host} is under [monitoring_servers] but belongs under [webservers] (output web_ips)"
             );
             assert!(
                 out.stdout.contains(&line),
@@ -167,7 +167,7 @@ fn the_story_inventory_is_critical_and_the_fix_is_ok() {
             .run();
         out.assert(
             0,
-            &format!("SPLIT ORDER OK - {}: 3 hosts in 2 groups; [monitoring_servers] 1, [webservers] 2; section order, exclusive groups, Terraform addresses as expected |", path.display()),
+            &format!("SPLIT ORDER OK - {}: 3 hosts in 2 groups ([monitoring_servers] 1, [webservers] 2), section order, exclusive groups and Terraform addresses as expected |", path.display()),
         );
         assert_eq!(out.perf("hosts_webservers").value, "2");
     }
@@ -688,7 +688,7 @@ fn group_names_are_kept_as_written() {
     out.assert(
         1,
         &format!(
-            "SPLIT ORDER WARNING - 2 group names with invalid characters, kept as written as Ansible keeps them, with its warning \"Invalid characters were found in group names but not replaced\": [a.b] ({shown}:1) \".\"; [a-b] ({shown}:3) \"-\" |",
+            "SPLIT ORDER WARNING - 2 group names with invalid characters, kept as written as Ansible keeps them, with its warning \"Invalid characters were found in group names but not replaced\": [a.b] ({shown}:1) \".\", [a-b] ({shown}:3) \"-\" |",
             shown = path.display()
         ),
     );
@@ -719,7 +719,7 @@ fn a_port_is_not_part_of_the_host_name() {
         out.assert(
             0,
             &format!(
-                "SPLIT ORDER OK - {}: 3 hosts in 1 group; [web] 3; Terraform addresses as expected |",
+                "SPLIT ORDER OK - {}: 3 hosts in 1 group ([web] 3), Terraform addresses as expected |",
                 path.display()
             ),
         );

@@ -864,7 +864,7 @@ fn main() {
         eprintln!(
             "bench: incomplete, {} missing: {}",
             report.missing.len(),
-            report.missing.join("; ")
+            report.missing.join(", ")
         );
         std::process::exit(1);
     }

@@ -75,7 +75,7 @@ fn run(bin_dir: &Path, started: Instant) -> Result<bool, String> {
     let results = icinga.results_after(since, Duration::from_secs(60))?;
     let width = services.iter().map(|s| s.name.len()).max().unwrap_or(10);
     println!(
-        "\n{:width$}  {:8}  output (as Icinga 2 recorded it; perfdata left out)",
+        "\n{:width$}  {:8}  output (as Icinga 2 recorded it, perfdata left out)",
         "service", "state"
     );
     println!("{:-<width$}  {:-<8}  {:-<100}", "", "", "");
