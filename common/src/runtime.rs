@@ -388,7 +388,7 @@ fn install_panic_hook(service: &'static str) {
             .unwrap_or_else(|| "panic".to_string());
         let place = info
             .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .map(|l| format!(" at {}:{}", source_place(l.file()), l.line()))
             .unwrap_or_default();
         finish(
             &status_line(
@@ -399,6 +399,19 @@ fn install_panic_hook(service: &'static str) {
             State::Unknown,
         )
     }));
+}
+
+/// Where a panic happened, without the build machine's paths: the compiler records the
+/// workspace's files relative, and anything absolute (a dependency in the cargo registry, the
+/// standard library) is shown from its crate directory on: `rand-0.8.5/src/rngs/thread.rs`.
+fn source_place(file: &str) -> &str {
+    if !file.starts_with('/') {
+        return file;
+    }
+    match file.rfind("/src/") {
+        Some(at) => &file[file[..at].rfind('/').map_or(0, |i| i + 1)..],
+        None => file.rsplit('/').next().unwrap_or(file),
+    }
 }
 
 static FINISHED: AtomicBool = AtomicBool::new(false);
@@ -421,6 +434,24 @@ fn finish(output: &str, state: State) -> ! {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn panic_places_carry_no_build_paths() {
+        for (file, shown) in [
+            ("common/src/runtime.rs", "common/src/runtime.rs"),
+            (
+                "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/rand-0.10.4/src/rngs/thread.rs",
+                "rand-0.10.4/src/rngs/thread.rs",
+            ),
+            (
+                "/rustc/59807616e1fa2540724bfbac14d7976d7e4a3860/library/core/src/option.rs",
+                "core/src/option.rs",
+            ),
+            ("/build/x.rs", "x.rs"),
+        ] {
+            assert_eq!(source_place(file), shown);
+        }
+    }
+
     use super::*;
 
     #[tokio::test(flavor = "current_thread")]

@@ -75,9 +75,51 @@ pub fn plugins() -> [Plugin; 5] {
     ]
 }
 
-/// The man page (roff) of one plugin, from the same definition as `--help`.
+/// The man page (roff) of one plugin, from the same definition as `--help`, with a SYNOPSIS
+/// that shows what each option takes (`[-H|--host HOST]`), not only its name.
 pub fn man_page(command: clap::Command) -> std::io::Result<Vec<u8>> {
+    let synopsis = synopsis(&command);
     let mut page = Vec::new();
-    clap_mangen::Man::new(command).render(&mut page)?;
+    clap_mangen::Man::new(command.override_usage(synopsis)).render(&mut page)?;
     Ok(page)
+}
+
+/// `check_x -i FILE [-H|--host HOST] [--flag] [-v|--verbose]...`: every visible option,
+/// required ones without brackets, flags bare, options with their value name, repeatable ones
+/// marked `...`.
+pub fn synopsis(command: &clap::Command) -> String {
+    use clap::ArgAction;
+    let mut line = command.get_name().to_string();
+    for arg in command
+        .get_arguments()
+        .filter(|a| !a.is_hide_set() && !a.is_positional())
+    {
+        let names: Vec<String> = arg
+            .get_short()
+            .map(|s| format!("-{s}"))
+            .into_iter()
+            .chain(arg.get_long().map(|l| format!("--{l}")))
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        let value = match arg.get_action() {
+            ArgAction::Set | ArgAction::Append => arg
+                .get_value_names()
+                .and_then(|v| v.first())
+                .map(|v| format!(" {v}"))
+                .unwrap_or_else(|| format!(" {}", arg.get_id().as_str().to_uppercase())),
+            _ => String::new(),
+        };
+        let repeat = match arg.get_action() {
+            ArgAction::Append | ArgAction::Count => "...",
+            _ => "",
+        };
+        let names = names.join("|");
+        match arg.is_required_set() {
+            true => line.push_str(&format!(" {names}{value}{repeat}")),
+            false => line.push_str(&format!(" [{names}{value}]{repeat}")),
+        }
+    }
+    line
 }
