@@ -1,9 +1,10 @@
 //! The packaging of the suite: what ships beside the five binaries, generated from each
-//! plugin's single clap definition (the Icinga 2 CheckCommands in `icinga-conf/`, the man
-//! pages). The .deb/.rpm metadata lives in this crate's Cargo.toml; `packaging/build` builds
+//! plugin's single clap definition (the Icinga 2 CheckCommands in `icinga-conf/`, the Nagios
+//! command definitions in `packaging/nagios/`, the man pages). The .deb/.rpm metadata lives in this crate's Cargo.toml; `packaging/build` builds
 //! both packages.
 
 pub mod checkcommand;
+pub mod nagios;
 
 use checkcommand::Spec;
 use clap::CommandFactory;

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use hastack_packaging::{checkcommand, plugins};
+use hastack_packaging::{checkcommand, nagios, plugins};
 use hastack_test_support::icinga::{assert_checkcommand_matches, validate};
 
 fn repo() -> PathBuf {
@@ -29,6 +29,19 @@ fn committed_files_are_what_the_generator_makes() {
             path.display()
         );
     }
+}
+
+/// The Nagios command definitions too (a real Nagios runs them: tests/e2e/tests/nagios.rs).
+#[test]
+fn the_nagios_command_definitions_are_what_the_generator_makes() {
+    let path = repo().join("packaging/nagios/hastack.cfg");
+    let committed =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        committed == nagios::render(&plugins()),
+        "{} is not what the plugins' options generate; run\n  cargo run -p hastack-packaging --bin hastack-generate -- nagios packaging/nagios",
+        path.display()
+    );
 }
 
 #[test]

@@ -1,10 +1,11 @@
-//! `hastack-generate checkcommands DIR` writes the Icinga 2 CheckCommands, `hastack-generate man
-//! DIR` the man pages, both from the plugins' clap definitions.
+//! `hastack-generate checkcommands DIR` writes the Icinga 2 CheckCommands, `hastack-generate
+//! nagios DIR` the Nagios command definitions (`hastack.cfg`), `hastack-generate man DIR` the man
+//! pages, all from the plugins' clap definitions.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use hastack_packaging::{checkcommand, man_page, plugins};
+use hastack_packaging::{checkcommand, man_page, nagios, plugins};
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -13,6 +14,9 @@ fn main() -> ExitCode {
         _ => return usage(),
     };
     let result = std::fs::create_dir_all(&dir).and_then(|()| {
+        if what == "nagios" {
+            return std::fs::write(dir.join("hastack.cfg"), nagios::render(&plugins()));
+        }
         for plugin in plugins() {
             let command = (plugin.command)();
             let (name, content) = match what.as_str() {
@@ -41,6 +45,6 @@ fn main() -> ExitCode {
 
 #[allow(clippy::print_stderr)]
 fn usage() -> ExitCode {
-    eprintln!("usage: hastack-generate checkcommands|man DIR");
+    eprintln!("usage: hastack-generate checkcommands|nagios|man DIR");
     ExitCode::from(2)
 }

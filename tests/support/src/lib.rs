@@ -9,6 +9,7 @@ pub mod galera;
 pub mod icinga;
 pub mod kernel;
 pub mod ldap;
+pub mod nagios;
 pub mod ntp;
 pub mod output;
 pub mod peers;

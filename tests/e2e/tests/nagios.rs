@@ -1,0 +1,436 @@
+//! The other clients, for real: a Nagios Core 4 runs the shipped command definitions
+//! (`packaging/nagios/hastack.cfg`) against the story's stack, and an NRPE daemon serves the same
+//! checks to `check_nrpe` with v4 and v2 packets. What they record must be what the plugin
+//! printed, whole: state, first line, long output and perfdata, within each client's limit.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use clap::ArgAction;
+use hastack_packaging::checkcommand::key;
+use hastack_packaging::{nagios, plugins};
+use hastack_test_support::PLUGINS;
+use hastack_test_support::nagios::{NagiosCore, NagiosService, Nrpe, unix_now};
+use hastack_test_support::stack::{Service, Stack};
+use hastack_test_support::tempdir;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The plugin binaries of this build, beside the test executable's directory.
+fn plugin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target profile directory")
+        .to_path_buf();
+    for plugin in PLUGINS {
+        assert!(
+            dir.join(plugin).exists(),
+            "{} is missing: build the plugins first (cargo build --workspace --bins)",
+            dir.join(plugin).display()
+        );
+    }
+    dir
+}
+
+/// An Icinga DSL value as the plugin receives it: a string, each item of an array, a boolean.
+fn dsl_values(value: &str) -> Vec<String> {
+    let unquote = |s: &str| {
+        let inner = s.trim().trim_start_matches('"').trim_end_matches('"');
+        inner
+            .replace("\\\"", "\"")
+            .replace("\\\\", "\\")
+            .replace("$$", "$")
+    };
+    let value = value.trim();
+    if let Some(items) = value.strip_prefix('[').and_then(|v| v.strip_suffix(']')) {
+        return items
+            .split("\", \"")
+            .map(unquote)
+            .filter(|i| !i.is_empty())
+            .collect();
+    }
+    vec![unquote(value)]
+}
+
+/// The plugin's argv for a service the stack defines in Icinga's terms, as an operator would
+/// write it for Nagios or NRPE: each custom variable as its option, a password through
+/// `--password-file` (a file in `secrets`, readable by the nagios user only), the galera
+/// history in `state`, and the files it names copied into `secrets` (the servers' own
+/// directories are private to the user running the test; NRPE runs as nagios).
+fn argv(service: &Service, secrets: &Path, state: &Path) -> (String, Vec<String>) {
+    let plugin = plugins()
+        .into_iter()
+        .find(|p| p.spec.name == service.command)
+        .expect("a plugin for the service");
+    let command = (plugin.command)();
+    let mut args = Vec::new();
+    for (var, value) in &service.vars {
+        let id = var
+            .strip_prefix(&format!("{}_", plugin.spec.name))
+            .expect("a variable of the command");
+        if plugin.spec.env.iter().any(|(_, suffix)| *suffix == id) {
+            let file = secrets.join(format!("{}-{id}", service.name));
+            std::fs::write(&file, dsl_values(value).concat()).expect("password file");
+            chown_nagios(&file, 0o600);
+            args.extend(["--password-file".to_string(), file.display().to_string()]);
+            continue;
+        }
+        if id == "state_dir" {
+            args.extend(["--state-dir".to_string(), state.display().to_string()]);
+            continue;
+        }
+        let arg = command
+            .get_arguments()
+            .find(|a| a.get_id().as_str() == id)
+            .unwrap_or_else(|| panic!("{var}: no such option"));
+        let key = key(arg).expect("an option key");
+        match arg.get_action() {
+            ArgAction::SetTrue | ArgAction::Count => {
+                if value == "true" {
+                    args.push(key);
+                }
+            }
+            _ => {
+                for item in dsl_values(value) {
+                    let path = Path::new(&item);
+                    let item = match path.is_absolute() && path.is_file() {
+                        true => {
+                            let copy = secrets.join(format!(
+                                "{}-{}",
+                                service.name,
+                                path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+                            ));
+                            std::fs::copy(path, &copy).expect("copy a named file");
+                            chown_nagios(&copy, 0o600);
+                            copy.display().to_string()
+                        }
+                        false => item,
+                    };
+                    args.extend([key.clone(), item]);
+                }
+            }
+        }
+    }
+    (plugin.spec.binary.to_string(), args)
+}
+
+fn chown_nagios(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = Command::new("chown")
+        .arg("nagios:nagios")
+        .arg(path)
+        .status();
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
+}
+
+/// Single-quoted for /bin/sh (Nagios and NRPE run a command line with quotes through it).
+fn shell_words(args: &[String]) -> String {
+    args.iter()
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What a plugin printed, split the way a monitoring core splits it.
+#[derive(Debug, Clone, PartialEq)]
+struct Printed {
+    code: i64,
+    text: String,
+    perfdata: String,
+    long: Vec<String>,
+}
+
+/// The plugin run here, as its first run (its own, empty history: what the client's first
+/// run saw).
+fn run_directly(plugin_dir: &Path, binary: &str, args: &[String]) -> Printed {
+    let fresh = tempdir().expect("tempdir");
+    let mut args = args.to_vec();
+    if let Some(at) = args.iter().position(|a| a == "--state-dir") {
+        args[at + 1] = fresh.path().display().to_string();
+    }
+    let out = Command::new(plugin_dir.join(binary))
+        .args(&args)
+        .output()
+        .expect("run the plugin");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut lines = stdout.trim_end_matches('\n').lines();
+    let first = lines.next().unwrap_or_default();
+    let (text, perfdata) = first.split_once(" | ").unwrap_or((first, ""));
+    Printed {
+        code: i64::from(out.status.code().unwrap_or(-1)),
+        text: text.to_string(),
+        perfdata: perfdata.to_string(),
+        long: lines.map(str::to_string).collect(),
+    }
+}
+
+fn labels(perfdata: &str) -> Vec<String> {
+    perfdata
+        .split_whitespace()
+        .filter_map(|item| item.split_once('='))
+        .map(|(label, _)| label.trim_matches('\'').to_string())
+        .collect()
+}
+
+/// Measured values differ from run to run; the words around them do not.
+fn masked(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_number = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() || (in_number && c == '.') {
+            if !in_number {
+                out.push('#');
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            out.push(c);
+        }
+    }
+    for unit in ["# ns", "# us", "# ms", "# s"] {
+        out = out.replace(unit, "#");
+    }
+    out
+}
+
+/// Members none of which listens: with 100, an output over the default limit of 4096 (about
+/// 9 KB whole) from a command line that still fits Nagios' (it cuts longer ones).
+fn big_galera(ports: &[u16]) -> Vec<String> {
+    ports
+        .iter()
+        .enumerate()
+        .flat_map(|(i, port)| ["--node".to_string(), format!("n{i}=127.0.0.1:{port}")])
+        .chain(["-t".to_string(), "20".to_string()])
+        .collect()
+}
+
+#[test]
+fn nagios_core_records_every_output_whole() {
+    let stack = Stack::start(|_| {}).unwrap_or_else(|e| panic!("stack: {e}"));
+    let plugins_at = plugin_dir();
+    let dir = tempdir().expect("tempdir");
+    let secrets = dir.path().join("secrets");
+    std::fs::create_dir_all(&secrets).expect("secrets");
+    let mut services = Vec::new();
+    let mut expected: HashMap<String, (Service, String, Vec<String>)> = HashMap::new();
+    for service in stack.services() {
+        let (binary, args) = argv(&service, &secrets, &stack.state_dir());
+        let plugin = plugins()
+            .into_iter()
+            .find(|p| p.spec.binary == binary)
+            .expect("plugin");
+        services.push(NagiosService {
+            name: service.name.clone(),
+            check_command: format!(
+                "{}!{}",
+                nagios::command_name(&plugin),
+                shell_words(&args).replace('$', "$$")
+            ),
+        });
+        expected.insert(service.name.clone(), (service, binary, args));
+    }
+    // The largest output, 40 times at once: the burst in which Nagios 4's worker loses what
+    // passes 4 KB of an output written at once.
+    let ports = hastack_test_support::ports::free_ports(100);
+    let big = big_galera(&ports);
+    for i in 0..40 {
+        services.push(NagiosService {
+            name: format!("big-galera-{i:02}"),
+            check_command: format!("check_hastack_galera!{}", big.join(" ")),
+        });
+    }
+    let commands = repo().join("packaging/nagios/hastack.cfg");
+    let started = unix_now();
+    let core = NagiosCore::start(
+        &dir.path().join("nagios"),
+        &plugins_at,
+        &[&commands],
+        &services,
+        Duration::from_secs(3600),
+    )
+    .unwrap_or_else(|e| panic!("nagios: {e}"));
+    let results = core
+        .results_after(&services, started, Duration::from_secs(120))
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    for (name, (service, binary, args)) in &expected {
+        let result = &results[name];
+        let direct = run_directly(&plugins_at, binary, args);
+        assert_eq!(
+            result.state, service.expect_state,
+            "{name}: {}",
+            result.plugin_output
+        );
+        assert!(
+            result.plugin_output.starts_with(&service.expect_output),
+            "{name}: {:?} does not start with {:?}",
+            result.plugin_output,
+            service.expect_output
+        );
+        // Whole and unchanged: the same words (no ';' turned into ':'), the same long-output
+        // lines, the same perfdata items in the same order as the plugin prints them.
+        assert_eq!(
+            masked(&result.plugin_output),
+            masked(&direct.text),
+            "{name}"
+        );
+        assert_eq!(
+            result.long_output.lines().count(),
+            direct.long.len(),
+            "{name}: long output\n{}",
+            result.long_output
+        );
+        assert_eq!(labels(&result.perfdata), labels(&direct.perfdata), "{name}");
+        for label in &service.expect_labels {
+            assert!(labels(&result.perfdata).contains(label), "{name}: {label}");
+        }
+    }
+
+    // The big one, exactly as printed, every time, in three bursts of 40.
+    let direct = run_directly(&plugins_at, "check_galera", &big);
+    let printed_bytes = direct.text.len()
+        + 3
+        + direct.perfdata.len()
+        + direct.long.iter().map(|l| l.len() + 1).sum::<usize>()
+        + 1;
+    assert!(
+        (4000..=4096).contains(&printed_bytes),
+        "the big output is {printed_bytes} bytes"
+    );
+    assert!(
+        direct
+            .long
+            .last()
+            .is_some_and(|l| l.ends_with("left out to fit --output-limit 4096")),
+        "{:?}",
+        direct.long.last()
+    );
+    let mut checked = 0;
+    for round in 0..3 {
+        // The first round is the run at start; then all at once again, a second later each
+        // time (last_check has one-second resolution).
+        let since = match round {
+            0 => started,
+            _ => {
+                std::thread::sleep(Duration::from_millis(1100));
+                let since = unix_now();
+                core.force_all().expect("force");
+                since
+            }
+        };
+        let results = core
+            .results_after(&services, since, Duration::from_secs(120))
+            .unwrap_or_else(|e| panic!("{e}"));
+        for i in 0..40 {
+            let result = &results[&format!("big-galera-{i:02}")];
+            assert_eq!(result.state, 2);
+            assert_eq!(result.plugin_output, direct.text, "round {round}, {i}");
+            assert_eq!(result.perfdata, direct.perfdata, "round {round}, {i}");
+            assert_eq!(
+                result.long_output,
+                direct.long.join("\n"),
+                "round {round}, {i}: cut"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 120);
+}
+
+#[test]
+fn nrpe_delivers_whole_outputs_with_v4_and_v2_packets() {
+    let stack = Stack::start(|_| {}).unwrap_or_else(|e| panic!("stack: {e}"));
+    let plugins_at = plugin_dir();
+    let dir = tempdir().expect("tempdir");
+    chown_nagios(dir.path(), 0o755);
+    let secrets = dir.path().join("secrets");
+    std::fs::create_dir_all(&secrets).expect("secrets");
+    chown_nagios(&secrets, 0o700);
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(&state).expect("state");
+    chown_nagios(&state, 0o700);
+
+    let mut runs: Vec<(String, String, Vec<String>, i64)> = Vec::new();
+    for service in stack.services() {
+        let (binary, args) = argv(&service, &secrets, &state);
+        runs.push((service.name.clone(), binary, args, service.expect_state));
+    }
+    // NRPE reads at most 2 KB of a command line: 30 members, about 2.5 KB of output.
+    let ports = hastack_test_support::ports::free_ports(30);
+    runs.push((
+        "big-galera".into(),
+        "check_galera".into(),
+        big_galera(&ports),
+        2,
+    ));
+    // Each command is a first run: its own history (both variants check the same target).
+    let mut commands = Vec::new();
+    for (name, binary, args, _) in &runs {
+        for (command, limit) in [
+            (name.clone(), ""),
+            (format!("{name}-v2"), " --output-limit 1024"),
+        ] {
+            let own = state.join(&command);
+            std::fs::create_dir_all(&own).expect("state");
+            chown_nagios(&own, 0o700);
+            let mut args = args.clone();
+            if let Some(at) = args.iter().position(|a| a == "--state-dir") {
+                args[at + 1] = own.display().to_string();
+            }
+            let line = format!(
+                "{}/{binary} {}{limit}",
+                plugins_at.display(),
+                shell_words(&args)
+            );
+            commands.push((command, line.replace('$', "$$")));
+        }
+    }
+    let nrpe = Nrpe::start(dir.path(), &commands).unwrap_or_else(|e| panic!("nrpe: {e}"));
+
+    let mut cut_without_the_limit = 0;
+    for (name, binary, args, state) in &runs {
+        let direct = run_directly(&plugins_at, binary, args);
+        for (command, v2, limit) in [
+            (name.clone(), false, 4096),
+            (format!("{name}-v2"), true, 1024),
+        ] {
+            let (code, out) = nrpe.check(&["-c", &command], v2).expect("check_nrpe");
+            assert_eq!(i64::from(code), *state, "{command}: {out}");
+            // check_nrpe adds the one newline NRPE took off; whole means within the limit,
+            // with every line the plugin printed at that limit.
+            assert!(out.len() <= limit, "{command}: {} bytes", out.len());
+            let mut lines = out.trim_end_matches('\n').lines();
+            let first = lines.next().unwrap_or_default();
+            let (text, perfdata) = first.split_once(" | ").unwrap_or((first, ""));
+            let mut with_limit = args.clone();
+            with_limit.extend(["--output-limit".to_string(), limit.to_string()]);
+            let printed = run_directly(&plugins_at, binary, &with_limit);
+            assert_eq!(masked(text), masked(&printed.text), "{command}");
+            assert_eq!(labels(perfdata), labels(&printed.perfdata), "{command}");
+            assert_eq!(lines.count(), printed.long.len(), "{command}: {out}");
+        }
+        // The same check without the limit, through v2 packets: NRPE cuts it silently.
+        let full = direct.text.len()
+            + direct.perfdata.len()
+            + direct.long.iter().map(String::len).sum::<usize>();
+        if full > 1023 {
+            let (_, out) = nrpe.check(&["-c", name], true).expect("check_nrpe -2");
+            assert!(
+                out.len() <= 1024 && out.len() < full,
+                "{name}: {}",
+                out.len()
+            );
+            cut_without_the_limit += 1;
+        }
+    }
+    assert!(
+        cut_without_the_limit >= 1,
+        "no output was long enough to show why --output-limit 1024 matters"
+    );
+}
