@@ -311,8 +311,8 @@ pub const SUMMARY_CAP: usize = 1024;
 pub const DEFAULT_OUTPUT_LIMIT: usize = 4096;
 /// NRPE with version 2 packets (`check_nrpe -2`) takes 1 KB.
 pub const MIN_OUTPUT_LIMIT: usize = 1024;
-/// The most any plugin prints, whatever the client takes.
-pub const OUTPUT_CEILING: usize = 65536;
+/// The most any plugin prints, whatever the client takes: what NRPE 4 carries (65504 bytes).
+pub const OUTPUT_CEILING: usize = 65504;
 /// A status line on its own (usage errors, timeouts, internal errors): whole within the
 /// smallest client limit, the newline included.
 pub const LINE_CAP: usize = MIN_OUTPUT_LIMIT - 1;
@@ -528,7 +528,7 @@ mod tests {
             (OutputLimit::Bytes(1024), 1023),
             (OutputLimit::default(), 4095),
             (OutputLimit::Bytes(8192), 8191),
-            (OutputLimit::Unlimited, 65535),
+            (OutputLimit::Unlimited, 65503),
         ] {
             let out = r.render_within("GALERA", 0, limit);
             assert!(out.len() <= budget, "{limit}: {}", out.len());
@@ -599,12 +599,12 @@ mod tests {
         assert_eq!("4096".parse(), Ok(OutputLimit::Bytes(4096)));
         assert_eq!("none".parse(), Ok(OutputLimit::Unlimited));
         assert_eq!("NONE".parse(), Ok(OutputLimit::Unlimited));
-        for bad in ["", "0", "1023", "65537", "-1", "4k", " 4096"] {
+        for bad in ["", "0", "1023", "65505", "-1", "4k", " 4096"] {
             assert!(bad.parse::<OutputLimit>().is_err(), "{bad:?}");
         }
         assert_eq!(
             "512".parse::<OutputLimit>(),
-            Err("'512' is out of range: from 1024 to 65536 bytes, or 'none'".to_string())
+            Err("'512' is out of range: from 1024 to 65504 bytes, or 'none'".to_string())
         );
     }
 

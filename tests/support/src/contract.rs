@@ -19,6 +19,7 @@ pub fn assert_shared_cli_contract(binary: &str, service: &str) {
         "-t, --timeout <SECONDS>",
         "--timeout-state <STATE>",
         "-v, --verbose",
+        "--output-limit <BYTES>",
         "-V, --version",
     ] {
         assert!(
@@ -53,6 +54,10 @@ pub fn assert_shared_cli_contract(binary: &str, service: &str) {
             &["--timeout-state", "sometimes"][..],
             "invalid value 'sometimes' for '--timeout-state <STATE>'",
         ),
+        (
+            &["--output-limit", "512"][..],
+            "invalid value '512' for '--output-limit <BYTES>': '512' is out of range: from 1024 to 65504 bytes, or 'none'",
+        ),
     ] {
         let out = PluginRun::new(binary).args(args).run();
         out.assert(3, &format!("{service} UNKNOWN - {reason}"));
@@ -64,4 +69,18 @@ pub fn assert_shared_cli_contract(binary: &str, service: &str) {
             out.first_line()
         );
     }
+
+    // A usage error as long as its input stays one line within the smallest client limit
+    // (NRPE v2: 1023 bytes and the newline), the hint included.
+    let huge = "x".repeat(5000);
+    let out = PluginRun::new(binary).args(["--timeout", &huge]).run();
+    out.assert(3, &format!("{service} UNKNOWN - invalid value 'xxx"));
+    assert_eq!(out.line_count(), 1);
+    assert!(out.stdout.len() <= 1024, "{} bytes", out.stdout.len());
+    assert!(
+        out.first_line()
+            .ends_with(&format!("... (see '{name} --help')")),
+        "{}",
+        out.first_line()
+    );
 }
