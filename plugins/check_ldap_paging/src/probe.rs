@@ -11,10 +11,10 @@ use hastack_common::{Context, Secret};
 use ldap3::controls::RawControl;
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, LdapResult, Scope, SearchEntry};
 
-use crate::ber;
 use crate::evaluate::{
     ADMIN_LIMIT_EXCEEDED, Directory, Facts, Failure, PagedOutcome, SearchOutcome, cut_short,
 };
+use crate::ldap::ber;
 
 /// RFC 2696's paged-results control.
 pub const PAGED_RESULTS_OID: &str = "1.2.840.113556.1.4.319";
@@ -256,6 +256,7 @@ async fn page_through(
             .and_then(|c| c.1.val.as_deref());
         cookie = match response {
             Some(value) => ber::decode_paged_response(value)
+                .map(|(_, cookie)| cookie)
                 .map_err(|why| Failure::MalformedControl { page: pages, why })?,
             // No control in the answer: the server ignored the (non-critical) request.
             None => Vec::new(),
