@@ -1,5 +1,5 @@
 //! TLS failures in the words a server's admin needs, whichever client library carried the
-//! rustls error (ldap3, mysql_async): which certificate problem, and what to do about it.
+//! rustls error (check_ldap_paging's client, mysql_async): which certificate problem, and what to do about it.
 
 use std::error::Error as StdError;
 

@@ -6,12 +6,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use clap::{Parser, ValueEnum};
+use hastack_common::address::HostPort;
 use hastack_common::input::{CA_FILE_CAP, read_capped};
 use hastack_common::range::Thresholds;
 use hastack_common::{CheckError, CommonArgs, Context, Range, Secret, State};
-use ldap3::Scope;
 
 use crate::evaluate::Judgement;
+use crate::ldap::filter;
+use crate::ldap::message::Scope;
 use crate::probe::{Security, Target, Trust};
 
 pub const DEFAULT_PORT: u16 = 389;
@@ -147,7 +149,7 @@ pub type Config = hastack_common::Config<Target, Judgement>;
 
 impl Cli {
     pub fn into_config(self, ctx: &Context) -> Result<Config, CheckError> {
-        let (url, ldaps) = match &self.uri {
+        let (address, ldaps) = match &self.uri {
             Some(uri) => parse_uri(uri).map_err(CheckError::usage)?,
             None => {
                 let host = self.host.clone().unwrap_or_else(|| "127.0.0.1".into());
@@ -160,14 +162,14 @@ impl Cli {
                     )));
                 }
                 let port = self.port.unwrap_or(DEFAULT_PORT);
-                let host = if host.contains(':') && !host.starts_with('[') {
-                    format!("[{host}]")
-                } else {
-                    host
-                };
-                (format!("ldap://{host}:{port}"), false)
+                let host = host
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_string();
+                (HostPort { host, port }, false)
             }
         };
+        let url = format!("{}://{address}", if ldaps { "ldaps" } else { "ldap" });
         let security = match (ldaps, self.starttls) {
             (true, true) => {
                 return Err(CheckError::usage(
@@ -197,10 +199,15 @@ impl Cli {
             (None, true) => Trust::SkipVerify,
             (None, false) => Trust::System,
         };
-        ldap3::parse_filter(&self.filter).map_err(|()| {
+        let filter = filter::encode(&self.filter).map_err(|why| {
+            let shown: String = self.filter.chars().take(80).collect();
+            let more = if shown.len() < self.filter.len() {
+                "..."
+            } else {
+                ""
+            };
             CheckError::usage(format!(
-                "invalid --filter '{}': not an LDAP filter (RFC 4515), e.g. (objectClass=user)",
-                self.filter
+                "invalid --filter '{shown}{more}': {why} (RFC 4515, e.g. (objectClass=user))"
             ))
         })?;
         let bind = match &self.bind_dn {
@@ -217,23 +224,33 @@ impl Cli {
                         "no password for --bind-dn '{dn}': set {PASSWORD_ENV}, or give --password-file"
                     ))
                 })?;
+                // RFC 4513 5.1.2: a name with an empty password is an unauthenticated bind, which
+                // many servers accept as anonymous; the check would then report a search as if
+                // bound.
+                if password.expose().is_empty() {
+                    return Err(CheckError::usage(format!(
+                        "the password for --bind-dn '{dn}' is empty: that is an unauthenticated bind, which servers treat as anonymous"
+                    )));
+                }
                 Some((dn.clone(), password))
             }
             None => None,
         };
         let scope = match self.scope {
             ScopeArg::Base => Scope::Base,
-            ScopeArg::One => Scope::OneLevel,
-            ScopeArg::Sub => Scope::Subtree,
+            ScopeArg::One => Scope::One,
+            ScopeArg::Sub => Scope::Sub,
         };
         Ok(Config {
             target: Target {
                 url,
+                host: address.host,
+                port: address.port,
                 security,
                 trust,
                 bind,
                 base: self.base,
-                filter: self.filter,
+                filter,
                 scope,
                 page_size: self.page_size,
             },
@@ -270,9 +287,9 @@ fn tls_config(path: &Path, pem: &[u8]) -> Result<Arc<rustls::ClientConfig>, Chec
     Ok(Arc::new(config))
 }
 
-/// `ldap://HOST[:PORT]` or `ldaps://HOST[:PORT]` (a trailing `/` allowed); returns the URL with
-/// its port and whether it is ldaps.
-fn parse_uri(uri: &str) -> Result<(String, bool), String> {
+/// `ldap://HOST[:PORT]` or `ldaps://HOST[:PORT]` (a trailing `/` allowed); returns the host and
+/// port and whether it is ldaps.
+fn parse_uri(uri: &str) -> Result<(HostPort, bool), String> {
     let bad = |why: &str| {
         format!("invalid --uri '{uri}': {why} (expected ldap://HOST[:PORT] or ldaps://HOST[:PORT])")
     };
@@ -290,10 +307,8 @@ fn parse_uri(uri: &str) -> Result<(String, bool), String> {
         ));
     }
     let default_port = if ldaps { 636 } else { DEFAULT_PORT };
-    let address = hastack_common::address::HostPort::parse(rest, default_port, "TCP")
-        .map_err(|why| bad(&why))?;
-    let scheme = if ldaps { "ldaps" } else { "ldap" };
-    Ok((format!("{scheme}://{address}"), ldaps))
+    let address = HostPort::parse(rest, default_port, "TCP").map_err(|why| bad(&why))?;
+    Ok((address, ldaps))
 }
 
 #[cfg(test)]
@@ -383,7 +398,7 @@ mod tests {
             ),
             (
                 &["-b", "x", "-f", "objectClass=*)"],
-                "invalid --filter 'objectClass=*)': not an LDAP filter (RFC 4515), e.g. (objectClass=user)",
+                "invalid --filter 'objectClass=*)': unexpected text after the filter at character 14 (RFC 4515, e.g. (objectClass=user))",
             ),
             (
                 &["-b", "x", "-D", "cn=reader,dc=x"],

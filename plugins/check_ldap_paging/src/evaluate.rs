@@ -50,29 +50,32 @@ pub enum Failure {
     TimedOut(TimedOut),
     /// The TLS layer refused: the certificate problem.
     Tls(rustls::Error),
-    /// The server closed the connection during the TLS handshake.
-    ClosedDuringHandshake {
-        ldaps: bool,
-    },
+    /// The server closed the connection during the TLS handshake (or StartTLS).
+    ClosedDuringHandshake,
     /// The host is an address or name TLS cannot verify.
     NotATlsName,
     StartTlsRefused {
         rc: u32,
         text: String,
     },
-    /// An LDAP result that ended the connection attempt.
-    Refused {
-        rc: u32,
-    },
     BindRejected {
         dn: String,
         rc: u32,
         text: String,
     },
-    BadFilter(String),
-    ConnectTimeout,
     Closed,
     Io(String),
+    /// A message larger than a message may be.
+    TooLarge {
+        size: usize,
+    },
+    /// A message that is not LDAP, or not the answer that was asked for.
+    Malformed(String),
+    /// The server's Notice of Disconnection.
+    Disconnected {
+        rc: u32,
+        text: String,
+    },
     MalformedControl {
         page: u64,
         why: String,
@@ -291,9 +294,9 @@ fn describe_failure(failure: &Failure, facts: &Facts) -> CheckError {
             "TLS with {url} failed: {}",
             tls::describe(error, trust)
         )),
-        Failure::ClosedDuringHandshake { ldaps } => CheckError::critical(format!(
+        Failure::ClosedDuringHandshake => CheckError::critical(format!(
             "TLS with {url} failed: the server closed the connection during the handshake{}",
-            if *ldaps {
+            if url.starts_with("ldaps://") {
                 " (is this an LDAPS port?)"
             } else {
                 ""
@@ -307,19 +310,23 @@ fn describe_failure(failure: &Failure, facts: &Facts) -> CheckError {
             result_code_words(*rc),
             parenthesised(text)
         )),
-        Failure::Refused { rc } => CheckError::critical(format!(
-            "{url}: {} (result code {rc})",
-            result_code_words(*rc)
-        )),
         Failure::BindRejected { dn, rc, text } => {
             CheckError::critical(describe_bind(dn, *rc, text))
         }
-        Failure::BadFilter(filter) => {
-            CheckError::usage(format!("invalid --filter '{filter}': not an LDAP filter"))
-        }
-        Failure::ConnectTimeout => CheckError::critical(format!("{url}: connection timed out")),
         Failure::Closed => CheckError::critical(format!("{url} closed the connection")),
         Failure::Io(why) => CheckError::critical(format!("{url}: {why}")),
+        Failure::TooLarge { size } => CheckError::critical(format!(
+            "{url} sent a message of {size} bytes, more than the {} one may hold here",
+            crate::ldap::client::MAX_MESSAGE
+        )),
+        Failure::Malformed(why) => {
+            CheckError::critical(format!("malformed answer from {url}: {why}"))
+        }
+        Failure::Disconnected { rc, text } => CheckError::critical(format!(
+            "{url} closed the connection with a Notice of Disconnection: {} (result code {rc}){}",
+            result_code_words(*rc),
+            parenthesised(text)
+        )),
         Failure::MalformedControl { page, why } => CheckError::critical(format!(
             "the server's paged-results control on page {page} is malformed: {why}"
         )),
@@ -570,10 +577,31 @@ mod tests {
                 "ldap://dc1:389 refused StartTLS: protocol error (result code 2)",
             ),
             (
-                Failure::ClosedDuringHandshake { ldaps: true },
+                Failure::ClosedDuringHandshake,
                 false,
                 State::Critical,
-                "TLS with ldap://dc1:389 failed: the server closed the connection during the handshake (is this an LDAPS port?)",
+                "TLS with ldap://dc1:389 failed: the server closed the connection during the handshake",
+            ),
+            (
+                Failure::TooLarge { size: 1 << 31 },
+                false,
+                State::Critical,
+                "ldap://dc1:389 sent a message of 2147483648 bytes, more than the 4194304 one may hold here",
+            ),
+            (
+                Failure::Malformed("the message ID: the value ends before a tag".into()),
+                false,
+                State::Critical,
+                "malformed answer from ldap://dc1:389: the message ID: the value ends before a tag",
+            ),
+            (
+                Failure::Disconnected {
+                    rc: 52,
+                    text: "going down".into(),
+                },
+                false,
+                State::Critical,
+                "ldap://dc1:389 closed the connection with a Notice of Disconnection: unavailable (result code 52) (going down)",
             ),
             (
                 Failure::NotATlsName,

@@ -1,6 +1,6 @@
-//! Talking to the directory (ldap3): connect, bind, read the root DSE, search unpaged, and count
-//! with paged results when the unpaged search is cut short. I/O only: plain facts for
-//! `evaluate`, or an error naming what failed.
+//! Talking to the directory through the check's own LDAP client: connect, TLS, bind, read the
+//! root DSE, search unpaged, and count with paged results when the unpaged search is cut
+//! short. I/O only: plain facts for `evaluate`, or the failure that stopped it.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -8,18 +8,21 @@ use std::time::{Duration, Instant};
 use hastack_common::error::describe_io_error;
 use hastack_common::tls::find_rustls;
 use hastack_common::{Context, Secret};
-use ldap3::controls::RawControl;
-use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, LdapResult, Scope, SearchEntry};
+use rustls::pki_types::ServerName;
 
 use crate::evaluate::{
     ADMIN_LIMIT_EXCEEDED, Directory, Facts, Failure, PagedOutcome, SearchOutcome, cut_short,
 };
 use crate::ldap::ber;
+use crate::ldap::client::{ClientError, Connection};
+use crate::ldap::message::{Control, Response, Scope};
 
 /// RFC 2696's paged-results control.
 pub const PAGED_RESULTS_OID: &str = "1.2.840.113556.1.4.319";
 /// A paged search longer than this many pages is not a directory, it is a loop.
 const MAX_PAGES: u64 = 10_000_000;
+/// The largest paged-results cookie taken back to the server (AD's are a few dozen bytes).
+pub const MAX_COOKIE: usize = 64 * 1024;
 
 /// How the connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,13 +44,16 @@ pub enum Trust {
 /// What to search, where, and as whom.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// `ldap://host:port` or `ldaps://host:port`.
+    /// `ldap://host:port` or `ldaps://host:port`, as the output names the server.
     pub url: String,
+    pub host: String,
+    pub port: u16,
     pub security: Security,
     pub trust: Trust,
     pub bind: Option<(String, Secret)>,
     pub base: String,
-    pub filter: String,
+    /// The filter, BER-encoded (checked with the options).
+    pub filter: Vec<u8>,
     pub scope: Scope,
     pub page_size: u32,
 }
@@ -69,15 +75,15 @@ async fn search_directory(config: &Target, ctx: &Context) -> Result<Directory, F
         let result = ctx
             .within(
                 format!("binding as {dn}"),
-                ldap.simple_bind(dn, password.expose()),
+                ldap.bind(dn, password.expose().as_bytes()),
             )
             .await?
-            .map_err(|e| failure(e, config))?;
-        if result.rc != 0 {
+            .map_err(|e| failure(e, false))?;
+        if result.code != 0 {
             return Err(Failure::BindRejected {
                 dn: dn.clone(),
-                rc: result.rc,
-                text: result.text,
+                rc: result.code,
+                text: result.message,
             });
         }
     }
@@ -88,18 +94,17 @@ async fn search_directory(config: &Target, ctx: &Context) -> Result<Directory, F
         )
         .await?;
     let stage = format!("searching {} unpaged", config.base);
-    let unpaged = ctx
+    let (unpaged, _) = ctx
         .within(stage, search(&mut ldap, config, None))
         .await?
-        .map_err(|e| failure(e, config))?;
-    let unpaged = unpaged.0;
+        .map_err(|e| failure(e, false))?;
     let paged = if cut_short(unpaged.rc) && paged_control_offered != Some(false) {
         Some(count_paged(&mut ldap, config, ctx, unpaged.entries).await?)
     } else {
         None
     };
-    // A polite end; the answer is already known, so a server that does not answer the unbind
-    // costs nothing.
+    // A polite end; the answer is already known, so a server that does not read it costs
+    // nothing.
     let _ = tokio::time::timeout(Duration::from_millis(100), ldap.unbind()).await;
     Ok(Directory {
         paged_control_offered,
@@ -108,89 +113,191 @@ async fn search_directory(config: &Target, ctx: &Context) -> Result<Directory, F
     })
 }
 
-async fn connect(config: &Target, ctx: &Context) -> Result<Ldap, Failure> {
-    // No ldap3 connect timeout: the run's deadline bounds the connect, so a hang ends with
-    // the --timeout-state and the stage, not as a connection error.
-    let mut settings = LdapConnSettings::new().set_starttls(config.security == Security::StartTls);
-    match &config.trust {
-        Trust::System => {}
-        Trust::SkipVerify => settings = settings.set_no_tls_verify(true),
-        Trust::CaFile(tls) => settings = settings.set_config(tls.clone()),
-    }
-    let stage = match config.security {
-        Security::Plain => format!("connecting to {}", config.url),
-        Security::StartTls => format!("connecting to {} and starting TLS", config.url),
-        Security::Ldaps => format!("connecting to {} (TLS handshake)", config.url),
-    };
-    let (conn, ldap) = ctx
-        .within(stage, LdapConnAsync::with_settings(settings, &config.url))
+async fn connect(config: &Target, ctx: &Context) -> Result<Connection, Failure> {
+    let tcp = ctx
+        .within(
+            format!("connecting to {}", config.url),
+            Connection::connect(&config.host, config.port),
+        )
         .await?
-        .map_err(|e| failure(e, config))?;
-    tokio::spawn(async move {
-        // Errors surface on the operations that use the connection.
-        let _ = conn.drive().await;
-    });
-    Ok(ldap)
+        .map_err(|e| failure(e, false))?;
+    if config.security == Security::Plain {
+        return Ok(tcp);
+    }
+    let tls = tls_config(&config.trust)?;
+    let name = ServerName::try_from(config.host.clone()).map_err(|_| Failure::NotATlsName)?;
+    match config.security {
+        Security::Ldaps => ctx
+            .within(
+                format!("connecting to {} (TLS handshake)", config.url),
+                tcp.tls(tls, name),
+            )
+            .await?
+            .map_err(|e| failure(e, true)),
+        _ => {
+            let started = ctx
+                .within(
+                    format!("connecting to {} and starting TLS", config.url),
+                    tcp.start_tls(tls, name),
+                )
+                .await?
+                .map_err(|e| failure(e, true))?;
+            started.map_err(|refused| Failure::StartTlsRefused {
+                rc: refused.code,
+                text: refused.message,
+            })
+        }
+    }
+}
+
+/// The client configuration for the trust asked for: a CA file's (built with the options), the
+/// system's roots, or no verification at all.
+fn tls_config(trust: &Trust) -> Result<Arc<rustls::ClientConfig>, Failure> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Failure::Other(format!("TLS setup: {e}")))?;
+    let config = match trust {
+        Trust::CaFile(config) => return Ok(config.clone()),
+        Trust::System => {
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in rustls_native_certs::load_native_certs().certs {
+                let _ = roots.add(cert);
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+        Trust::SkipVerify => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
+            .with_no_client_auth(),
+    };
+    Ok(Arc::new(config))
+}
+
+/// `--tls-skip-verify`: any certificate, any name; the handshake's signatures are still
+/// checked, so the session is encrypted with whoever holds the certificate's key.
+#[derive(Debug)]
+struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for NoVerification {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 /// `Some(true)` when the root DSE lists the paged-results control, `None` when it cannot be read
 /// (some servers hide it from anonymous clients; paging is then simply tried).
-async fn root_dse_offers_paging(ldap: &mut Ldap) -> Option<bool> {
-    let result = ldap
-        .search("", Scope::Base, "(objectClass=*)", vec!["supportedControl"])
+async fn root_dse_offers_paging(ldap: &mut Connection) -> Option<bool> {
+    let filter = crate::ldap::filter::encode("(objectClass=*)").ok()?;
+    let mut offered = None;
+    let (result, _) = ldap
+        .search(
+            "",
+            Scope::Base,
+            &filter,
+            &["supportedControl"],
+            &[],
+            |entry| {
+                if let Response::Entry { attributes, .. } = entry {
+                    let controls = attributes
+                        .iter()
+                        .find(|(name, _)| name.eq_ignore_ascii_case("supportedControl"))
+                        .map(|(_, values)| values.as_slice())
+                        .unwrap_or(&[]);
+                    offered = Some(
+                        controls
+                            .iter()
+                            .any(|oid| oid.as_slice() == PAGED_RESULTS_OID.as_bytes()),
+                    );
+                }
+            },
+        )
         .await
         .ok()?;
-    let (entries, res) = (result.0, result.1);
-    if res.rc != 0 {
+    if result.code != 0 {
         return None;
     }
-    let entry = entries.into_iter().next()?;
-    let entry = SearchEntry::construct(entry);
-    let controls = entry
-        .attrs
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("supportedControl"))
-        .map(|(_, values)| values.as_slice())
-        .unwrap_or(&[]);
-    Some(controls.iter().any(|oid| oid == PAGED_RESULTS_OID))
+    offered
 }
 
 /// One search, optionally with a paged-results control; entries are counted as they stream and
 /// never kept. Returns the outcome and the response controls.
 async fn search(
-    ldap: &mut Ldap,
+    ldap: &mut Connection,
     config: &Target,
-    page: Option<RawControl>,
-) -> Result<(SearchOutcome, LdapResult), LdapError> {
+    page: Option<Control>,
+) -> Result<(SearchOutcome, Vec<Control>), ClientError> {
     let started = Instant::now();
-    if let Some(control) = page {
-        ldap.with_controls(control);
-    }
-    // "1.1": no attributes, only the DNs.
-    let mut stream = ldap
-        .streaming_search(&config.base, config.scope, &config.filter, vec!["1.1"])
-        .await?;
+    let controls: Vec<Control> = page.into_iter().collect();
     let mut entries = 0u64;
-    while let Some(entry) = stream.next().await? {
-        if !entry.is_ref() && !entry.is_intermediate() {
-            entries += 1;
-        }
-    }
-    let result = stream.finish().await;
+    // "1.1": no attributes, only the DNs.
+    let (result, response_controls) = ldap
+        .search(
+            &config.base,
+            config.scope,
+            &config.filter,
+            &["1.1"],
+            &controls,
+            |response| {
+                if let Response::Entry { .. } = response {
+                    entries += 1;
+                }
+            },
+        )
+        .await?;
     let outcome = SearchOutcome {
         entries,
-        rc: result.rc,
-        text: result.text.clone(),
+        rc: result.code,
+        text: result.message,
         time: started.elapsed(),
     };
-    Ok((outcome, result))
+    Ok((outcome, response_controls))
 }
 
 /// Count every entry with paged results. A page size the server rejects on the first page
 /// (adminLimitExceeded, OpenLDAP's `size.pr`) is retried once with the limit the unpaged search
 /// revealed.
 async fn count_paged(
-    ldap: &mut Ldap,
+    ldap: &mut Connection,
     config: &Target,
     ctx: &Context,
     unpaged_entries: u64,
@@ -210,7 +317,7 @@ async fn count_paged(
 }
 
 async fn page_through(
-    ldap: &mut Ldap,
+    ldap: &mut Connection,
     config: &Target,
     ctx: &Context,
     page_size: u32,
@@ -221,19 +328,19 @@ async fn page_through(
     let mut pages = 0u64;
     loop {
         pages += 1;
-        let control = RawControl {
-            ctype: PAGED_RESULTS_OID.to_string(),
-            crit: false,
-            val: Some(ber::encode_paged_request(page_size, &cookie)),
+        let control = Control {
+            oid: PAGED_RESULTS_OID.to_string(),
+            critical: false,
+            value: Some(ber::encode_paged_request(page_size, &cookie)),
         };
         let stage = format!(
             "reading page {pages} of the paged search of {} (page size {page_size})",
             config.base
         );
-        let (outcome, result) = ctx
+        let (outcome, controls) = ctx
             .within(stage, search(ldap, config, Some(control)))
             .await?
-            .map_err(|e| failure(e, config))?;
+            .map_err(|e| failure(e, false))?;
         entries += outcome.entries;
         let done = |rc: u32, text: String| PagedOutcome {
             search: SearchOutcome {
@@ -249,11 +356,10 @@ async fn page_through(
         if outcome.rc != 0 {
             return Ok(done(outcome.rc, outcome.text));
         }
-        let response = result
-            .ctrls
+        let response = controls
             .iter()
-            .find(|c| c.1.ctype == PAGED_RESULTS_OID)
-            .and_then(|c| c.1.val.as_deref());
+            .find(|c| c.oid == PAGED_RESULTS_OID)
+            .and_then(|c| c.value.as_deref());
         cookie = match response {
             Some(value) => ber::decode_paged_response(value)
                 .map(|(_, cookie)| cookie)
@@ -261,6 +367,15 @@ async fn page_through(
             // No control in the answer: the server ignored the (non-critical) request.
             None => Vec::new(),
         };
+        if cookie.len() > MAX_COOKIE {
+            return Err(Failure::MalformedControl {
+                page: pages,
+                why: format!(
+                    "a cookie of {} bytes (at most {MAX_COOKIE} are taken back)",
+                    cookie.len()
+                ),
+            });
+        }
         if cookie.is_empty() {
             return Ok(done(0, String::new()));
         }
@@ -270,36 +385,21 @@ async fn page_through(
     }
 }
 
-/// An ldap3 error as the failure it is; TLS failures keep the rustls error.
-fn failure(error: LdapError, config: &Target) -> Failure {
+/// A client error as the failure it is; TLS failures keep the rustls error. `handshake`: the
+/// error came while TLS was being set up.
+fn failure(error: ClientError, handshake: bool) -> Failure {
     match error {
-        LdapError::Io { source } => {
-            if let Some(tls) = find_rustls(&source) {
-                return Failure::Tls(tls.clone());
-            }
-            if source.kind() == std::io::ErrorKind::UnexpectedEof
-                && config.security != Security::Plain
-            {
-                return Failure::ClosedDuringHandshake {
-                    ldaps: config.security == Security::Ldaps,
-                };
-            }
-            Failure::Io(describe_io_error(&source))
-        }
-        LdapError::Rustls { source } => Failure::Tls(source),
-        LdapError::DNSName { .. } => Failure::NotATlsName,
-        LdapError::LdapResult { result } if config.security == Security::StartTls => {
-            Failure::StartTlsRefused {
-                rc: result.rc,
-                text: result.text,
-            }
-        }
-        LdapError::LdapResult { result } => Failure::Refused { rc: result.rc },
-        LdapError::FilterParsing => Failure::BadFilter(config.filter.clone()),
-        LdapError::Timeout { .. } => Failure::ConnectTimeout,
-        LdapError::EndOfStream | LdapError::ResultRecv { .. } | LdapError::OpSend { .. } => {
-            Failure::Closed
-        }
-        other => Failure::Other(other.to_string()),
+        ClientError::Io(source) => match find_rustls(&source) {
+            Some(tls) => Failure::Tls(tls.clone()),
+            None => Failure::Io(describe_io_error(&source)),
+        },
+        ClientError::Closed if handshake => Failure::ClosedDuringHandshake,
+        ClientError::Closed => Failure::Closed,
+        ClientError::TooLarge { size } => Failure::TooLarge { size },
+        ClientError::Malformed(why) | ClientError::Unexpected(why) => Failure::Malformed(why),
+        ClientError::Disconnected(result) => Failure::Disconnected {
+            rc: result.code,
+            text: result.message,
+        },
     }
 }

@@ -447,7 +447,7 @@ fn bad_options_are_one_unknown_line() {
         ),
         (
             &["-b", USERS, "-f", "(cn=x"],
-            "LDAP PAGING UNKNOWN - invalid --filter '(cn=x': not an LDAP filter",
+            "LDAP PAGING UNKNOWN - invalid --filter '(cn=x': expected ')' at character 6, found the end",
         ),
         (
             &["-b", USERS, "-D", READER_DN],
@@ -482,5 +482,35 @@ fn bad_options_are_one_unknown_line() {
         let out = plugin().args(*args).run();
         out.assert(3, line);
         assert_eq!(out.line_count(), 1, "{args:?}: {}", out.stdout);
+    }
+    // A filter 28,000 levels deep (check_ldap exits 2 on it; a recursive parser overflows the
+    // stack before any connection): one line, naming the bound.
+    let deep = format!("{}(cn=x){}", "(!".repeat(28_000), ")".repeat(28_000));
+    let out = plugin().args(["-b", USERS, "-f", &deep]).run();
+    out.assert(3, "LDAP PAGING UNKNOWN - invalid --filter '(!(!(!(!(!");
+    assert!(
+        out.first_line()
+            .contains("...': the filter nests more than 100 levels deep"),
+        "{}",
+        out.first_line()
+    );
+    assert_eq!(out.line_count(), 1);
+    // An empty password is an unauthenticated bind that servers take as anonymous: refused.
+    let dir = hastack_test_support::tempdir().expect("tempdir");
+    let empty = dir.path().join("empty");
+    std::fs::write(&empty, "").expect("empty file");
+    for run in [
+        plugin()
+            .args(["-b", USERS, "-D", READER_DN])
+            .env("LDAP_PASSWORD", ""),
+        plugin()
+            .args(["-b", USERS, "-D", READER_DN, "--password-file"])
+            .arg(&empty),
+    ] {
+        let out = run.run();
+        out.assert(
+            3,
+            &format!("LDAP PAGING UNKNOWN - the password for --bind-dn '{READER_DN}' is empty: that is an unauthenticated bind, which servers treat as anonymous"),
+        );
     }
 }

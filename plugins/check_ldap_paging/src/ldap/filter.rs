@@ -12,19 +12,15 @@ pub const MAX_DEPTH: usize = 100;
 /// The BER encoding of `text`, or why it is not a filter. A filter without its outer
 /// parentheses (`objectClass=user`) is taken as written inside them, as ldapsearch does.
 pub fn encode(text: &str) -> Result<Vec<u8>, String> {
-    let trimmed = text.trim();
-    let owned;
-    let text = if trimmed.starts_with('(') {
-        trimmed
-    } else {
-        owned = format!("({trimmed})");
-        &owned
-    };
+    let text = text.trim();
     let mut parser = Parser {
         input: text.as_bytes(),
         at: 0,
     };
-    let encoded = parser.filter(0)?;
+    let encoded = match text.starts_with('(') {
+        true => parser.filter(0)?,
+        false => parser.item()?,
+    };
     if parser.at != parser.input.len() {
         return Err(format!(
             "unexpected text after the filter at character {}",
