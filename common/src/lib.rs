@@ -4,6 +4,8 @@
 //! A plugin builds a [`Report`] (or returns a [`CheckError`]); only [`runtime`] prints and exits.
 
 pub mod address;
+pub mod ber;
+pub mod certificate;
 pub mod cli;
 pub mod error;
 pub mod history;
