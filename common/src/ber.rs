@@ -214,7 +214,10 @@ mod tests {
         let table: &[(&[u8], &str)] = &[
             (&[], "the value ends before a tag"),
             (&[0x30], "the value ends before a length"),
-            (&[0x30, 0x05, 0x02], "a length of 5 bytes runs past the 1 left"),
+            (
+                &[0x30, 0x05, 0x02],
+                "a length of 5 bytes runs past the 1 left",
+            ),
             (&[0x30, 0x85, 1, 2, 3, 4, 5], "unsupported length form 0x85"),
             (
                 &[0x30, 0x80, 0, 0],
@@ -227,7 +230,11 @@ mod tests {
             ),
         ];
         for (bytes, why) in table {
-            assert_eq!(read_tlv(bytes).map(|_| ()), Err(why.to_string()), "{bytes:?}");
+            assert_eq!(
+                read_tlv(bytes).map(|_| ()),
+                Err(why.to_string()),
+                "{bytes:?}"
+            );
         }
     }
 }

@@ -112,10 +112,8 @@ fn general_names(value: &[u8]) -> Result<Vec<String>, String> {
                         .to_string(),
                 ),
                 16 => out.push(
-                    std::net::Ipv6Addr::from(
-                        <[u8; 16]>::try_from(name.value).unwrap_or_default(),
-                    )
-                    .to_string(),
+                    std::net::Ipv6Addr::from(<[u8; 16]>::try_from(name.value).unwrap_or_default())
+                        .to_string(),
                 ),
                 n => return Err(format!("an IP address of {n} bytes in subjectAltName")),
             },
@@ -140,7 +138,11 @@ fn time(reader: &mut Reader<'_>, what: &str) -> Result<i64, String> {
             format!("{century}{digits}")
         }
         (0x18, 14) => digits.to_string(),
-        _ => return Err(format!("{what} '{text}' is not a UTCTime or GeneralizedTime")),
+        _ => {
+            return Err(format!(
+                "{what} '{text}' is not a UTCTime or GeneralizedTime"
+            ));
+        }
     };
     let field = |range: std::ops::Range<usize>| full[range].parse::<i64>().unwrap_or(0);
     let (year, month, day) = (field(0..4), field(4..6), field(6..8));

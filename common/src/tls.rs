@@ -2,6 +2,13 @@
 //! rustls error (check_ldap_paging's client, mysql_async): which certificate problem, and what to do about it.
 
 use std::error::Error as StdError;
+use std::sync::{Arc, Mutex};
+
+use rustls::client::danger::ServerCertVerified;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+
+use crate::certificate::Certificate;
 
 /// How the plugin was told whom to trust, for the hint that follows an untrusted certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +88,198 @@ pub fn describe(error: &rustls::Error, trust: Trust<'_>) -> String {
             trust.port_kind
         ),
         other => format!("TLS handshake failed: {other}"),
+    }
+}
+
+/// The certificate the server presented, kept by [`Verifier`] for the report (its names, its
+/// dates), whether or not it was accepted.
+pub type Presented = Arc<Mutex<Option<Certificate>>>;
+
+/// A rustls certificate verifier that keeps what the server presented, and accepts what an
+/// admin who gave a certificate means, beyond the WebPKI rules:
+/// - a certificate given as trusted is trusted as itself when the server presents exactly it
+///   (OpenSSL's behaviour with a self-signed server certificate as the CA file, which WebPKI
+///   refuses as "CA used as end entity"), within its validity dates;
+/// - with `accept_cn`, a certificate that has no subjectAltName at all is accepted for the host
+///   its CN names (Samba's self-made and older AD certificates), its chain still verified.
+/// Without `webpki` (`--tls-skip-verify`) any certificate is accepted, and still kept.
+#[derive(Debug)]
+pub struct Verifier {
+    webpki: Option<Arc<rustls::client::WebPkiServerVerifier>>,
+    given: Vec<CertificateDer<'static>>,
+    accept_cn: bool,
+    presented: Presented,
+    provider: Arc<CryptoProvider>,
+}
+
+impl Verifier {
+    /// Verify against `roots` (the system's or a CA file's), trusting `given` as themselves;
+    /// the presented certificate goes into `presented`.
+    pub fn new(
+        roots: rustls::RootCertStore,
+        given: Vec<CertificateDer<'static>>,
+        accept_cn: bool,
+        provider: Arc<CryptoProvider>,
+        presented: Presented,
+    ) -> Result<Arc<Verifier>, String> {
+        let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider.clone(),
+        )
+        .build()
+        .map_err(|e| format!("TLS setup: {e}"))?;
+        Ok(Arc::new(Verifier {
+            webpki: Some(webpki),
+            given,
+            accept_cn,
+            presented,
+            provider,
+        }))
+    }
+
+    /// No verification at all (`--tls-skip-verify`); the certificate is still kept.
+    pub fn none(provider: Arc<CryptoProvider>, presented: Presented) -> Arc<Verifier> {
+        Arc::new(Verifier {
+            webpki: None,
+            given: Vec::new(),
+            accept_cn: false,
+            presented,
+            provider,
+        })
+    }
+}
+
+impl rustls::client::danger::ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let parsed = Certificate::parse(end_entity.as_ref()).ok();
+        if let Ok(mut slot) = self.presented.lock() {
+            *slot = parsed.clone();
+        }
+        let Some(webpki) = &self.webpki else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        if self.given.iter().any(|g| g.as_ref() == end_entity.as_ref()) {
+            let now = now.as_secs() as i64;
+            return match parsed {
+                Some(cert) if now < cert.not_before => Err(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::NotValidYet,
+                )),
+                Some(cert) if now > cert.not_after => Err(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::Expired,
+                )),
+                _ => Ok(ServerCertVerified::assertion()),
+            };
+        }
+        let verified = webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp, now);
+        match (&verified, &parsed) {
+            (
+                Err(rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::NotValidForName
+                    | rustls::CertificateError::NotValidForNameContext { .. },
+                )),
+                Some(cert),
+            ) if self.accept_cn && cert.alt_names.is_none() => {
+                let host = match server_name {
+                    ServerName::DnsName(name) => name.as_ref().to_string(),
+                    other => other.to_str().into_owned(),
+                };
+                match cert.common_name.as_deref() {
+                    Some(cn) if cn.eq_ignore_ascii_case(&host) => {
+                        Ok(ServerCertVerified::assertion())
+                    }
+                    _ => verified,
+                }
+            }
+            _ => verified,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// A certificate problem in words, with what the presented certificate says: the names it is
+/// valid for (or that it has no subjectAltName and what would accept it), the date it expired
+/// or becomes valid. Other errors as [`describe`] words them.
+pub fn describe_presented(
+    error: &rustls::Error,
+    trust: Trust<'_>,
+    presented: Option<&Certificate>,
+    host: &str,
+    accept_cn_option: &str,
+) -> String {
+    use rustls::CertificateError as C;
+    let Some(cert) = presented else {
+        return describe(error, trust);
+    };
+    match error {
+        rustls::Error::InvalidCertificate(
+            C::NotValidForName | C::NotValidForNameContext { .. },
+        ) => match (&cert.alt_names, &cert.common_name) {
+            (None, Some(cn)) if cn.eq_ignore_ascii_case(host) => format!(
+                "the server certificate has no subjectAltName, and modern TLS ignores its CN ({cn}): reissue it with a subjectAltName, or accept the CN with {accept_cn_option}"
+            ),
+            (None, cn) => format!(
+                "the server certificate is not valid for {host}: it has no subjectAltName, and its CN is {}",
+                cn.as_deref().unwrap_or("absent")
+            ),
+            (Some(names), _) if names.is_empty() => format!(
+                "the server certificate is not valid for {host}: its subjectAltName names no host"
+            ),
+            (Some(names), _) => format!(
+                "the server certificate is not valid for {host} (it is valid for {})",
+                names.join(", ")
+            ),
+        },
+        rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => format!(
+            "the server certificate expired on {}",
+            crate::certificate::date(cert.not_after)
+        ),
+        rustls::Error::InvalidCertificate(C::NotValidYet | C::NotValidYetContext { .. }) => {
+            format!(
+                "the server certificate is not valid before {}",
+                crate::certificate::date(cert.not_before)
+            )
+        }
+        other => describe(other, trust),
     }
 }
 

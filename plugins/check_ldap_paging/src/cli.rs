@@ -1,9 +1,6 @@
 //! What the user can say to check_ldap_paging, and its validation into a [`Config`].
 
-use std::path::PathBuf;
-
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, ValueEnum};
 use hastack_common::address::HostPort;
@@ -68,6 +65,22 @@ pub struct Cli {
     /// Do not verify the server certificate or name (insecure)
     #[arg(long, help_heading = "Server")]
     pub tls_skip_verify: bool,
+
+    /// Accept a certificate without subjectAltName whose CN names the host (Samba's own and older AD certificates); the CA is still verified
+    #[arg(long, help_heading = "Server")]
+    pub tls_accept_cn: bool,
+
+    /// Verify the certificate for this name instead of the host connected to (e.g. connecting by address)
+    #[arg(long, value_name = "NAME", help_heading = "Server")]
+    pub tls_server_name: Option<String>,
+
+    /// Warn when the server certificate expires within DAYS
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650), help_heading = "Thresholds")]
+    pub cert_warning: Option<u32>,
+
+    /// Critical when the server certificate expires within DAYS
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650), help_heading = "Thresholds")]
+    pub cert_critical: Option<u32>,
 
     /// Bind as this DN (anonymous without it)
     #[arg(short = 'D', long, value_name = "DN", help_heading = "Bind")]
@@ -180,12 +193,21 @@ impl Cli {
             (false, true) => Security::StartTls,
             (false, false) => Security::Plain,
         };
-        let tls_options = self.ca_file.is_some() || self.tls_skip_verify;
+        let tls_options = self.ca_file.is_some()
+            || self.tls_skip_verify
+            || self.tls_accept_cn
+            || self.tls_server_name.is_some()
+            || self.cert_warning.is_some()
+            || self.cert_critical.is_some();
         if tls_options && security == Security::Plain {
             return Err(CheckError::usage(
-                "--ca-file and --tls-skip-verify need TLS: add --starttls or use -U ldaps://...",
+                "--ca-file, --tls-* and --cert-* need TLS: add --starttls or use -U ldaps://...",
             ));
         }
+        let tls_name = self
+            .tls_server_name
+            .clone()
+            .unwrap_or_else(|| address.host.clone());
         let trust = match (&self.ca_file, self.tls_skip_verify) {
             (Some(_), true) => {
                 return Err(CheckError::usage(
@@ -194,7 +216,7 @@ impl Cli {
             }
             (Some(path), false) => {
                 let pem = read_capped(ctx, "CA file", path, CA_FILE_CAP)?;
-                Trust::CaFile(tls_config(path, &pem)?)
+                Trust::CaFile(ca_certificates(path, &pem)?)
             }
             (None, true) => Trust::SkipVerify,
             (None, false) => Trust::System,
@@ -246,6 +268,8 @@ impl Cli {
                 url,
                 host: address.host,
                 port: address.port,
+                tls_name,
+                accept_cn: self.tls_accept_cn,
                 security,
                 trust,
                 bind,
@@ -258,33 +282,34 @@ impl Cli {
                 entries: Thresholds::new(self.entries_warning, self.entries_critical),
                 time: Thresholds::new(self.time_warning, self.time_critical),
                 truncation_state: self.truncation_state,
+                cert_warning_days: self.cert_warning,
+                cert_critical_days: self.cert_critical,
             },
         })
     }
 }
 
-/// A rustls client configuration trusting exactly the certificates of the CA file.
-fn tls_config(path: &Path, pem: &[u8]) -> Result<Arc<rustls::ClientConfig>, CheckError> {
+/// The certificates of a CA file, each checked to be usable as a trust anchor.
+fn ca_certificates(
+    path: &Path,
+    pem: &[u8],
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, CheckError> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
     let bad = |why: String| CheckError::usage(format!("CA file '{}' {why}", path.display()));
     let mut roots = rustls::RootCertStore::empty();
+    let mut certs = Vec::new();
     for cert in CertificateDer::pem_slice_iter(pem) {
         let cert = cert.map_err(|e| bad(format!("is not PEM: {e}")))?;
         roots
-            .add(cert)
+            .add(cert.clone())
             .map_err(|e| bad(format!("holds an unusable certificate: {e}")))?;
+        certs.push(cert);
     }
-    if roots.is_empty() {
+    if certs.is_empty() {
         return Err(bad("holds no certificate".into()));
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| CheckError::unknown(format!("TLS setup: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
+    Ok(certs)
 }
 
 /// `ldap://HOST[:PORT]` or `ldaps://HOST[:PORT]` (a trailing `/` allowed); returns the host and
@@ -383,7 +408,7 @@ mod tests {
             ),
             (
                 &["-b", "x", "--tls-skip-verify"],
-                "--ca-file and --tls-skip-verify need TLS: add --starttls or use -U ldaps://...",
+                "--ca-file, --tls-* and --cert-* need TLS: add --starttls or use -U ldaps://...",
             ),
             (
                 &[

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use hastack_common::certificate::{Certificate, date};
 use hastack_common::range::Thresholds;
 use hastack_common::runtime::TimedOut;
 use hastack_common::tls;
@@ -96,8 +97,14 @@ impl From<TimedOut> for Failure {
 pub struct Facts {
     pub url: String,
     pub base: String,
+    /// The name the certificate had to carry.
+    pub tls_name: String,
     /// Whether a CA file was given (the advice after an untrusted certificate differs).
     pub ca_given: bool,
+    /// The certificate the server presented, when TLS got that far.
+    pub certificate: Option<Certificate>,
+    /// When the directory was read, Unix seconds (for the certificate's remaining days).
+    pub checked_at: i64,
     pub outcome: Result<Directory, Failure>,
 }
 
@@ -114,13 +121,56 @@ pub struct Judgement {
     pub entries: Thresholds,
     pub time: Thresholds,
     pub truncation_state: State,
+    /// `--cert-warning` / `--cert-critical`: days before the certificate expires.
+    pub cert_warning_days: Option<u32>,
+    pub cert_critical_days: Option<u32>,
 }
 
 /// The report for one directory search, or the line that says why there is none.
 pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> {
     match &facts.outcome {
-        Ok(directory) => Ok(judge_directory(directory, &facts.base, judge)),
+        Ok(directory) => {
+            let mut report = judge_directory(directory, &facts.base, judge);
+            judge_certificate(&mut report, facts, judge);
+            Ok(report)
+        }
         Err(failure) => Err(describe_failure(failure, facts)),
+    }
+}
+
+/// The server certificate's remaining days, when asked (`--cert-warning/--cert-critical`).
+fn judge_certificate(report: &mut Report, facts: &Facts, judge: &Judgement) {
+    let Some(cert) = &facts.certificate else {
+        return;
+    };
+    let left = (cert.not_after - facts.checked_at).div_euclid(86_400);
+    let state = match (judge.cert_critical_days, judge.cert_warning_days) {
+        (Some(days), _) if left < i64::from(days) => State::Critical,
+        (_, Some(days)) if left < i64::from(days) => State::Warning,
+        _ => State::Ok,
+    };
+    let text = format!(
+        "the server certificate expires on {} ({left} days)",
+        date(cert.not_after)
+    );
+    match state {
+        State::Ok => report.detail_at(1, State::Ok, text),
+        state => report.add(state, text),
+    };
+    if judge.cert_warning_days.is_some() || judge.cert_critical_days.is_some() {
+        report.headline(
+            Metric::new("certificate_days", left)
+                .warning(
+                    judge
+                        .cert_warning_days
+                        .and_then(|d| format!("{d}:").parse().ok()),
+                )
+                .critical(
+                    judge
+                        .cert_critical_days
+                        .and_then(|d| format!("{d}:").parse().ok()),
+                ),
+        );
     }
 }
 
@@ -292,7 +342,13 @@ fn describe_failure(failure: &Failure, facts: &Facts) -> CheckError {
         Failure::TimedOut(timed_out) => timed_out.clone().into(),
         Failure::Tls(error) => CheckError::critical(format!(
             "TLS with {url} failed: {}",
-            tls::describe(error, trust)
+            tls::describe_presented(
+                error,
+                trust,
+                facts.certificate.as_ref(),
+                &facts.tls_name,
+                "--tls-accept-cn"
+            )
         )),
         Failure::ClosedDuringHandshake => CheckError::critical(format!(
             "TLS with {url} failed: the server closed the connection during the handshake{}",
@@ -419,6 +475,8 @@ mod tests {
             entries: Thresholds::default(),
             time: Thresholds::default(),
             truncation_state: State::Warning,
+            cert_warning_days: None,
+            cert_critical_days: None,
         }
     }
 
@@ -623,7 +681,10 @@ mod tests {
             let facts = Facts {
                 url: "ldap://dc1:389".into(),
                 base: BASE.into(),
+                tls_name: "dc1".into(),
                 ca_given,
+                certificate: None,
+                checked_at: 0,
                 outcome: Err(failure),
             };
             let error = evaluate(&facts, &judge()).expect_err("a failure");

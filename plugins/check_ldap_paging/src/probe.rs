@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hastack_common::error::describe_io_error;
-use hastack_common::tls::find_rustls;
+use hastack_common::tls::{Presented, Verifier, find_rustls};
 use hastack_common::{Context, Secret};
-use rustls::pki_types::ServerName;
+use rustls::pki_types::{CertificateDer, ServerName};
 
 use crate::evaluate::{
     ADMIN_LIMIT_EXCEEDED, Directory, Facts, Failure, PagedOutcome, SearchOutcome, cut_short,
@@ -37,7 +37,7 @@ pub enum Security {
 #[derive(Debug, Clone)]
 pub enum Trust {
     System,
-    CaFile(Arc<rustls::ClientConfig>),
+    CaFile(Vec<CertificateDer<'static>>),
     SkipVerify,
 }
 
@@ -48,6 +48,10 @@ pub struct Target {
     pub url: String,
     pub host: String,
     pub port: u16,
+    /// The name the certificate must carry (`--tls-server-name`, else the host).
+    pub tls_name: String,
+    /// `--tls-accept-cn`: a certificate without subjectAltName may name the host in its CN.
+    pub accept_cn: bool,
     pub security: Security,
     pub trust: Trust,
     pub bind: Option<(String, Secret)>,
@@ -61,16 +65,28 @@ pub struct Target {
 /// Connect, bind, read the root DSE, search unpaged and, when that is cut short, count with
 /// paged results.
 pub async fn probe(target: &Target, ctx: &Context) -> Facts {
+    let presented = Presented::default();
+    let outcome = search_directory(target, ctx, &presented).await;
+    let certificate = presented.lock().ok().and_then(|c| c.clone());
     Facts {
         url: target.url.clone(),
         base: target.base.clone(),
+        tls_name: target.tls_name.clone(),
         ca_given: matches!(target.trust, Trust::CaFile(_)),
-        outcome: search_directory(target, ctx).await,
+        certificate,
+        checked_at: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+        outcome,
     }
 }
 
-async fn search_directory(config: &Target, ctx: &Context) -> Result<Directory, Failure> {
-    let mut ldap = connect(config, ctx).await?;
+async fn search_directory(
+    config: &Target,
+    ctx: &Context,
+    presented: &Presented,
+) -> Result<Directory, Failure> {
+    let mut ldap = connect(config, ctx, presented).await?;
     if let Some((dn, password)) = &config.bind {
         let result = ctx
             .within(
@@ -113,7 +129,11 @@ async fn search_directory(config: &Target, ctx: &Context) -> Result<Directory, F
     })
 }
 
-async fn connect(config: &Target, ctx: &Context) -> Result<Connection, Failure> {
+async fn connect(
+    config: &Target,
+    ctx: &Context,
+    presented: &Presented,
+) -> Result<Connection, Failure> {
     let tcp = ctx
         .within(
             format!("connecting to {}", config.url),
@@ -124,8 +144,8 @@ async fn connect(config: &Target, ctx: &Context) -> Result<Connection, Failure> 
     if config.security == Security::Plain {
         return Ok(tcp);
     }
-    let tls = tls_config(&config.trust)?;
-    let name = ServerName::try_from(config.host.clone()).map_err(|_| Failure::NotATlsName)?;
+    let tls = tls_config(&config.trust, config.accept_cn, presented)?;
+    let name = ServerName::try_from(config.tls_name.clone()).map_err(|_| Failure::NotATlsName)?;
     match config.security {
         Security::Ldaps => ctx
             .within(
@@ -150,78 +170,41 @@ async fn connect(config: &Target, ctx: &Context) -> Result<Connection, Failure> 
     }
 }
 
-/// The client configuration for the trust asked for: a CA file's (built with the options), the
-/// system's roots, or no verification at all.
-fn tls_config(trust: &Trust) -> Result<Arc<rustls::ClientConfig>, Failure> {
+/// The client configuration for the trust asked for (a CA file's certificates, the system's
+/// roots, or no verification at all); its verifier keeps the presented certificate in
+/// `presented`.
+fn tls_config(
+    trust: &Trust,
+    accept_cn: bool,
+    presented: &Presented,
+) -> Result<Arc<rustls::ClientConfig>, Failure> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| Failure::Other(format!("TLS setup: {e}")))?;
-    let config = match trust {
-        Trust::CaFile(config) => return Ok(config.clone()),
+    let mut roots = rustls::RootCertStore::empty();
+    let verifier = match trust {
+        Trust::SkipVerify => Verifier::none(provider, presented.clone()),
+        Trust::CaFile(certs) => {
+            for cert in certs {
+                let _ = roots.add(cert.clone());
+            }
+            Verifier::new(roots, certs.clone(), accept_cn, provider, presented.clone())
+                .map_err(Failure::Other)?
+        }
         Trust::System => {
-            let mut roots = rustls::RootCertStore::empty();
             for cert in rustls_native_certs::load_native_certs().certs {
                 let _ = roots.add(cert);
             }
-            builder.with_root_certificates(roots).with_no_client_auth()
+            Verifier::new(roots, Vec::new(), accept_cn, provider, presented.clone())
+                .map_err(Failure::Other)?
         }
-        Trust::SkipVerify => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
-            .with_no_client_auth(),
     };
+    let config = builder
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
     Ok(Arc::new(config))
-}
-
-/// `--tls-skip-verify`: any certificate, any name; the handshake's signatures are still
-/// checked, so the session is encrypted with whoever holds the certificate's key.
-#[derive(Debug)]
-struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for NoVerification {
-    fn verify_server_cert(
-        &self,
-        _: &rustls::pki_types::CertificateDer<'_>,
-        _: &[rustls::pki_types::CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }
 
 /// `Some(true)` when the root DSE lists the paged-results control, `None` when it cannot be read
