@@ -102,6 +102,7 @@ pub type Presented = Arc<Mutex<Option<Certificate>>>;
 ///   refuses as "CA used as end entity"), within its validity dates;
 /// - with `accept_cn`, a certificate that has no subjectAltName at all is accepted for the host
 ///   its CN names (Samba's self-made and older AD certificates), its chain still verified.
+///
 /// Without `webpki` (`--tls-skip-verify`) any certificate is accepted, and still kept.
 #[derive(Debug)]
 pub struct Verifier {

@@ -15,6 +15,7 @@ pub mod output;
 pub mod peers;
 pub mod ports;
 pub mod process;
+pub mod samba;
 pub mod stack;
 pub mod tls;
 

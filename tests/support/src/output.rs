@@ -188,6 +188,14 @@ impl PluginRun {
         }
     }
 
+    /// `binary` run through `program PREFIX...` (a network namespace's `exec`), bounded and
+    /// read the same way.
+    pub fn wrapped(program: impl Into<PathBuf>, prefix: &[String], binary: &str) -> PluginRun {
+        let mut run = PluginRun::new(program);
+        run.command.args(prefix).arg(binary);
+        run
+    }
+
     pub fn arg(mut self, arg: impl AsRef<std::ffi::OsStr>) -> PluginRun {
         self.command.arg(arg);
         self
