@@ -1,0 +1,110 @@
+//! check_ldap_paging against a real Active Directory: Samba's AD DC in a network namespace of
+//! the test's own (`hastack_test_support::samba`), the plugin run inside it. What AD does that
+//! OpenLDAP does not: its query policy, sub-codes in bind errors, continuation references,
+//! range retrieval of large attributes, and Samba's own TLS certificate (CN only).
+
+use std::time::Duration;
+
+use hastack_test_support::samba::{self, SambaDc};
+use hastack_test_support::{PluginOutput, PluginRun};
+
+const BIN: &str = env!("CARGO_BIN_EXE_check_ldap_paging");
+
+fn run(dc: &SambaDc, args: &[&str], password: Option<&str>) -> PluginOutput {
+    let (program, prefix) = dc.prefix();
+    let mut run = PluginRun::wrapped(program, &prefix, BIN)
+        .limit(Duration::from_secs(40))
+        .args(args);
+    if let Some(password) = password {
+        run = run.env("LDAP_PASSWORD", password);
+    }
+    run.run()
+}
+
+/// Bound as the reader over LDAPS by name, with the DC's CA and its CN accepted.
+fn as_reader<'a>(ca: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "-U",
+        "ldaps://dc1.example.test",
+        "--ca-file",
+        ca,
+        "--tls-accept-cn",
+        "-D",
+        "CN=reader,OU=Service,DC=example,DC=test",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn samba_tls_as_it_comes() {
+    let dc = SambaDc::start().unwrap_or_else(|e| panic!("samba: {e}"));
+    let ca = dc.ca().display().to_string();
+    let (reader, password) = samba::account("reader");
+    let base = ["-D", reader.as_str(), "-b", samba::USERS, "--scope", "base"];
+    // By name with its CA: the certificate has a CN and no subjectAltName.
+    let out = run(
+        &dc,
+        &[&["-U", "ldaps://dc1.example.test", "--ca-file", &ca][..], &base[..]].concat(),
+        Some(password),
+    );
+    out.assert(
+        2,
+        "LDAP PAGING CRITICAL - TLS with ldaps://dc1.example.test:636 failed: the server certificate has no subjectAltName, and modern TLS ignores its CN (DC1.example.test): reissue it with a subjectAltName, or accept the CN with --tls-accept-cn",
+    );
+    // Accepting the CN, the CA still verified.
+    let out = run(
+        &dc,
+        &[
+            &["-U", "ldaps://dc1.example.test", "--ca-file", &ca, "--tls-accept-cn"][..],
+            &base[..],
+        ]
+        .concat(),
+        Some(password),
+    );
+    out.assert(0, "LDAP PAGING OK - 1 entries under OU=Users");
+    // By address, verified for the DC's name.
+    let out = run(
+        &dc,
+        &[
+            &[
+                "-U",
+                "ldaps://10.99.0.1",
+                "--ca-file",
+                &ca,
+                "--tls-accept-cn",
+                "--tls-server-name",
+                "dc1.example.test",
+            ][..],
+            &base[..],
+        ]
+        .concat(),
+        Some(password),
+    );
+    out.assert(0, "LDAP PAGING OK - 1 entries under OU=Users");
+    // By address without naming the certificate's host: not valid for the address.
+    let out = run(
+        &dc,
+        &[&["-U", "ldaps://10.99.0.1", "--ca-file", &ca, "--tls-accept-cn"][..], &base[..]].concat(),
+        Some(password),
+    );
+    out.assert(
+        2,
+        "LDAP PAGING CRITICAL - TLS with ldaps://10.99.0.1:636 failed: the server certificate is not valid for 10.99.0.1: it has no subjectAltName, and its CN is DC1.example.test",
+    );
+    // The server's own certificate given as the CA file: trusted as itself, as OpenSSL does.
+    let cert = dc.certificate().display().to_string();
+    let out = run(
+        &dc,
+        &[&["-U", "ldaps://dc1.example.test", "--ca-file", &cert][..], &base[..]].concat(),
+        Some(password),
+    );
+    out.assert(0, "LDAP PAGING OK - 1 entries under OU=Users");
+    // Its expiry, when asked.
+    let out = run(
+        &dc,
+        &as_reader(&ca, &["-b", samba::USERS, "--scope", "base", "--cert-warning", "3650"]),
+        Some(password),
+    );
+    out.assert(1, "LDAP PAGING WARNING - the server certificate expires on ");
+}
