@@ -404,13 +404,37 @@ fn parenthesised(text: &str) -> String {
 /// A rejected bind in words: 49 is the common case.
 pub fn describe_bind(dn: &str, rc: u32, text: &str) -> String {
     let detail = parenthesised(text);
-    match rc {
-        49 => format!("bind as {dn} rejected: invalid credentials{detail}"),
-        rc => format!(
+    match (rc, ad_sub_code(text)) {
+        (49, Some(words)) => format!("bind as {dn} rejected: {words}{detail}"),
+        (49, None) => format!("bind as {dn} rejected: invalid credentials{detail}"),
+        (8, _) => format!(
+            "bind as {dn} rejected: the server requires TLS or signing for simple binds (use ldaps:// or --starttls){detail}"
+        ),
+        (rc, _) => format!(
             "bind as {dn} rejected: {} (result code {rc}){detail}",
             result_code_words(rc)
         ),
     }
+}
+
+/// Active Directory's reason for an invalidCredentials bind, from the `data NNN` in its
+/// diagnostic (`80090308: LdapErr: DSID-0C0903A9, comment: AcceptSecurityContext error, data
+/// 52e, v1db1`): a right password can still be refused.
+fn ad_sub_code(text: &str) -> Option<&'static str> {
+    let code = text.split("data ").nth(1)?.split([',', ' ']).next()?;
+    Some(match code.to_ascii_lowercase().as_str() {
+        "525" => "no such user",
+        "52e" => "wrong password (or no such user)",
+        "530" => "not permitted to log on at this time",
+        "531" => "not permitted to log on from this workstation",
+        "532" => "the password has expired",
+        "533" => "the account is disabled",
+        "568" => "too many security IDs in the token",
+        "701" => "the account has expired",
+        "773" => "the password must be changed before the first logon",
+        "775" => "the account is locked out",
+        _ => return None,
+    })
 }
 
 /// RFC 4511 result codes an operator meets.
@@ -623,7 +647,7 @@ mod tests {
                 },
                 false,
                 State::Critical,
-                "bind as cn=r rejected: invalid credentials (80090308: LdapErr: DSID-0C09042A, data 52e)",
+                "bind as cn=r rejected: wrong password (or no such user) (80090308: LdapErr: DSID-0C09042A, data 52e)",
             ),
             (
                 Failure::StartTlsRefused {

@@ -108,3 +108,59 @@ fn samba_tls_as_it_comes() {
     );
     out.assert(1, "LDAP PAGING WARNING - the server certificate expires on ");
 }
+
+/// AD says why a bind failed in a sub-code of invalidCredentials; each in words, and the
+/// refusal of a simple bind without TLS.
+#[test]
+fn ad_bind_failures_in_words() {
+    let dc = SambaDc::start().unwrap_or_else(|e| panic!("samba: {e}"));
+    let ca = dc.ca().display().to_string();
+    let detail = |code: &str| {
+        format!("(80090308: LdapErr: DSID-0C0903A9, comment: AcceptSecurityContext error, data {code}, v1db1)")
+    };
+    for (user, password, words, code) in [
+        ("reader", "wrong", "wrong password (or no such user)", "52e"),
+        ("disabled1", samba::account("disabled1").1, "the account is disabled", "533"),
+        (
+            "mustchange",
+            samba::account("mustchange").1,
+            "the password must be changed before the first logon",
+            "773",
+        ),
+        ("locked", samba::account("locked").1, "the account is locked out", "775"),
+        ("expired", samba::account("expired").1, "the account has expired", "701"),
+        ("pwexpired", samba::account("pwexpired").1, "the password has expired", "532"),
+    ] {
+        let dn = samba::account(user).0;
+        let out = run(
+            &dc,
+            &[
+                "-U",
+                "ldaps://dc1.example.test",
+                "--ca-file",
+                &ca,
+                "--tls-accept-cn",
+                "-D",
+                &dn,
+                "-b",
+                samba::USERS,
+            ],
+            Some(password),
+        );
+        out.assert(
+            2,
+            &format!("LDAP PAGING CRITICAL - bind as {dn} rejected: {words} {}", detail(code)),
+        );
+    }
+    // A simple bind over plain LDAP: Samba requires transport encryption.
+    let (reader, password) = samba::account("reader");
+    let out = run(
+        &dc,
+        &["-H", "dc1.example.test", "-D", &reader, "-b", samba::USERS],
+        Some(password),
+    );
+    out.assert(
+        2,
+        &format!("LDAP PAGING CRITICAL - bind as {reader} rejected: the server requires TLS or signing for simple binds (use ldaps:// or --starttls) (BindSimple: Transport encryption required.)"),
+    );
+}
