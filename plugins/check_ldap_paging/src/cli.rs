@@ -119,6 +119,10 @@ pub struct Cli {
     #[arg(long, value_name = "SCOPE", value_enum, default_value_t = ScopeArg::Sub, help_heading = "Search")]
     pub scope: ScopeArg,
 
+    /// Count with paging even when the unpaged search completed (proves the paged path, as AD admins want)
+    #[arg(long, help_heading = "Search")]
+    pub always_page: bool,
+
     /// Entries per page of the paged search
     #[arg(long, value_name = "N", default_value_t = DEFAULT_PAGE_SIZE, value_parser = clap::value_parser!(u32).range(1..=1_000_000), help_heading = "Search")]
     pub page_size: u32,
@@ -277,6 +281,7 @@ impl Cli {
                 filter,
                 scope,
                 page_size: self.page_size,
+                always_page: self.always_page,
             },
             judge: Judgement {
                 entries: Thresholds::new(self.entries_warning, self.entries_critical),

@@ -22,6 +22,9 @@ pub struct SearchOutcome {
     pub rc: u32,
     pub text: String,
     pub time: Duration,
+    /// Continuation references (never followed) and the first few of their URLs.
+    pub references: u64,
+    pub reference_urls: Vec<String>,
 }
 
 /// The paged count.
@@ -41,8 +44,31 @@ pub struct Directory {
     /// From the root DSE's supportedControl; `None` when the root DSE could not be read.
     pub paged_control_offered: Option<bool>,
     pub unpaged: SearchOutcome,
-    /// Run only when the unpaged search was cut short.
+    /// Run when the unpaged search was cut short, or with `--always-page`.
     pub paged: Option<PagedOutcome>,
+    pub server: ServerFacts,
+}
+
+/// What the server says about itself and its limits.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ServerFacts {
+    /// The root DSE names Active Directory's capability.
+    pub active_directory: bool,
+    /// The domain's query policy (`lDAPAdminLimits`), or why it could not be read; read on AD.
+    pub policy: Option<Result<Vec<(String, u64)>, String>>,
+}
+
+impl ServerFacts {
+    /// One of the policy's limits (`MaxPageSize`).
+    pub fn limit(&self, name: &str) -> Option<u64> {
+        match &self.policy {
+            Some(Ok(limits)) => limits
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| *v),
+            _ => None,
+        }
+    }
 }
 
 /// Why the directory gave no count.
@@ -176,6 +202,12 @@ fn judge_certificate(report: &mut Report, facts: &Facts, judge: &Judgement) {
 
 fn judge_directory(facts: &Directory, base: &str, judge: &Judgement) -> Report {
     let mut report = Report::new();
+    // A search of the root DSE ("") reads as one.
+    let base = match base {
+        "" => "the root DSE",
+        base => base,
+    };
+    judge_server(&mut report, &facts.server);
     let unpaged = &facts.unpaged;
     report.metric(Metric::new("unpaged_entries", unpaged.entries).min(0u8));
     if unpaged.rc != 0 && !cut_short(unpaged.rc) {
@@ -193,9 +225,10 @@ fn judge_directory(facts: &Directory, base: &str, judge: &Judgement) -> Report {
                     unpaged.entries,
                     limit_words(unpaged)
                 ),
+                _ if unpaged.rc == TIME_LIMIT_EXCEEDED => time_limit("search", base, unpaged),
                 _ => format!(
-                    "the search of {base} was cut short after {} entries ({})",
-                    unpaged.entries,
+                    "the search of {base} was cut short after {} ({})",
+                    entries(unpaged.entries),
                     limit_words(unpaged)
                 ),
             };
@@ -224,6 +257,9 @@ fn judge_directory(facts: &Directory, base: &str, judge: &Judgement) -> Report {
             }
             if paged.search.rc != 0 {
                 let what = match cut_short(paged.search.rc) {
+                    true if paged.search.rc == TIME_LIMIT_EXCEEDED => {
+                        time_limit("paged search", base, &paged.search)
+                    }
                     true => format!(
                         "the paged search of {base} was cut short too, after {} entries ({}): the server limits paged searches as well (OpenLDAP size.prtotal?)",
                         paged.search.entries,
@@ -238,7 +274,9 @@ fn judge_directory(facts: &Directory, base: &str, judge: &Judgement) -> Report {
         }
     };
     let total = counted.entries;
-    if total > unpaged.entries || cut_short(unpaged.rc) {
+    if let Some(why) = inconsistent(unpaged, total, pages > 0) {
+        report.add(State::Unknown, format!("the server is inconsistent: {why}"));
+    } else if total > unpaged.entries || cut_short(unpaged.rc) {
         report.add(
             judge.truncation_state,
             format!(
@@ -247,9 +285,20 @@ fn judge_directory(facts: &Directory, base: &str, judge: &Judgement) -> Report {
                 limit_words(unpaged)
             ),
         );
+    } else if let Some(max) = facts.server.limit("MaxPageSize")
+        && total > max
+    {
+        // This DC answered them all (Samba does not enforce it); a Windows DC of the domain
+        // cuts at the policy's limit.
+        report.add(
+            judge.truncation_state,
+            format!(
+                "{total} entries exceed the domain's MaxPageSize {max}: clients that do not page see {max} from a Windows DC"
+            ),
+        );
     }
     if let Some((state, why)) = judge.entries.violation(total as f64) {
-        report.add(state, format!("{total} entries under {base} ({why})"));
+        report.add(state, format!("{} under {base} ({why})", entries(total)));
     }
     if let Some((state, why)) = judge.time.violation(counted.time.as_secs_f64()) {
         report.add(
@@ -262,10 +311,23 @@ fn judge_directory(facts: &Directory, base: &str, judge: &Judgement) -> Report {
         1 => "in 1 page".to_string(),
         n => format!("in {n} pages"),
     };
+    let references = match unpaged.references.max(counted.references) {
+        0 => String::new(),
+        1 => " (and 1 continuation reference, not followed)".to_string(),
+        n => format!(" (and {n} continuation references, not followed)"),
+    };
     report.ok_summary(format!(
-        "{total} entries under {base}, counted {how} in {}",
+        "{} under {base}{references}, counted {how} in {}",
+        entries(total),
         human_duration(counted.time)
     ));
+    for url in &unpaged.reference_urls {
+        report.detail_at(
+            1,
+            State::Ok,
+            format!("continuation reference (not followed): {url}"),
+        );
+    }
     if let Some(paged) = &facts.paged {
         report.detail(
             State::Ok,
@@ -283,8 +345,8 @@ fn judge_directory(facts: &Directory, base: &str, judge: &Judgement) -> Report {
             State::Ok
         },
         format!(
-            "unpaged search: {} entries, {} (result code {}) in {}",
-            unpaged.entries,
+            "unpaged search: {}, {} (result code {}) in {}",
+            entries(unpaged.entries),
             result_code_words(unpaged.rc),
             unpaged.rc,
             human_duration(unpaged.time)
@@ -297,6 +359,7 @@ fn judge_directory(facts: &Directory, base: &str, judge: &Judgement) -> Report {
                 .min(0u8),
         )
         .metric(Metric::new("pages", pages).min(0u8))
+        .metric(Metric::new("references", unpaged.references.max(counted.references)).min(0u8))
         .metric(
             Metric::new("time", round_micros(counted.time.as_secs_f64()))
                 .uom(Uom::Seconds)
@@ -304,6 +367,82 @@ fn judge_directory(facts: &Directory, base: &str, judge: &Judgement) -> Report {
                 .min(0u8),
         );
     report
+}
+
+/// What the server's policy says, at -v; its limits that matter as perfdata.
+fn judge_server(report: &mut Report, server: &ServerFacts) {
+    match &server.policy {
+        Some(Ok(limits)) => {
+            let shown: Vec<String> = limits.iter().map(|(n, v)| format!("{n}={v}")).collect();
+            report.detail_at(
+                1,
+                State::Ok,
+                format!("the domain's query policy: {}", shown.join(", ")),
+            );
+            for (name, label) in [
+                ("MaxPageSize", "max_page_size"),
+                ("MaxValRange", "max_val_range"),
+                ("MaxQueryDuration", "max_query_duration"),
+            ] {
+                if let Some(value) = server.limit(name) {
+                    report.metric(Metric::new(label, value).min(0u8));
+                }
+            }
+        }
+        Some(Err(why)) => {
+            report.detail_at(
+                1,
+                State::Ok,
+                format!("Active Directory, but its query policy could not be read: {why}"),
+            );
+        }
+        None => {}
+    }
+}
+
+/// Counts that cannot both be true: the server cannot be believed about how many there are.
+fn inconsistent(unpaged: &SearchOutcome, total: u64, paged: bool) -> Option<String> {
+    if !paged {
+        return None;
+    }
+    if cut_short(unpaged.rc) && total < unpaged.entries {
+        return Some(format!(
+            "the unpaged search returned {} before its limit stopped it, the paged count only {total}",
+            entries(unpaged.entries)
+        ));
+    }
+    if unpaged.rc == SIZE_LIMIT_EXCEEDED && unpaged.entries == 0 {
+        return Some(format!(
+            "a size limit stopped the unpaged search before its first entry, and the paged count found {total}"
+        ));
+    }
+    if unpaged.rc == 0 && total != unpaged.entries {
+        return Some(format!(
+            "the unpaged search found {}, the paged count {total}",
+            entries(unpaged.entries)
+        ));
+    }
+    None
+}
+
+/// `1 entry`, `2 entries`.
+fn entries(n: u64) -> String {
+    match n {
+        1 => "1 entry".into(),
+        n => format!("{n} entries"),
+    }
+}
+
+/// A search the server's time limit stopped, with its words.
+fn time_limit(what: &str, base: &str, search: &SearchOutcome) -> String {
+    let said = match search.text.trim() {
+        "" => String::new(),
+        text => format!(": {text}"),
+    };
+    format!(
+        "the server's time limit (MaxQueryDuration on AD) cut the {what} of {base} after {}{said}",
+        entries(search.entries)
+    )
 }
 
 /// Which limit stopped a search, in words: `server size limit 1000`.
@@ -476,6 +615,8 @@ mod tests {
             rc,
             text: String::new(),
             time: Duration::from_millis(40),
+            references: 0,
+            reference_urls: Vec::new(),
         }
     }
 
@@ -521,24 +662,27 @@ mod tests {
                     paged_control_offered: Some(true),
                     unpaged: search(1000, 4),
                     paged: paged(2500, 0, 5, 500, None),
+                    server: ServerFacts::default(),
                 },
                 State::Warning,
-                "LDAP PAGING WARNING - unpaged searches see only 1000 of 2500 entries (server size limit 1000) | entries=2500;;;0 unpaged_entries=1000;;;0 pages=5;;;0 time=0.04s;;;0",
+                "LDAP PAGING WARNING - unpaged searches see only 1000 of 2500 entries (server size limit 1000) | entries=2500;;;0 unpaged_entries=1000;;;0 pages=5;;;0 references=0;;;0 time=0.04s;;;0",
             ),
             (
                 Directory {
                     paged_control_offered: Some(true),
                     unpaged: search(900, 0),
                     paged: None,
+                    server: ServerFacts::default(),
                 },
                 State::Ok,
-                "LDAP PAGING OK - 900 entries under ou=users,dc=example,dc=com, counted in one unpaged search in 40.0 ms | entries=900;;;0 unpaged_entries=900;;;0 pages=0;;;0 time=0.04s;;;0",
+                "LDAP PAGING OK - 900 entries under ou=users,dc=example,dc=com, counted in one unpaged search in 40.0 ms | entries=900;;;0 unpaged_entries=900;;;0 pages=0;;;0 references=0;;;0 time=0.04s;;;0",
             ),
             (
                 Directory {
                     paged_control_offered: Some(false),
                     unpaged: search(1000, 4),
                     paged: None,
+                    server: ServerFacts::default(),
                 },
                 State::Critical,
                 "LDAP PAGING CRITICAL - unpaged searches see only 1000 entries under ou=users,dc=example,dc=com (server size limit 1000) and the server offers no paged-results control: nothing can read the whole set | unpaged_entries=1000;;;0",
@@ -548,15 +692,17 @@ mod tests {
                     paged_control_offered: Some(true),
                     unpaged: search(1000, 4),
                     paged: paged(2500, 0, 3, 1000, Some(2000)),
+                    server: ServerFacts::default(),
                 },
                 State::Warning,
-                "LDAP PAGING WARNING - the server rejects pages of 2000 entries (administrative limit exceeded): counted with pages of 1000, set --page-size 1000 or less / unpaged searches see only 1000 of 2500 entries (server size limit 1000) | entries=2500;;;0 unpaged_entries=1000;;;0 pages=3;;;0 time=0.04s;;;0",
+                "LDAP PAGING WARNING - the server rejects pages of 2000 entries (administrative limit exceeded): counted with pages of 1000, set --page-size 1000 or less / unpaged searches see only 1000 of 2500 entries (server size limit 1000) | entries=2500;;;0 unpaged_entries=1000;;;0 pages=3;;;0 references=0;;;0 time=0.04s;;;0",
             ),
             (
                 Directory {
                     paged_control_offered: Some(true),
                     unpaged: search(0, 4),
                     paged: paged(0, 11, 1, 2000, Some(2000)),
+                    server: ServerFacts::default(),
                 },
                 State::Critical,
                 "LDAP PAGING CRITICAL - the server rejects pages of 2000 entries (administrative limit exceeded): set --page-size to its limit (OpenLDAP size.pr, AD MaxPageSize) | unpaged_entries=0;;;0",
@@ -566,6 +712,7 @@ mod tests {
                     paged_control_offered: None,
                     unpaged: search(1000, 4),
                     paged: paged(2000, 4, 4, 500, None),
+                    server: ServerFacts::default(),
                 },
                 State::Critical,
                 "LDAP PAGING CRITICAL - the paged search of ou=users,dc=example,dc=com was cut short too, after 2000 entries (server size limit 2000): the server limits paged searches as well (OpenLDAP size.prtotal?) | unpaged_entries=1000;;;0",
@@ -578,6 +725,7 @@ mod tests {
                         ..search(0, 32)
                     },
                     paged: None,
+                    server: ServerFacts::default(),
                 },
                 State::Critical,
                 "LDAP PAGING CRITICAL - the search of ou=users,dc=example,dc=com failed: no such object (result code 32): no such base | unpaged_entries=0;;;0",
@@ -594,6 +742,7 @@ mod tests {
             paged_control_offered: Some(true),
             unpaged: search(1000, 4),
             paged: paged(2500, 0, 5, 500, None),
+            server: ServerFacts::default(),
         };
         let mut critical = judge();
         critical.truncation_state = State::Critical;
@@ -605,12 +754,13 @@ mod tests {
             paged_control_offered: Some(true),
             unpaged: search(900, 0),
             paged: None,
+            server: ServerFacts::default(),
         };
         let mut warn = judge();
         warn.entries = Thresholds::new("800".parse::<Range>().ok(), None);
         assert_eq!(
             line(&small, &warn),
-            (State::Warning, "LDAP PAGING WARNING - 900 entries under ou=users,dc=example,dc=com (outside 800) | entries=900;800;;0 unpaged_entries=900;;;0 pages=0;;;0 time=0.04s;;;0".to_string())
+            (State::Warning, "LDAP PAGING WARNING - 900 entries under ou=users,dc=example,dc=com (outside 800) | entries=900;800;;0 unpaged_entries=900;;;0 pages=0;;;0 references=0;;;0 time=0.04s;;;0".to_string())
         );
         let mut slow = judge();
         slow.time = Thresholds::new(None, "0.01".parse::<Range>().ok());

@@ -11,7 +11,8 @@ use hastack_common::{Context, Secret};
 use rustls::pki_types::{CertificateDer, ServerName};
 
 use crate::evaluate::{
-    ADMIN_LIMIT_EXCEEDED, Directory, Facts, Failure, PagedOutcome, SearchOutcome, cut_short,
+    ADMIN_LIMIT_EXCEEDED, Directory, Facts, Failure, PagedOutcome, SearchOutcome, ServerFacts,
+    cut_short,
 };
 use crate::ldap::ber;
 use crate::ldap::client::{ClientError, Connection};
@@ -23,6 +24,8 @@ pub const PAGED_RESULTS_OID: &str = "1.2.840.113556.1.4.319";
 const MAX_PAGES: u64 = 10_000_000;
 /// The largest paged-results cookie taken back to the server (AD's are a few dozen bytes).
 pub const MAX_COOKIE: usize = 64 * 1024;
+/// Continuation references are counted; this many are kept to be named at -v.
+const MAX_REFERENCES_KEPT: usize = 20;
 
 /// How the connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +63,8 @@ pub struct Target {
     pub filter: Vec<u8>,
     pub scope: Scope,
     pub page_size: u32,
+    /// `--always-page`: count with paging even when the unpaged search completed.
+    pub always_page: bool,
 }
 
 /// Connect, bind, read the root DSE, search unpaged and, when that is cut short, count with
@@ -103,18 +108,33 @@ async fn search_directory(
             });
         }
     }
-    let paged_control_offered = ctx
+    let root = ctx
         .within(
             format!("reading the root DSE of {}", config.url),
-            root_dse_offers_paging(&mut ldap),
+            read_root_dse(&mut ldap),
         )
         .await?;
+    let mut server = ServerFacts {
+        active_directory: root.active_directory,
+        ..ServerFacts::default()
+    };
+    if let (true, Some(configuration)) = (root.active_directory, &root.configuration) {
+        let policy = format!("{QUERY_POLICY_RDN},{configuration}");
+        server.policy = Some(
+            ctx.within(
+                format!("reading the query policy {policy}"),
+                read_query_policy(&mut ldap, &policy),
+            )
+            .await?,
+        );
+    }
     let stage = format!("searching {} unpaged", config.base);
     let (unpaged, _) = ctx
         .within(stage, search(&mut ldap, config, None))
         .await?
         .map_err(|e| failure(e, false))?;
-    let paged = if cut_short(unpaged.rc) && paged_control_offered != Some(false) {
+    let page = (cut_short(unpaged.rc) || config.always_page) && root.paged_offered != Some(false);
+    let paged = if page {
         Some(count_paged(&mut ldap, config, ctx, unpaged.entries).await?)
     } else {
         None
@@ -123,9 +143,10 @@ async fn search_directory(
     // nothing.
     let _ = tokio::time::timeout(Duration::from_millis(100), ldap.unbind()).await;
     Ok(Directory {
-        paged_control_offered,
+        paged_control_offered: root.paged_offered,
         unpaged,
         paged,
+        server,
     })
 }
 
@@ -207,39 +228,98 @@ fn tls_config(
     Ok(Arc::new(config))
 }
 
-/// `Some(true)` when the root DSE lists the paged-results control, `None` when it cannot be read
-/// (some servers hide it from anonymous clients; paging is then simply tried).
-async fn root_dse_offers_paging(ldap: &mut Connection) -> Option<bool> {
-    let filter = crate::ldap::filter::encode("(objectClass=*)").ok()?;
-    let mut offered = None;
+/// What the root DSE says the server is.
+#[derive(Debug, Default)]
+struct RootDse {
+    /// `Some(true)` when it lists the paged-results control, `None` when it cannot be read
+    /// (some servers hide it from anonymous clients; paging is then simply tried).
+    paged_offered: Option<bool>,
+    /// supportedCapabilities holds Active Directory's OID.
+    active_directory: bool,
+    configuration: Option<String>,
+}
+
+/// Active Directory's capability OID in the root DSE.
+pub const AD_CAPABILITY: &str = "1.2.840.113556.1.4.800";
+/// Where the domain's query policy lives under the configuration naming context.
+pub const QUERY_POLICY_RDN: &str =
+    "CN=Default Query Policy,CN=Query-Policies,CN=Directory Service,CN=Windows NT,CN=Services";
+
+async fn read_root_dse(ldap: &mut Connection) -> RootDse {
+    let Ok(filter) = crate::ldap::filter::encode("(objectClass=*)") else {
+        return RootDse::default();
+    };
+    let mut root = RootDse::default();
+    let mut entries = 0;
+    let attributes = [
+        "supportedControl",
+        "supportedCapabilities",
+        "configurationNamingContext",
+    ];
+    let read = ldap
+        .search("", Scope::Base, &filter, &attributes, &[], |response| {
+            let Response::Entry { attributes, .. } = response else {
+                return;
+            };
+            entries += 1;
+            let values = |name: &str| -> Vec<Vec<u8>> {
+                attributes
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            let has = |name: &str, oid: &str| values(name).iter().any(|v| v == oid.as_bytes());
+            root.paged_offered = Some(has("supportedControl", PAGED_RESULTS_OID));
+            root.active_directory = has("supportedCapabilities", AD_CAPABILITY);
+            root.configuration = values("configurationNamingContext")
+                .first()
+                .map(|v| String::from_utf8_lossy(v).into_owned());
+        })
+        .await;
+    match read {
+        // One entry, or it is not a root DSE.
+        Ok((result, _)) if result.code == 0 && entries == 1 => root,
+        _ => RootDse::default(),
+    }
+}
+
+/// The domain's query policy, `lDAPAdminLimits` as name and number (`MaxPageSize=1000`), or
+/// why it could not be read.
+async fn read_query_policy(ldap: &mut Connection, dn: &str) -> Result<Vec<(String, u64)>, String> {
+    let filter = crate::ldap::filter::encode("(objectClass=*)")?;
+    let mut limits = Vec::new();
     let (result, _) = ldap
         .search(
-            "",
+            dn,
             Scope::Base,
             &filter,
-            &["supportedControl"],
+            &["lDAPAdminLimits"],
             &[],
-            |entry| {
-                if let Response::Entry { attributes, .. } = entry {
-                    let controls = attributes
+            |response| {
+                if let Response::Entry { attributes, .. } = response {
+                    for (_, values) in attributes
                         .iter()
-                        .find(|(name, _)| name.eq_ignore_ascii_case("supportedControl"))
-                        .map(|(_, values)| values.as_slice())
-                        .unwrap_or(&[]);
-                    offered = Some(
-                        controls
-                            .iter()
-                            .any(|oid| oid.as_slice() == PAGED_RESULTS_OID.as_bytes()),
-                    );
+                        .filter(|(n, _)| n.eq_ignore_ascii_case("lDAPAdminLimits"))
+                    {
+                        for value in values.iter().take(64) {
+                            let text = String::from_utf8_lossy(value);
+                            if let Some((name, number)) = text.split_once('=')
+                                && let Ok(number) = number.trim().parse()
+                            {
+                                limits.push((name.trim().to_string(), number));
+                            }
+                        }
+                    }
                 }
             },
         )
         .await
-        .ok()?;
-    if result.code != 0 {
-        return None;
+        .map_err(|e| format!("{e:?}"))?;
+    match result.code {
+        0 => Ok(limits),
+        rc => Err(format!("result code {rc}: {}", result.message)),
     }
-    offered
 }
 
 /// One search, optionally with a paged-results control; entries are counted as they stream and
@@ -252,6 +332,8 @@ async fn search(
     let started = Instant::now();
     let controls: Vec<Control> = page.into_iter().collect();
     let mut entries = 0u64;
+    let mut references = 0u64;
+    let mut reference_urls = Vec::new();
     // "1.1": no attributes, only the DNs.
     let (result, response_controls) = ldap
         .search(
@@ -260,10 +342,15 @@ async fn search(
             &config.filter,
             &["1.1"],
             &controls,
-            |response| {
-                if let Response::Entry { .. } = response {
-                    entries += 1;
+            |response| match response {
+                Response::Entry { .. } => entries += 1,
+                Response::Reference(urls) => {
+                    references += 1;
+                    if reference_urls.len() < MAX_REFERENCES_KEPT {
+                        reference_urls.extend(urls.into_iter().take(1));
+                    }
                 }
+                _ => {}
             },
         )
         .await?;
@@ -272,6 +359,8 @@ async fn search(
         rc: result.code,
         text: result.message,
         time: started.elapsed(),
+        references,
+        reference_urls,
     };
     Ok((outcome, response_controls))
 }
@@ -308,6 +397,7 @@ async fn page_through(
     let started = Instant::now();
     let mut cookie: Vec<u8> = Vec::new();
     let mut entries = 0u64;
+    let mut references = 0u64;
     let mut pages = 0u64;
     loop {
         pages += 1;
@@ -325,12 +415,15 @@ async fn page_through(
             .await?
             .map_err(|e| failure(e, false))?;
         entries += outcome.entries;
+        references += outcome.references;
         let done = |rc: u32, text: String| PagedOutcome {
             search: SearchOutcome {
                 entries,
                 rc,
                 text,
                 time: started.elapsed(),
+                references,
+                reference_urls: Vec::new(),
             },
             pages,
             page_size,

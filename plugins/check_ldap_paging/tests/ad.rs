@@ -45,7 +45,11 @@ fn samba_tls_as_it_comes() {
     // By name with its CA: the certificate has a CN and no subjectAltName.
     let out = run(
         &dc,
-        &[&["-U", "ldaps://dc1.example.test", "--ca-file", &ca][..], &base[..]].concat(),
+        &[
+            &["-U", "ldaps://dc1.example.test", "--ca-file", &ca][..],
+            &base[..],
+        ]
+        .concat(),
         Some(password),
     );
     out.assert(
@@ -56,13 +60,19 @@ fn samba_tls_as_it_comes() {
     let out = run(
         &dc,
         &[
-            &["-U", "ldaps://dc1.example.test", "--ca-file", &ca, "--tls-accept-cn"][..],
+            &[
+                "-U",
+                "ldaps://dc1.example.test",
+                "--ca-file",
+                &ca,
+                "--tls-accept-cn",
+            ][..],
             &base[..],
         ]
         .concat(),
         Some(password),
     );
-    out.assert(0, "LDAP PAGING OK - 1 entries under OU=Users");
+    out.assert(0, "LDAP PAGING OK - 1 entry under OU=Users");
     // By address, verified for the DC's name.
     let out = run(
         &dc,
@@ -81,11 +91,21 @@ fn samba_tls_as_it_comes() {
         .concat(),
         Some(password),
     );
-    out.assert(0, "LDAP PAGING OK - 1 entries under OU=Users");
+    out.assert(0, "LDAP PAGING OK - 1 entry under OU=Users");
     // By address without naming the certificate's host: not valid for the address.
     let out = run(
         &dc,
-        &[&["-U", "ldaps://10.99.0.1", "--ca-file", &ca, "--tls-accept-cn"][..], &base[..]].concat(),
+        &[
+            &[
+                "-U",
+                "ldaps://10.99.0.1",
+                "--ca-file",
+                &ca,
+                "--tls-accept-cn",
+            ][..],
+            &base[..],
+        ]
+        .concat(),
         Some(password),
     );
     out.assert(
@@ -96,17 +116,34 @@ fn samba_tls_as_it_comes() {
     let cert = dc.certificate().display().to_string();
     let out = run(
         &dc,
-        &[&["-U", "ldaps://dc1.example.test", "--ca-file", &cert][..], &base[..]].concat(),
+        &[
+            &["-U", "ldaps://dc1.example.test", "--ca-file", &cert][..],
+            &base[..],
+        ]
+        .concat(),
         Some(password),
     );
-    out.assert(0, "LDAP PAGING OK - 1 entries under OU=Users");
+    out.assert(0, "LDAP PAGING OK - 1 entry under OU=Users");
     // Its expiry, when asked.
     let out = run(
         &dc,
-        &as_reader(&ca, &["-b", samba::USERS, "--scope", "base", "--cert-warning", "3650"]),
+        &as_reader(
+            &ca,
+            &[
+                "-b",
+                samba::USERS,
+                "--scope",
+                "base",
+                "--cert-warning",
+                "3650",
+            ],
+        ),
         Some(password),
     );
-    out.assert(1, "LDAP PAGING WARNING - the server certificate expires on ");
+    out.assert(
+        1,
+        "LDAP PAGING WARNING - the server certificate expires on ",
+    );
 }
 
 /// AD says why a bind failed in a sub-code of invalidCredentials; each in words, and the
@@ -116,20 +153,42 @@ fn ad_bind_failures_in_words() {
     let dc = SambaDc::start().unwrap_or_else(|e| panic!("samba: {e}"));
     let ca = dc.ca().display().to_string();
     let detail = |code: &str| {
-        format!("(80090308: LdapErr: DSID-0C0903A9, comment: AcceptSecurityContext error, data {code}, v1db1)")
+        format!(
+            "(80090308: LdapErr: DSID-0C0903A9, comment: AcceptSecurityContext error, data {code}, v1db1)"
+        )
     };
     for (user, password, words, code) in [
         ("reader", "wrong", "wrong password (or no such user)", "52e"),
-        ("disabled1", samba::account("disabled1").1, "the account is disabled", "533"),
+        (
+            "disabled1",
+            samba::account("disabled1").1,
+            "the account is disabled",
+            "533",
+        ),
         (
             "mustchange",
             samba::account("mustchange").1,
             "the password must be changed before the first logon",
             "773",
         ),
-        ("locked", samba::account("locked").1, "the account is locked out", "775"),
-        ("expired", samba::account("expired").1, "the account has expired", "701"),
-        ("pwexpired", samba::account("pwexpired").1, "the password has expired", "532"),
+        (
+            "locked",
+            samba::account("locked").1,
+            "the account is locked out",
+            "775",
+        ),
+        (
+            "expired",
+            samba::account("expired").1,
+            "the account has expired",
+            "701",
+        ),
+        (
+            "pwexpired",
+            samba::account("pwexpired").1,
+            "the password has expired",
+            "532",
+        ),
     ] {
         let dn = samba::account(user).0;
         let out = run(
@@ -149,7 +208,10 @@ fn ad_bind_failures_in_words() {
         );
         out.assert(
             2,
-            &format!("LDAP PAGING CRITICAL - bind as {dn} rejected: {words} {}", detail(code)),
+            &format!(
+                "LDAP PAGING CRITICAL - bind as {dn} rejected: {words} {}",
+                detail(code)
+            ),
         );
     }
     // A simple bind over plain LDAP: Samba requires transport encryption.
@@ -162,5 +224,106 @@ fn ad_bind_failures_in_words() {
     out.assert(
         2,
         &format!("LDAP PAGING CRITICAL - bind as {reader} rejected: the server requires TLS or signing for simple binds (use ldaps:// or --starttls) (BindSimple: Transport encryption required.)"),
+    );
+}
+
+/// Samba answers an unpaged search of 1002 users whole, as a Windows DC would not: the
+/// domain's own query policy says MaxPageSize 1000, and the check judges against it.
+#[test]
+fn the_domains_query_policy_judges_what_samba_does_not_enforce() {
+    let dc = SambaDc::start().unwrap_or_else(|e| panic!("samba: {e}"));
+    let ca = dc.ca().display().to_string();
+    let password = samba::account("reader").1;
+    let users = [
+        "-b",
+        samba::USERS,
+        "--scope",
+        "one",
+        "-f",
+        "(objectClass=user)",
+    ];
+    let out = run(&dc, &as_reader(&ca, &users), Some(password));
+    out.assert(
+        1,
+        "LDAP PAGING WARNING - 1002 entries exceed the domain's MaxPageSize 1000: clients that do not page see 1000 from a Windows DC",
+    );
+    assert_eq!(out.perf("entries").value, "1002");
+    assert_eq!(out.perf("unpaged_entries").value, "1002");
+    assert_eq!(out.perf("max_page_size").value, "1000");
+    assert_eq!(out.perf("max_val_range").value, "1500");
+    // As CRITICAL when asked, and the policy at -v.
+    let out = run(
+        &dc,
+        &as_reader(
+            &ca,
+            &[&users[..], &["--truncation-state", "critical", "-v"]].concat(),
+        ),
+        Some(password),
+    );
+    out.assert(
+        2,
+        "LDAP PAGING CRITICAL - 1002 entries exceed the domain's MaxPageSize 1000",
+    );
+    assert!(
+        out.stdout.contains("\\_ [OK] the domain's query policy: ")
+            && out.stdout.contains("MaxPageSize=1000"),
+        "{}",
+        out.stdout
+    );
+    // --always-page proves the paged path: three pages of 500, the same count.
+    let out = run(
+        &dc,
+        &as_reader(&ca, &[&users[..], &["--always-page"]].concat()),
+        Some(password),
+    );
+    out.assert(
+        1,
+        "LDAP PAGING WARNING - 1002 entries exceed the domain's MaxPageSize 1000",
+    );
+    assert_eq!(out.perf("pages").value, "3");
+    assert!(
+        out.stdout
+            .contains("\\_ [OK] paged search: 1002 entries in 3 pages of up to 500"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// The domain root returns three continuation references (Configuration, DomainDnsZones,
+/// ForestDnsZones): counted, named at -v, never followed.
+#[test]
+fn continuation_references_are_counted_and_named() {
+    let dc = SambaDc::start().unwrap_or_else(|e| panic!("samba: {e}"));
+    let ca = dc.ca().display().to_string();
+    let password = samba::account("reader").1;
+    let out = run(
+        &dc,
+        &as_reader(&ca, &["-b", samba::BASE, "-v", "-w", "100000"]),
+        Some(password),
+    );
+    out.assert(1, "LDAP PAGING WARNING - ");
+    assert_eq!(out.perf("references").value, "3");
+    for partition in [
+        "CN=Configuration,DC=example,DC=test",
+        "DC=DomainDnsZones,DC=example,DC=test",
+        "DC=ForestDnsZones,DC=example,DC=test",
+    ] {
+        assert!(
+            out.stdout.contains(&format!(
+                "\\_ [OK] continuation reference (not followed): ldaps://example.test/{partition}"
+            )),
+            "{partition}: {}",
+            out.stdout
+        );
+    }
+    // A search of one user's entry: no references, the plain sentence.
+    let out = run(
+        &dc,
+        &as_reader(&ca, &["-b", samba::USERS, "--scope", "base"]),
+        Some(password),
+    );
+    out.assert(
+        0,
+        "LDAP PAGING OK - 1 entry under OU=Users,DC=example,DC=test, counted in one unpaged search",
     );
 }

@@ -373,7 +373,7 @@ fn no_paged_results_control_offered_and_cut_short_is_critical() {
 #[test]
 fn only_dns_are_requested() {
     // slapd's stats log shows the attributes of every search: the users' searches (unpaged and
-    // each page) ask for 1.1 (no attributes), the root DSE only for supportedControl.
+    // each page) ask for 1.1 (no attributes), the root DSE for what says paging and AD.
     let server = Slapd::start(Directory {
         users: 2500,
         log_searches: true,
@@ -394,7 +394,15 @@ fn only_dns_are_requested() {
     // The root DSE, the unpaged search and five pages.
     assert_eq!(
         attrs,
-        ["supportedControl", "1.1", "1.1", "1.1", "1.1", "1.1", "1.1"],
+        [
+            "supportedControl supportedCapabilities configurationNamingContext",
+            "1.1",
+            "1.1",
+            "1.1",
+            "1.1",
+            "1.1",
+            "1.1"
+        ],
         "{log}"
     );
 }
