@@ -378,10 +378,12 @@ fn truncate(text: &str, cap: usize) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(format!("{}...", &text[..end]))
 }
 
-/// Text safe for one output line: no `|` (it starts perfdata), no `;` (Nagios turns it into
-/// `:`; a server's words may hold one) and no line breaks.
+/// Text safe for one output line: no secret of the run (a server may quote the password in
+/// its error), no `|` (it starts perfdata), no `;` (Nagios turns it into `:`; a server's
+/// words may hold one) and no line breaks.
 pub fn clean(text: &str) -> String {
-    text.chars()
+    crate::secret::scrub(text)
+        .chars()
         .map(|c| match c {
             '|' => '/',
             ';' => ',',

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Mutex;
 
 use crate::input::{SECRET_CAP, read_text_capped};
 use crate::{CheckError, Context};
@@ -48,21 +49,61 @@ impl Secret {
         own: Option<Secret>,
         env: &str,
     ) -> Result<Option<Secret>, CheckError> {
-        if let Some(password) = option {
-            return Ok(Some(Secret::new(password)));
+        let found = if let Some(password) = option {
+            Some(Secret::new(password))
+        } else if let Some(path) = file {
+            Some(Secret::from_file(ctx, "password file", path)?)
+        } else {
+            match own {
+                Some(password) => Some(password),
+                None => Secret::from_env(env)?,
+            }
+        };
+        if let Some(secret) = &found {
+            secret.scrub_from_output();
         }
-        if let Some(path) = file {
-            return Secret::from_file(ctx, "password file", path).map(Some);
-        }
-        match own {
-            Some(password) => Ok(Some(password)),
-            None => Secret::from_env(env),
-        }
+        Ok(found)
     }
 
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// Keep the secret out of every line the plugin prints, whoever quotes it (a server's
+    /// error text, a path, a panic message): [`scrub`] replaces it there.
+    pub fn scrub_from_output(&self) {
+        if self.0.chars().count() < MIN_SCRUBBED {
+            return;
+        }
+        if let Ok(mut known) = KNOWN.lock()
+            && !known.contains(&self.0)
+        {
+            known.push(self.0.clone());
+        }
+    }
+}
+
+/// The secrets the run was given, to be kept out of its output.
+static KNOWN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// Shorter secrets are not scrubbed: replacing every "ab" in the output would mangle it and
+/// tell the secret's length and place anyway.
+const MIN_SCRUBBED: usize = 4;
+/// What a secret becomes in the output.
+pub const SCRUBBED: &str = "********";
+
+/// `text` with every secret of the run replaced by [`SCRUBBED`].
+pub fn scrub(text: &str) -> std::borrow::Cow<'_, str> {
+    let Ok(known) = KNOWN.lock() else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    if !known.iter().any(|s| text.contains(s.as_str())) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = text.to_string();
+    for secret in known.iter() {
+        out = out.replace(secret.as_str(), SCRUBBED);
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 impl fmt::Debug for Secret {
@@ -146,6 +187,17 @@ mod tests {
             "password file '/dev/zero' is larger than the 4 KiB this check reads"
         );
         std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn secrets_are_scrubbed_from_output() {
+        Secret::new("s3cr3t-pa55").scrub_from_output();
+        Secret::new("ab").scrub_from_output();
+        assert_eq!(
+            scrub("invalid credentials for password 's3cr3t-pa55' (ab)"),
+            "invalid credentials for password '********' (ab)"
+        );
+        assert_eq!(scrub("nothing here"), "nothing here");
     }
 
     #[test]
