@@ -113,7 +113,8 @@ async fn search_directory(
             format!("reading the root DSE of {}", config.url),
             read_root_dse(&mut ldap),
         )
-        .await?;
+        .await?
+        .map_err(|e| failure(e, false))?;
     let mut server = ServerFacts {
         active_directory: root.active_directory,
         ..ServerFacts::default()
@@ -245,10 +246,10 @@ pub const AD_CAPABILITY: &str = "1.2.840.113556.1.4.800";
 pub const QUERY_POLICY_RDN: &str =
     "CN=Default Query Policy,CN=Query-Policies,CN=Directory Service,CN=Windows NT,CN=Services";
 
-async fn read_root_dse(ldap: &mut Connection) -> RootDse {
-    let Ok(filter) = crate::ldap::filter::encode("(objectClass=*)") else {
-        return RootDse::default();
-    };
+/// The root DSE, or the client error that shows the server cannot be talked to (a
+/// malformed answer, more than one entry); an answer without the entry is an empty one.
+async fn read_root_dse(ldap: &mut Connection) -> Result<RootDse, ClientError> {
+    let filter = crate::ldap::filter::encode("(objectClass=*)").map_err(ClientError::Malformed)?;
     let mut root = RootDse::default();
     let mut entries = 0;
     let attributes = [
@@ -259,9 +260,12 @@ async fn read_root_dse(ldap: &mut Connection) -> RootDse {
     let read = ldap
         .search("", Scope::Base, &filter, &attributes, &[], |response| {
             let Response::Entry { attributes, .. } = response else {
-                return;
+                return Ok(());
             };
             entries += 1;
+            if entries > 1 {
+                return Err("more than one entry for the root DSE (a base search)".into());
+            }
             let values = |name: &str| -> Vec<Vec<u8>> {
                 attributes
                     .iter()
@@ -275,12 +279,14 @@ async fn read_root_dse(ldap: &mut Connection) -> RootDse {
             root.configuration = values("configurationNamingContext")
                 .first()
                 .map(|v| String::from_utf8_lossy(v).into_owned());
+            Ok(())
         })
         .await;
     match read {
-        // One entry, or it is not a root DSE.
-        Ok((result, _)) if result.code == 0 && entries == 1 => root,
-        _ => RootDse::default(),
+        Ok((result, _)) if result.code == 0 && entries == 1 => Ok(root),
+        // Hidden from this client, or not there: paging is simply tried.
+        Ok(_) => Ok(RootDse::default()),
+        Err(error) => Err(error),
     }
 }
 
@@ -312,6 +318,7 @@ async fn read_query_policy(ldap: &mut Connection, dn: &str) -> Result<Vec<(Strin
                         }
                     }
                 }
+                Ok(())
             },
         )
         .await
@@ -342,15 +349,18 @@ async fn search(
             &config.filter,
             &["1.1"],
             &controls,
-            |response| match response {
-                Response::Entry { .. } => entries += 1,
-                Response::Reference(urls) => {
-                    references += 1;
-                    if reference_urls.len() < MAX_REFERENCES_KEPT {
-                        reference_urls.extend(urls.into_iter().take(1));
+            |response| {
+                match response {
+                    Response::Entry { .. } => entries += 1,
+                    Response::Reference(urls) => {
+                        references += 1;
+                        if reference_urls.len() < MAX_REFERENCES_KEPT {
+                            reference_urls.extend(urls.into_iter().take(1));
+                        }
                     }
+                    _ => {}
                 }
-                _ => {}
+                Ok(())
             },
         )
         .await?;

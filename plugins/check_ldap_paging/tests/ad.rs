@@ -158,7 +158,12 @@ fn ad_bind_failures_in_words() {
         )
     };
     for (user, password, words, code) in [
-        ("reader", "wrong", "wrong password (or no such user)", "52e"),
+        (
+            "reader",
+            "Wr0ng.Passw0rd",
+            "wrong password (or no such user)",
+            "52e",
+        ),
         (
             "disabled1",
             samba::account("disabled1").1,

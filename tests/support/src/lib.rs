@@ -16,6 +16,7 @@ pub mod peers;
 pub mod ports;
 pub mod process;
 pub mod samba;
+pub mod scripted_ldap;
 pub mod stack;
 pub mod tls;
 

@@ -114,8 +114,9 @@ impl Connection {
         }
     }
 
-    /// A search; `each` sees every entry and reference as it arrives (nothing is kept here).
-    /// Returns the final result and its controls.
+    /// A search; `each` sees every entry and reference as it arrives (nothing is kept here),
+    /// and ends the search with the reason when what it sees cannot be right. Returns the
+    /// final result and its controls.
     pub async fn search(
         &mut self,
         base: &str,
@@ -123,7 +124,7 @@ impl Connection {
         filter: &[u8],
         attributes: &[&str],
         controls: &[Control],
-        mut each: impl FnMut(Response),
+        mut each: impl FnMut(Response) -> Result<(), String>,
     ) -> Result<(LdapResult, Vec<Control>), ClientError> {
         let id = self
             .send(|id| message::search(id, base, scope, filter, attributes, controls))
@@ -132,7 +133,9 @@ impl Connection {
             let reply = self.receive_for(id).await?;
             match reply.response {
                 Response::SearchDone(result) => return Ok((result, reply.controls)),
-                entry @ (Response::Entry { .. } | Response::Reference(_)) => each(entry),
+                entry @ (Response::Entry { .. } | Response::Reference(_)) => {
+                    each(entry).map_err(ClientError::Malformed)?
+                }
                 Response::Intermediate => {}
                 other => return Err(unexpected("a search response", &other)),
             }
@@ -193,6 +196,12 @@ async fn write_all<S: AsyncWrite + Unpin>(stream: &mut S, bytes: &[u8]) -> std::
 async fn read_message<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Vec<u8>, ClientError> {
     let mut header = [0u8; 6];
     stream.read_exact(&mut header[..2]).await?;
+    // A TLS record (alert or handshake, version 3.x) where an LDAP message belongs.
+    if matches!(header, [0x15 | 0x16, 0x03, ..]) {
+        return Err(ClientError::Malformed(
+            "it answers in TLS: is this an LDAPS port? (use ldaps://)".into(),
+        ));
+    }
     let extra = match header[1] {
         b if b < 0x80 => 0,
         0x80 => {
