@@ -119,6 +119,10 @@ pub struct Cli {
     #[arg(long, value_name = "SCOPE", value_enum, default_value_t = ScopeArg::Sub, help_heading = "Search")]
     pub scope: ScopeArg,
 
+    /// Count the values of ATTR on the entries found, through range retrieval (AD returns at most MaxValRange values at once); -w/-c then apply to the values
+    #[arg(long, value_name = "ATTR", help_heading = "Search")]
+    pub attribute: Option<String>,
+
     /// Count with paging even when the unpaged search completed (proves the paged path, as AD admins want)
     #[arg(long, help_heading = "Search")]
     pub always_page: bool,
@@ -225,6 +229,20 @@ impl Cli {
             (None, true) => Trust::SkipVerify,
             (None, false) => Trust::System,
         };
+        let attribute = match &self.attribute {
+            Some(name)
+                if !name.is_empty()
+                    && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+            {
+                Some(name.clone())
+            }
+            Some(name) => {
+                return Err(CheckError::usage(format!(
+                    "invalid --attribute '{name}': an attribute name (letters, digits, '-'), without options"
+                )));
+            }
+            None => None,
+        };
         let filter = filter::encode(&self.filter).map_err(|why| {
             let shown: String = self.filter.chars().take(80).collect();
             let more = if shown.len() < self.filter.len() {
@@ -282,6 +300,7 @@ impl Cli {
                 scope,
                 page_size: self.page_size,
                 always_page: self.always_page,
+                attribute,
             },
             judge: Judgement {
                 entries: Thresholds::new(self.entries_warning, self.entries_critical),

@@ -47,6 +47,24 @@ pub struct Directory {
     /// Run when the unpaged search was cut short, or with `--always-page`.
     pub paged: Option<PagedOutcome>,
     pub server: ServerFacts,
+    /// `--attribute`: its values on the entries found.
+    pub values: Option<ValueCount>,
+}
+
+/// The values of an attribute on the entries a search found.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ValueCount {
+    pub attribute: String,
+    /// Entries the ranged read found.
+    pub entries: u64,
+    /// All values, through range retrieval.
+    pub values: u64,
+    /// What a plain read of the attribute returned.
+    pub plain_values: u64,
+    /// Whether the server answered in ranges.
+    pub ranged: bool,
+    /// The entry with the most values, and how many.
+    pub most: (String, u64),
 }
 
 /// What the server says about itself and its limits.
@@ -200,6 +218,56 @@ fn judge_certificate(report: &mut Report, facts: &Facts, judge: &Judgement) {
     }
 }
 
+/// `--attribute`: the values, what a plain read returns, and the domain's MaxValRange.
+fn judge_values(
+    report: &mut Report,
+    count: &ValueCount,
+    server: &ServerFacts,
+    base: &str,
+    judge: &Judgement,
+) {
+    let attribute = &count.attribute;
+    let values = count.values;
+    if count.plain_values < values {
+        report.add(
+            judge.truncation_state,
+            format!(
+                "a plain read of {attribute} returns {} of {values} values (the rest only through range retrieval)",
+                count.plain_values
+            ),
+        );
+    } else if let Some(max) = server.limit("MaxValRange")
+        && count.most.1 > max
+    {
+        report.add(
+            judge.truncation_state,
+            format!(
+                "{} has {} values of {attribute}, more than the domain's MaxValRange {max}: a plain read from a Windows DC returns {max} of {}",
+                count.most.0, count.most.1, count.most.1
+            ),
+        );
+    }
+    if let Some((state, why)) = judge.entries.violation(values as f64) {
+        report.add(state, format!("{values} values of {attribute} ({why})"));
+    }
+    report.ok_summary(format!(
+        "{values} values of {attribute} on {} under {base}, counted through range retrieval{}",
+        entries(count.entries),
+        if count.ranged {
+            " (the server answered in ranges)"
+        } else {
+            ""
+        }
+    ));
+    report
+        .headline(
+            Metric::new("values", values)
+                .thresholds(judge.entries.clone())
+                .min(0u8),
+        )
+        .metric(Metric::new("plain_values", count.plain_values).min(0u8));
+}
+
 fn judge_directory(facts: &Directory, base: &str, judge: &Judgement) -> Report {
     let mut report = Report::new();
     // A search of the root DSE ("") reads as one.
@@ -297,7 +365,12 @@ fn judge_directory(facts: &Directory, base: &str, judge: &Judgement) -> Report {
             ),
         );
     }
-    if let Some((state, why)) = judge.entries.violation(total as f64) {
+    // With --attribute the thresholds are the values'.
+    let entry_thresholds = match facts.values {
+        None => judge.entries.clone(),
+        Some(_) => Thresholds::default(),
+    };
+    if let Some((state, why)) = entry_thresholds.violation(total as f64) {
         report.add(state, format!("{} under {base} ({why})", entries(total)));
     }
     if let Some((state, why)) = judge.time.violation(counted.time.as_secs_f64()) {
@@ -352,10 +425,13 @@ fn judge_directory(facts: &Directory, base: &str, judge: &Judgement) -> Report {
             human_duration(unpaged.time)
         ),
     );
+    if let Some(count) = &facts.values {
+        judge_values(&mut report, count, &facts.server, base, judge);
+    }
     report
         .headline(
             Metric::new("entries", total)
-                .thresholds(judge.entries.clone())
+                .thresholds(entry_thresholds)
                 .min(0u8),
         )
         .metric(Metric::new("pages", pages).min(0u8))
@@ -663,6 +739,7 @@ mod tests {
                     unpaged: search(1000, 4),
                     paged: paged(2500, 0, 5, 500, None),
                     server: ServerFacts::default(),
+                    values: None,
                 },
                 State::Warning,
                 "LDAP PAGING WARNING - unpaged searches see only 1000 of 2500 entries (server size limit 1000) | entries=2500;;;0 unpaged_entries=1000;;;0 pages=5;;;0 references=0;;;0 time=0.04s;;;0",
@@ -673,6 +750,7 @@ mod tests {
                     unpaged: search(900, 0),
                     paged: None,
                     server: ServerFacts::default(),
+                    values: None,
                 },
                 State::Ok,
                 "LDAP PAGING OK - 900 entries under ou=users,dc=example,dc=com, counted in one unpaged search in 40.0 ms | entries=900;;;0 unpaged_entries=900;;;0 pages=0;;;0 references=0;;;0 time=0.04s;;;0",
@@ -683,6 +761,7 @@ mod tests {
                     unpaged: search(1000, 4),
                     paged: None,
                     server: ServerFacts::default(),
+                    values: None,
                 },
                 State::Critical,
                 "LDAP PAGING CRITICAL - unpaged searches see only 1000 entries under ou=users,dc=example,dc=com (server size limit 1000) and the server offers no paged-results control: nothing can read the whole set | unpaged_entries=1000;;;0",
@@ -693,6 +772,7 @@ mod tests {
                     unpaged: search(1000, 4),
                     paged: paged(2500, 0, 3, 1000, Some(2000)),
                     server: ServerFacts::default(),
+                    values: None,
                 },
                 State::Warning,
                 "LDAP PAGING WARNING - the server rejects pages of 2000 entries (administrative limit exceeded): counted with pages of 1000, set --page-size 1000 or less / unpaged searches see only 1000 of 2500 entries (server size limit 1000) | entries=2500;;;0 unpaged_entries=1000;;;0 pages=3;;;0 references=0;;;0 time=0.04s;;;0",
@@ -703,6 +783,7 @@ mod tests {
                     unpaged: search(0, 4),
                     paged: paged(0, 11, 1, 2000, Some(2000)),
                     server: ServerFacts::default(),
+                    values: None,
                 },
                 State::Critical,
                 "LDAP PAGING CRITICAL - the server rejects pages of 2000 entries (administrative limit exceeded): set --page-size to its limit (OpenLDAP size.pr, AD MaxPageSize) | unpaged_entries=0;;;0",
@@ -713,6 +794,7 @@ mod tests {
                     unpaged: search(1000, 4),
                     paged: paged(2000, 4, 4, 500, None),
                     server: ServerFacts::default(),
+                    values: None,
                 },
                 State::Critical,
                 "LDAP PAGING CRITICAL - the paged search of ou=users,dc=example,dc=com was cut short too, after 2000 entries (server size limit 2000): the server limits paged searches as well (OpenLDAP size.prtotal?) | unpaged_entries=1000;;;0",
@@ -726,6 +808,7 @@ mod tests {
                     },
                     paged: None,
                     server: ServerFacts::default(),
+                    values: None,
                 },
                 State::Critical,
                 "LDAP PAGING CRITICAL - the search of ou=users,dc=example,dc=com failed: no such object (result code 32): no such base | unpaged_entries=0;;;0",
@@ -743,6 +826,7 @@ mod tests {
             unpaged: search(1000, 4),
             paged: paged(2500, 0, 5, 500, None),
             server: ServerFacts::default(),
+            values: None,
         };
         let mut critical = judge();
         critical.truncation_state = State::Critical;
@@ -755,6 +839,7 @@ mod tests {
             unpaged: search(900, 0),
             paged: None,
             server: ServerFacts::default(),
+            values: None,
         };
         let mut warn = judge();
         warn.entries = Thresholds::new("800".parse::<Range>().ok(), None);

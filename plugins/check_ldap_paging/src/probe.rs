@@ -12,7 +12,7 @@ use rustls::pki_types::{CertificateDer, ServerName};
 
 use crate::evaluate::{
     ADMIN_LIMIT_EXCEEDED, Directory, Facts, Failure, PagedOutcome, SearchOutcome, ServerFacts,
-    cut_short,
+    ValueCount, cut_short,
 };
 use crate::ldap::ber;
 use crate::ldap::client::{ClientError, Connection};
@@ -65,6 +65,8 @@ pub struct Target {
     pub page_size: u32,
     /// `--always-page`: count with paging even when the unpaged search completed.
     pub always_page: bool,
+    /// `--attribute`: count the values of this attribute on the entries found.
+    pub attribute: Option<String>,
 }
 
 /// Connect, bind, read the root DSE, search unpaged and, when that is cut short, count with
@@ -140,6 +142,10 @@ async fn search_directory(
     } else {
         None
     };
+    let values = match &config.attribute {
+        Some(attribute) => Some(count_values(&mut ldap, config, ctx, attribute).await?),
+        None => None,
+    };
     // A polite end; the answer is already known, so a server that does not read it costs
     // nothing.
     let _ = tokio::time::timeout(Duration::from_millis(100), ldap.unbind()).await;
@@ -148,6 +154,7 @@ async fn search_directory(
         unpaged,
         paged,
         server,
+        values,
     })
 }
 
@@ -373,6 +380,167 @@ async fn search(
         reference_urls,
     };
     Ok((outcome, response_controls))
+}
+
+/// The most entries whose values are still to be fetched by range, kept while a search runs.
+const MAX_RANGED_ENTRIES: usize = 10_000;
+
+/// The values of `attribute` on the entries found: what a plain read returns, and all of them
+/// through range retrieval (`member;range=0-*`, then `member;range=1500-*` from each entry
+/// the server answered in part). Values are counted, never kept.
+async fn count_values(
+    ldap: &mut Connection,
+    config: &Target,
+    ctx: &Context,
+    attribute: &str,
+) -> Result<ValueCount, Failure> {
+    let mut count = ValueCount {
+        attribute: attribute.to_string(),
+        ..ValueCount::default()
+    };
+    // A plain read: how many values a client that does not ask for ranges gets.
+    let plain = [attribute];
+    let (done, _) = ctx
+        .within(
+            format!("reading {attribute} plainly under {}", config.base),
+            ldap.search(
+                &config.base,
+                config.scope,
+                &config.filter,
+                &plain,
+                &[],
+                |r| {
+                    if let Response::Entry { attributes, .. } = r {
+                        count.plain_values += attributes
+                            .iter()
+                            .filter(|(n, _)| same_attribute(n, attribute))
+                            .map(|(_, v)| v.len() as u64)
+                            .sum::<u64>();
+                    }
+                    Ok(())
+                },
+            ),
+        )
+        .await?
+        .map_err(|e| failure(e, false))?;
+    if done.code != 0 {
+        return Err(Failure::Malformed(format!(
+            "the plain read of {attribute} failed: result code {} {}",
+            done.code, done.message
+        )));
+    }
+    // All of them, by range.
+    let ranged = format!("{attribute};range=0-*");
+    let mut pending: Vec<(String, u64, u64)> = Vec::new();
+    let mut too_many = false;
+    let (done, _) = ctx
+        .within(
+            format!("reading {ranged} under {}", config.base),
+            ldap.search(
+                &config.base,
+                config.scope,
+                &config.filter,
+                &[&ranged],
+                &[],
+                |r| {
+                    if let Response::Entry { dn, attributes } = r {
+                        count.entries += 1;
+                        let mut on_entry = 0u64;
+                        let mut more = None;
+                        for (name, values) in &attributes {
+                            if !same_attribute(name, attribute) {
+                                continue;
+                            }
+                            on_entry += values.len() as u64;
+                            more = more.or(next_range(name));
+                        }
+                        count.values += on_entry;
+                        match more {
+                            Some(next) => {
+                                count.ranged = true;
+                                match pending.len() < MAX_RANGED_ENTRIES {
+                                    true => pending.push((dn, next, on_entry)),
+                                    false => too_many = true,
+                                }
+                            }
+                            None if on_entry > count.most.1 => count.most = (dn, on_entry),
+                            None => {}
+                        }
+                    }
+                    Ok(())
+                },
+            ),
+        )
+        .await?
+        .map_err(|e| failure(e, false))?;
+    if done.code != 0 {
+        return Err(Failure::Malformed(format!(
+            "the ranged read of {attribute} failed: result code {} {}",
+            done.code, done.message
+        )));
+    }
+    if too_many {
+        return Err(Failure::Malformed(format!(
+            "more than {MAX_RANGED_ENTRIES} entries answered {attribute} in part"
+        )));
+    }
+    let filter = crate::ldap::filter::encode("(objectClass=*)").map_err(Failure::Malformed)?;
+    for (dn, mut start, mut on_entry) in pending {
+        loop {
+            let asked = format!("{attribute};range={start}-*");
+            let mut next = None;
+            let mut got = 0u64;
+            let (done, _) = ctx
+                .within(
+                    format!("reading {asked} of {dn}"),
+                    ldap.search(&dn, Scope::Base, &filter, &[&asked], &[], |r| {
+                        if let Response::Entry { attributes, .. } = r {
+                            for (name, values) in &attributes {
+                                if same_attribute(name, attribute) {
+                                    got += values.len() as u64;
+                                    next = next_range(name);
+                                }
+                            }
+                        }
+                        Ok(())
+                    }),
+                )
+                .await?
+                .map_err(|e| failure(e, false))?;
+            if done.code != 0 || got == 0 {
+                break;
+            }
+            count.values += got;
+            on_entry += got;
+            match next {
+                Some(n) if n > start => start = n,
+                _ => break,
+            }
+        }
+        if on_entry > count.most.1 {
+            count.most = (dn, on_entry);
+        }
+    }
+    Ok(count)
+}
+
+/// `member` or `member;range=...` for `member`, whatever the case.
+fn same_attribute(name: &str, attribute: &str) -> bool {
+    let base = name.split(';').next().unwrap_or(name);
+    base.eq_ignore_ascii_case(attribute)
+}
+
+/// Where the next range starts when the server answered `ATTR;range=0-1499` (none when it
+/// answered to the end, `-*`, or without a range).
+fn next_range(name: &str) -> Option<u64> {
+    let range = name
+        .split(';')
+        .find_map(|option| option.strip_prefix("range="))?;
+    let (_, end) = range.split_once('-')?;
+    match end {
+        "*" => None,
+        end => end.parse::<u64>().ok().map(|e| e + 1),
+    }
 }
 
 /// Count every entry with paged results. A page size the server rejects on the first page

@@ -332,3 +332,56 @@ fn continuation_references_are_counted_and_named() {
         "LDAP PAGING OK - 1 entry under OU=Users,DC=example,DC=test, counted in one unpaged search",
     );
 }
+
+/// AD's other silent cut: at most MaxValRange values of an attribute at once. Counted through
+/// range retrieval; Samba answers all 1600 members, the domain's policy says 1500.
+#[test]
+fn the_values_of_a_large_attribute() {
+    let dc = SambaDc::start().unwrap_or_else(|e| panic!("samba: {e}"));
+    let ca = dc.ca().display().to_string();
+    let password = samba::account("reader").1;
+    let out = run(
+        &dc,
+        &as_reader(
+            &ca,
+            &[
+                "-b",
+                samba::BIG_GROUP,
+                "--scope",
+                "base",
+                "--attribute",
+                "member",
+            ],
+        ),
+        Some(password),
+    );
+    out.assert(
+        1,
+        &format!(
+            "LDAP PAGING WARNING - {} has 1600 values of member, more than the domain's MaxValRange 1500: a plain read from a Windows DC returns 1500 of 1600",
+            samba::BIG_GROUP
+        ),
+    );
+    assert_eq!(out.perf("values").value, "1600");
+    assert_eq!(out.perf("plain_values").value, "1600");
+    // -w/-c apply to the values then; the small group is under them.
+    let small = samba::BIG_GROUP.replace("CN=big", "CN=small");
+    let out = run(
+        &dc,
+        &as_reader(
+            &ca,
+            &[
+                "-b",
+                &small,
+                "--scope",
+                "base",
+                "--attribute",
+                "member",
+                "-w",
+                "2",
+            ],
+        ),
+        Some(password),
+    );
+    out.assert(1, "LDAP PAGING WARNING - 3 values of member (outside 2)");
+}

@@ -196,3 +196,31 @@ fn a_time_limit_is_named_with_the_servers_words() {
         &format!("LDAP PAGING CRITICAL - the server's time limit (MaxQueryDuration on AD) cut the paged search of {BASE} after 5 entries: Time limit exceeded"),
     );
 }
+
+/// A server that answers as a Windows DC does: a plain read of a large attribute returns its
+/// first 1500 values under `member;range=0-1499`; the rest come by range.
+#[test]
+fn range_retrieval_as_windows_answers_it() {
+    let values: Vec<String> = (0..1600).map(|i| format!("cn=m{i},{BASE}")).collect();
+    let server = ScriptedLdap::start(directory(move |request: &Request| {
+        let group = format!("cn=big,{BASE}");
+        let asked = request.attributes.first().cloned().unwrap_or_default();
+        let (name, slice) = match asked.as_str() {
+            "member" | "member;range=0-*" => ("member;range=0-1499".to_string(), &values[..1500]),
+            "member;range=1500-*" => ("member;range=1500-*".to_string(), &values[1500..]),
+            _ => (String::new(), &values[..0]),
+        };
+        let refs: Vec<&str> = slice.iter().map(String::as_str).collect();
+        Reply::Messages(vec![
+            entry(request.id, &group, &[(name.as_str(), refs.as_slice())]),
+            search_done(request.id, 0, "", None),
+        ])
+    }));
+    let out = check(&server, &["--scope", "base", "--attribute", "member"]);
+    out.assert(
+        1,
+        "LDAP PAGING WARNING - a plain read of member returns 1500 of 1600 values (the rest only through range retrieval)",
+    );
+    assert_eq!(out.perf("values").value, "1600");
+    assert_eq!(out.perf("plain_values").value, "1500");
+}
