@@ -231,12 +231,76 @@ fn starttls_and_ldaps_with_and_without_the_ca() {
             &format!("LDAP PAGING CRITICAL - TLS with {uri} failed: the server certificate is signed by an unknown CA (give the CA with --ca-file)"),
         );
     }
-    // LDAPS spoken to the plain port.
+    // LDAPS spoken to the plain port, and plain LDAP to the LDAPS port: each named.
     let wrong = format!("ldaps://127.0.0.1:{}", server.port);
     run(&wrong, &["--ca-file", &ca]).assert(
         2,
-        &format!("LDAP PAGING CRITICAL - TLS with {wrong} failed: "),
+        &format!("LDAP PAGING CRITICAL - TLS with {wrong} failed: the server "),
     );
+    let wrong = format!("ldap://127.0.0.1:{}", server.ldaps_port);
+    let out = run(&wrong, &[]);
+    out.assert(2, "LDAP PAGING CRITICAL - ");
+    assert!(
+        out.first_line().contains("is this an LDAPS port?")
+            || out
+                .first_line()
+                .contains(&format!("{wrong} closed the connection")),
+        "{}",
+        out.first_line()
+    );
+}
+
+/// The usual `openssl req -x509` server certificate (self-signed, CA:TRUE) given as the CA
+/// file: trusted as itself, as OpenSSL clients do (WebPKI alone refuses it as a CA used as an
+/// end entity); once expired, the date is named.
+#[test]
+fn a_self_signed_certificate_given_as_the_ca() {
+    for (expired, expect) in [
+        (false, None),
+        (true, Some("the server certificate expired on ")),
+    ] {
+        let server = Slapd::start(Directory {
+            users: 10,
+            self_signed: true,
+            expired_certificate: expired,
+            ..Directory::default()
+        })
+        .unwrap_or_else(|e| panic!("slapd: {e}"));
+        let cert = server.ca().display().to_string();
+        let out = plugin()
+            .args([
+                "-U",
+                &server.ldaps_uri(),
+                "--ca-file",
+                &cert,
+                "-b",
+                USERS,
+                "-f",
+                PEOPLE,
+            ])
+            .args(["-D", READER_DN, "--cert-warning", "30"])
+            .env("LDAP_PASSWORD", READER_PASSWORD)
+            .run();
+        match expect {
+            None => {
+                // Valid two days: within --cert-warning 30.
+                out.assert(
+                    1,
+                    "LDAP PAGING WARNING - the server certificate expires on ",
+                );
+                assert_eq!(out.perf("entries").value, "10");
+            }
+            Some(words) => {
+                out.assert(
+                    2,
+                    &format!(
+                        "LDAP PAGING CRITICAL - TLS with {} failed: {words}",
+                        server.ldaps_uri()
+                    ),
+                );
+            }
+        }
+    }
 }
 
 #[test]

@@ -224,3 +224,18 @@ fn range_retrieval_as_windows_answers_it() {
     assert_eq!(out.perf("values").value, "1600");
     assert_eq!(out.perf("plain_values").value, "1500");
 }
+
+/// A search of the root DSE itself reads as one, and one entry is "1 entry".
+#[test]
+fn the_root_dse_as_the_base() {
+    let server = ScriptedLdap::start(directory(|request: &Request| {
+        Reply::Messages(vec![search_done(request.id, 0, "", None)])
+    }));
+    let out = PluginRun::new(BIN)
+        .args(["-U", &server.url(), "-b", "", "--scope", "base"])
+        .run();
+    out.assert(
+        0,
+        "LDAP PAGING OK - 1 entry under the root DSE, counted in one unpaged search",
+    );
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::ports::free_ports;
 use crate::process::{Server, wait_until};
-use crate::tls::{TlsFiles, make_server_cert};
+use crate::tls::{TlsFiles, make_self_signed_at, make_server_cert};
 
 pub const SUFFIX: &str = "dc=example,dc=com";
 pub const USERS: &str = "ou=users,dc=example,dc=com";
@@ -36,6 +36,10 @@ pub struct Directory {
     pub hide_supported_controls: bool,
     /// Log every operation (`-d stats`): the searches clients send, with their attributes.
     pub log_searches: bool,
+    /// Serve the usual `openssl req -x509` certificate (self-signed, CA:TRUE) instead of one
+    /// signed by a test CA; with `expired_certificate`, one that expired eight days ago.
+    pub self_signed: bool,
+    pub expired_certificate: bool,
 }
 
 /// A running slapd, stopped by PID when dropped.
@@ -61,7 +65,10 @@ impl Slapd {
         for sub in ["db", "run", "tls"] {
             std::fs::create_dir_all(d.join(sub)).map_err(|e| e.to_string())?;
         }
-        let tls = make_server_cert(&d.join("tls"))?;
+        let tls = match (directory.self_signed, directory.expired_certificate) {
+            (false, false) => make_server_cert(&d.join("tls"))?,
+            (_, expired) => make_self_signed_at(&d.join("tls"), expired.then_some("-864000s"))?,
+        };
         let page_limit = directory
             .page_limit
             .map(|n| format!(" size.pr={n}"))

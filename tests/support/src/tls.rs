@@ -66,8 +66,18 @@ pub fn make_server_cert(dir: &Path) -> Result<TlsFiles, String> {
 /// The usual `openssl req -x509` server certificate in `dir`: self-signed for 127.0.0.1, and
 /// (OpenSSL's default `v3_ca` extensions) marked CA:TRUE. `ca` is the certificate itself.
 pub fn make_self_signed(dir: &Path) -> Result<TlsFiles, String> {
+    make_self_signed_at(dir, None)
+}
+
+/// [`make_self_signed`], made with the clock shifted by `offset` (libfaketime, e.g. `-864000s`: a
+/// certificate valid for two days that expired eight days ago).
+pub fn make_self_signed_at(dir: &Path, offset: Option<&str>) -> Result<TlsFiles, String> {
     let (cert, key) = (dir.join("self.pem"), dir.join("self.key"));
-    let out = Command::new("openssl")
+    let mut command = Command::new("openssl");
+    if let Some(offset) = offset {
+        command.envs(crate::ntp::faketime_env(offset));
+    }
+    let out = command
         .args([
             "req",
             "-x509",
