@@ -335,4 +335,72 @@ mod tests {
         );
         assert!(find_rustls(&std::io::Error::other("plain")).is_none());
     }
+
+    #[test]
+    fn the_presented_certificate_in_words() {
+        let cert = |alt_names: Option<Vec<&str>>, common_name: Option<&str>| Certificate {
+            common_name: common_name.map(str::to_owned),
+            alt_names: alt_names.map(|n| n.into_iter().map(str::to_owned).collect()),
+            // 2026-11-01 and 2026-11-03 (Unix seconds).
+            not_before: 1_793_491_200,
+            not_after: 1_793_664_000,
+            is_ca: false,
+        };
+        let name = rustls::Error::InvalidCertificate(C::NotValidForName);
+        let expired = rustls::Error::InvalidCertificate(C::Expired);
+        let not_yet = rustls::Error::InvalidCertificate(C::NotValidYet);
+        let unknown = rustls::Error::InvalidCertificate(C::UnknownIssuer);
+        let dc = "dc1.samdom.example";
+        let cases = [
+            (
+                &name,
+                cert(None, Some("DC1.samdom.example")),
+                "the server certificate has no subjectAltName, and modern TLS ignores its CN (DC1.samdom.example): reissue it with a subjectAltName, or accept the CN with --tls-accept-cn",
+            ),
+            (
+                &name,
+                cert(None, Some("other.example")),
+                "the server certificate is not valid for dc1.samdom.example: it has no subjectAltName, and its CN is other.example",
+            ),
+            (
+                &name,
+                cert(None, None),
+                "the server certificate is not valid for dc1.samdom.example: it has no subjectAltName, and its CN is absent",
+            ),
+            (
+                &name,
+                cert(Some(vec![]), Some(dc)),
+                "the server certificate is not valid for dc1.samdom.example: its subjectAltName names no host",
+            ),
+            (
+                &name,
+                cert(Some(vec!["a.example", "10.0.0.1"]), Some(dc)),
+                "the server certificate is not valid for dc1.samdom.example (it is valid for a.example, 10.0.0.1)",
+            ),
+            (
+                &expired,
+                cert(Some(vec![dc]), None),
+                "the server certificate expired on 2026-11-03",
+            ),
+            (
+                &not_yet,
+                cert(Some(vec![dc]), None),
+                "the server certificate is not valid before 2026-11-01",
+            ),
+            (
+                &unknown,
+                cert(Some(vec![dc]), None),
+                "the server certificate is not signed by the CA in --ca-file",
+            ),
+        ];
+        for (error, presented, words) in cases {
+            let got = describe_presented(error, GIVEN, Some(&presented), dc, "--tls-accept-cn");
+            assert!(got.starts_with(words), "{error:?} on {presented:?}: {got}");
+        }
+        // Nothing presented (the handshake ended before a certificate): the error alone.
+        assert_eq!(
+            describe_presented(&expired, GIVEN, None, dc, "--tls-accept-cn"),
+            "the server certificate has expired"
+        );
+    }
 }
