@@ -109,6 +109,8 @@ pub enum Failure {
         text: String,
     },
     Closed,
+    /// A plain connection closed before the first answer (what an LDAPS port does to plain LDAP).
+    ClosedBeforeAnswering,
     Io(String),
     /// A message larger than a message may be.
     TooLarge {
@@ -585,6 +587,9 @@ fn describe_failure(failure: &Failure, facts: &Facts) -> CheckError {
             CheckError::critical(describe_bind(dn, *rc, text))
         }
         Failure::Closed => CheckError::critical(format!("{url} closed the connection")),
+        Failure::ClosedBeforeAnswering => CheckError::critical(format!(
+            "{url} closed the connection before answering (is this an LDAPS port? use ldaps://)"
+        )),
         Failure::Io(why) => CheckError::critical(format!("{url}: {why}")),
         Failure::TooLarge { size } => CheckError::critical(format!(
             "{url} sent a message of {size} bytes, more than the {} one may hold here",
@@ -898,6 +903,12 @@ mod tests {
                 false,
                 State::Critical,
                 "TLS with ldap://dc1:389 failed: the server closed the connection during the handshake",
+            ),
+            (
+                Failure::ClosedBeforeAnswering,
+                false,
+                State::Critical,
+                "ldap://dc1:389 closed the connection before answering (is this an LDAPS port? use ldaps://)",
             ),
             (
                 Failure::TooLarge { size: 1 << 31 },

@@ -101,7 +101,7 @@ async fn search_directory(
                 ldap.bind(dn, password.expose().as_bytes()),
             )
             .await?
-            .map_err(|e| failure(e, false))?;
+            .map_err(|e| first_answer_failure(e, config.security))?;
         if result.code != 0 {
             return Err(Failure::BindRejected {
                 dn: dn.clone(),
@@ -116,7 +116,10 @@ async fn search_directory(
             read_root_dse(&mut ldap),
         )
         .await?
-        .map_err(|e| failure(e, false))?;
+        .map_err(|e| match config.bind {
+            None => first_answer_failure(e, config.security),
+            Some(_) => failure(e, false),
+        })?;
     let mut server = ServerFacts {
         active_directory: root.active_directory,
         ..ServerFacts::default()
@@ -636,6 +639,15 @@ async fn page_through(
         if pages >= MAX_PAGES {
             return Err(Failure::EndlessPaging(MAX_PAGES));
         }
+    }
+}
+
+/// The failure of the first request on a connection: a plain connection closed before any
+/// answer is what a TLS-only port does with plain LDAP.
+fn first_answer_failure(error: ClientError, security: Security) -> Failure {
+    match (error, security) {
+        (ClientError::Closed, Security::Plain) => Failure::ClosedBeforeAnswering,
+        (error, _) => failure(error, false),
     }
 }
 
