@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use hastack_test_support::galera::{GaleraCluster, MONITOR_PASSWORD, MONITOR_USER, PlainMariadb};
+use hastack_test_support::ports::RefusingPorts;
 use hastack_test_support::{
-    PluginOutput, PluginRun, TcpTarpit, assert_shared_cli_contract, free_tcp_port, tempdir,
+    PluginOutput, PluginRun, TcpTarpit, assert_shared_cli_contract, tempdir,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_check_galera");
@@ -118,7 +119,8 @@ fn unreadable_ca_files_are_unknown_before_any_connection() {
 
 #[test]
 fn closed_port_is_critical_with_the_cause() {
-    let port = free_tcp_port();
+    let refusing = RefusingPorts::new(1);
+    let port = refusing.ports()[0];
     let out = monitor(&["-H", "127.0.0.1", "-P", &port.to_string()]);
     out.assert(
         2,

@@ -237,8 +237,8 @@ fn nagios_core_records_every_output_whole() {
     }
     // The largest output, 40 times at once: the burst in which Nagios 4's worker loses what
     // passes 4 KB of an output written at once.
-    let ports = hastack_test_support::ports::free_ports(100);
-    let big = big_galera(&ports);
+    let refusing = hastack_test_support::ports::RefusingPorts::new(100);
+    let big = big_galera(refusing.ports());
     for i in 0..40 {
         services.push(NagiosService {
             name: format!("big-galera-{i:02}"),
@@ -362,11 +362,11 @@ fn nrpe_delivers_whole_outputs_with_v4_and_v2_packets() {
         runs.push((service.name.clone(), binary, args, service.expect_state));
     }
     // NRPE reads at most 2 KB of a command line: 30 members, about 2.5 KB of output.
-    let ports = hastack_test_support::ports::free_ports(30);
+    let refusing = hastack_test_support::ports::RefusingPorts::new(30);
     runs.push((
         "big-galera".into(),
         "check_galera".into(),
-        big_galera(&ports),
+        big_galera(refusing.ports()),
         2,
     ));
     // Each command is a first run: its own history (both variants check the same target).
