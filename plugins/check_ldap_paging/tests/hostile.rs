@@ -20,6 +20,25 @@ fn check(server: &ScriptedLdap, extra: &[&str]) -> PluginOutput {
         .run()
 }
 
+/// [`check`] under `/usr/bin/time`, with the plugin's peak RSS asserted under 16 MB: what a
+/// server sends is read under the caps, never collected first.
+fn check_bounded(server: &ScriptedLdap) -> PluginOutput {
+    let prefix = ["-f".to_string(), "%M".to_string()];
+    let out = PluginRun::wrapped("/usr/bin/time", &prefix, BIN)
+        .limit(Duration::from_secs(20))
+        .args(["-U", &server.url(), "-b", BASE, "-t", "5"])
+        .run();
+    let peak_kb: u64 = out
+        .stderr
+        .trim()
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS in {:?}", out.stderr));
+    assert!(peak_kb < 16 * 1024, "peak RSS {peak_kb} KB");
+    out
+}
+
 /// Root DSE as given, then `search` for every other search.
 fn directory(
     search: impl Fn(&Request) -> Reply + Send + Sync + 'static,
@@ -41,7 +60,7 @@ fn an_endless_root_dse_ends_at_the_second_entry() {
         0x63 => Reply::Endless(root_dse(request.id)),
         _ => Reply::Nothing,
     });
-    let out = check(&server, &[]);
+    let out = check_bounded(&server);
     out.assert(
         2,
         &format!("LDAP PAGING CRITICAL - malformed answer from {}: more than one entry for the root DSE (a base search)", server.url()),
@@ -56,7 +75,7 @@ fn announced_sizes_are_checked_before_anything_is_read() {
         0x63 => Reply::Messages(vec![b"\x30\x84\x80\x00\x00\x00\x02\x01\x01".to_vec()]),
         _ => Reply::Nothing,
     });
-    let out = check(&server, &[]);
+    let out = check_bounded(&server);
     out.assert(
         2,
         &format!("LDAP PAGING CRITICAL - {} sent a message of 2147483648 bytes, more than the 4194304 one may hold here", server.url()),
@@ -71,7 +90,7 @@ fn announced_sizes_are_checked_before_anything_is_read() {
             Some(&vec![7u8; 64 * 1024 * 1024]),
         )]),
     }));
-    let out = check(&server, &[]);
+    let out = check_bounded(&server);
     out.assert(
         2,
         &format!(
