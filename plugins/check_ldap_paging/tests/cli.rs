@@ -468,13 +468,9 @@ fn only_dns_are_requested() {
 #[test]
 fn a_hundred_thousand_entries_with_flat_memory() {
     let server = slapd(100_000);
-    // /usr/bin/time reports the plugin's peak RSS (KB) on stderr.
-    let out = PluginRun::new("/usr/bin/time")
+    let out = PluginRun::measured(BIN)
         .limit(Duration::from_secs(120))
         .args([
-            "-f",
-            "%M",
-            BIN,
             "-t",
             "60",
             "-U",
@@ -494,13 +490,7 @@ fn a_hundred_thousand_entries_with_flat_memory() {
         "LDAP PAGING WARNING - unpaged searches see only 1000 of 100000 entries",
     );
     assert_eq!(out.perf("pages").value, "100");
-    let peak_kb: u64 = out
-        .stderr
-        .trim()
-        .lines()
-        .last()
-        .and_then(|l| l.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no peak RSS in {:?}", out.stderr));
+    let peak_kb = out.peak_rss_kb();
     assert!(peak_kb < 16 * 1024, "peak RSS {peak_kb} KB");
 }
 

@@ -23,18 +23,11 @@ fn check(server: &ScriptedLdap, extra: &[&str]) -> PluginOutput {
 /// [`check`] under `/usr/bin/time`, with the plugin's peak RSS asserted under 16 MB: what a
 /// server sends is read under the caps, never collected first.
 fn check_bounded(server: &ScriptedLdap) -> PluginOutput {
-    let prefix = ["-f".to_string(), "%M".to_string()];
-    let out = PluginRun::wrapped("/usr/bin/time", &prefix, BIN)
+    let out = PluginRun::measured(BIN)
         .limit(Duration::from_secs(20))
         .args(["-U", &server.url(), "-b", BASE, "-t", "5"])
         .run();
-    let peak_kb: u64 = out
-        .stderr
-        .trim()
-        .lines()
-        .last()
-        .and_then(|l| l.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no peak RSS in {:?}", out.stderr));
+    let peak_kb = out.peak_rss_kb();
     assert!(peak_kb < 16 * 1024, "peak RSS {peak_kb} KB");
     out
 }

@@ -47,6 +47,16 @@ pub struct PluginOutput {
 pub const BUSY_MACHINE_ROOM: Duration = Duration::from_secs(1);
 
 impl PluginOutput {
+    /// The peak RSS in KB of a [`PluginRun::measured`] run (the last line of stderr).
+    pub fn peak_rss_kb(&self) -> u64 {
+        self.stderr
+            .trim()
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no peak RSS in {:?}", self.stderr))
+    }
+
     /// The run ended within `bound`, the time the contract promises, give or take
     /// [`BUSY_MACHINE_ROOM`].
     pub fn assert_ended_within(&self, bound: Duration) {
@@ -186,6 +196,12 @@ impl PluginRun {
             command,
             limit: Duration::from_secs(30),
         }
+    }
+
+    /// `binary` run under `/usr/bin/time -f %M`, which adds its peak RSS to stderr: read it with
+    /// [`PluginOutput::peak_rss_kb`].
+    pub fn measured(binary: &str) -> PluginRun {
+        PluginRun::wrapped("/usr/bin/time", &["-f".into(), "%M".into()], binary)
     }
 
     /// `binary` run through `program PREFIX...` (a network namespace's `exec`), bounded and
