@@ -16,7 +16,9 @@ pub mod peers;
 pub mod ports;
 pub mod process;
 pub mod samba;
+pub mod scripted;
 pub mod scripted_ldap;
+pub mod scripted_mysql;
 pub mod stack;
 pub mod tls;
 

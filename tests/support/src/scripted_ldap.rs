@@ -5,12 +5,10 @@
 //! nothing. Stopped when dropped.
 
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::sync::Arc;
+use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
-use std::time::Duration;
 
+use crate::scripted::Listener;
 use hastack_common::ber::{
     ENUMERATED, INTEGER, OCTET_STRING, Reader, SEQUENCE, SET, push_integer, push_tlv, tlv,
 };
@@ -42,34 +40,15 @@ pub enum Reply {
 
 pub struct ScriptedLdap {
     pub port: u16,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    _listener: Listener,
 }
 
 impl ScriptedLdap {
     pub fn start(script: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> ScriptedLdap {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let port = listener.local_addr().expect("address").port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let script = Arc::new(script);
-        let thread = std::thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let script = script.clone();
-                        let flag = flag.clone();
-                        std::thread::spawn(move || serve(stream, &*script, &flag));
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
-        });
+        let listener = Listener::start(move |stream, stop| serve(stream, &script, stop));
         ScriptedLdap {
-            port,
-            stop,
-            thread: Some(thread),
+            port: listener.port,
+            _listener: listener,
         }
     }
 
@@ -78,18 +57,7 @@ impl ScriptedLdap {
     }
 }
 
-impl Drop for ScriptedLdap {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 fn serve(mut stream: TcpStream, script: &dyn Fn(&Request) -> Reply, stop: &AtomicBool) {
-    let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     while !stop.load(Ordering::Relaxed) {
         let Some(bytes) = read_message(&mut stream) else {
             return;
