@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt;
 use futures_util::future::{join, join_all};
@@ -266,7 +266,7 @@ fn options(endpoint: &Endpoint, login: &Login) -> Opts {
         .prefer_socket(false)
         // Known up front, so the driver skips its settings query after login (which a
         // non-Primary node would refuse with ERROR 1047).
-        .max_allowed_packet(Some(16 * 1024 * 1024))
+        .max_allowed_packet(Some(MAX_PACKET))
         .wait_timeout(Some(28800))
         .stmt_cache_size(0)
         .tcp_nodelay(true);
@@ -305,7 +305,7 @@ pub fn describe(error: &mysql_async::Error, tls: &Tls) -> String {
                 None => format!("TLS failed: {}", describe_io_error(io)),
             }
         }
-        Error::Io(IoError::Io(io)) => describe_io_error(io),
+        Error::Io(IoError::Io(io)) => describe_answer_error(io),
         Error::Io(IoError::Tls(TlsError::Tls(rustls))) => {
             format!("TLS failed: {}", tls::describe(rustls, trust))
         }
@@ -314,7 +314,37 @@ pub fn describe(error: &mysql_async::Error, tls: &Tls) -> String {
         Error::Driver(DriverError::NoClientSslFlagFromServer) => {
             "TLS is required but the server does not offer it".to_string()
         }
+        Error::Driver(DriverError::LocalInfile(_)) => {
+            "the server asked for a local file (LOAD DATA LOCAL INFILE), which the check never sends"
+                .to_string()
+        }
+        Error::Driver(
+            e @ (DriverError::UnexpectedPacket { .. }
+            | DriverError::PacketOutOfOrder
+            | DriverError::CantParseServerVersion { .. }),
+        ) => format!("malformed answer from the server: {e}"),
         other => other.to_string(),
+    }
+}
+
+/// An I/O error of the connection: the packet layer's and the parser's refusals are the
+/// server's malformed bytes (the driver reports them as I/O errors); the rest is the network.
+fn describe_answer_error(io: &std::io::Error) -> String {
+    let text = io.to_string();
+    if text.starts_with("Packet is larger than max_allowed_packet") {
+        format!(
+            "the server announced a packet larger than {} KiB (a status answer is a few KB): not a MariaDB answer",
+            MAX_PACKET / 1024
+        )
+    } else if text.starts_with("Packets out of sync") {
+        "malformed answer from the server: packets out of sequence".to_string()
+    } else if io.kind() == std::io::ErrorKind::InvalidData {
+        format!("malformed answer from the server: {text}")
+    } else if io.kind() == std::io::ErrorKind::UnexpectedEof && text != "connection closed" {
+        // The parser ran out of a packet; the socket's end is "connection closed".
+        "malformed answer from the server: a packet ends before its fields do".to_string()
+    } else {
+        describe_io_error(io)
     }
 }
 
@@ -336,31 +366,53 @@ async fn read(
         .await
         .map_err(Failure::TimedOut)?
         .map_err(|e| Failure::Failed(describe(&e, &login.tls)))?;
-    let result = read_node(&mut conn, endpoint, with_clock, ctx, deadline).await;
-    // A polite COM_QUIT keeps "Aborted connection" noise out of the server log; never waited for long.
-    let _ = ctx
-        .within_until(deadline, stage("disconnecting from"), conn.disconnect())
-        .await;
+    let (result, in_step) = read_node(&mut conn, endpoint, with_clock, ctx, deadline).await;
+    // A polite COM_QUIT keeps "Aborted connection" noise out of the server log; the answer is
+    // already known, so a server that does not take it costs at most 200 ms.
+    if in_step {
+        let polite = deadline.min(Instant::now() + Duration::from_millis(200));
+        let _ = ctx
+            .within_until(polite, stage("disconnecting from"), conn.disconnect())
+            .await;
+    }
     result
 }
 
+/// The node's facts, and whether the connection is still in step with the server (then a
+/// polite disconnect is worth sending; after a broken or endless answer it would only wait).
 async fn read_node(
     conn: &mut Conn,
     endpoint: &Endpoint,
     with_clock: bool,
     ctx: &Context,
     deadline: Instant,
-) -> Result<NodeFacts, Failure> {
+) -> (Result<NodeFacts, Failure>, bool) {
     let stage = format!("reading the wsrep status of {endpoint}");
-    let (status, variables, clock) = ctx
+    let (status, variables, clock) = match ctx
         .within_until(deadline, &stage, read_status(conn, with_clock))
         .await
-        .map_err(Failure::TimedOut)?
-        .map_err(|e| {
-            Failure::Failed(format!("{STATUS_SQL} failed: {}", describe(&e, &Tls::Off)))
-        })?;
-    let status = NodeStatus::parse(&status, &variables).map_err(Failure::Failed)?;
-    Ok(NodeFacts { status, clock })
+    {
+        Ok(Ok(read)) => read,
+        Ok(Err(ReadError::Driver(e))) => {
+            let in_step = matches!(e, mysql_async::Error::Server(_));
+            let cause = format!(
+                "reading the wsrep status failed: {}",
+                describe(&e, &Tls::Off)
+            );
+            return (Err(Failure::Failed(cause)), in_step);
+        }
+        Ok(Err(ReadError::TooManyRows(statement))) => {
+            let cause = format!(
+                "more than {MAX_ROWS} rows for {statement} (a Galera node sends a few dozen): not a MariaDB answer"
+            );
+            return (Err(Failure::Failed(cause)), false);
+        }
+        Err(timed_out) => return (Err(Failure::TimedOut(timed_out)), false),
+    };
+    let facts = NodeStatus::parse(&status, &variables)
+        .map(|status| NodeFacts { status, clock })
+        .map_err(Failure::Failed);
+    (facts, true)
 }
 
 /// The server's clock, read first in the same round trip as the status when members are
@@ -386,6 +438,26 @@ const STATUS_SQL: &str = "SHOW GLOBAL STATUS WHERE Variable_name IN ('Uptime', \
 
 type Pairs = HashMap<String, String>;
 
+/// The most rows taken from one result set: a Galera node answers the status with 26 and the
+/// variables with 9; a server that sends more is not answering these statements.
+pub const MAX_ROWS: usize = 1000;
+/// The largest packet read (checked on its announced length, before it is read): the longest
+/// value asked for, `wsrep_provider_options`, is a few KB.
+pub const MAX_PACKET: usize = 1024 * 1024;
+
+/// Why the status could not be read.
+enum ReadError {
+    Driver(mysql_async::Error),
+    /// More than [`MAX_ROWS`] rows for this statement.
+    TooManyRows(&'static str),
+}
+
+impl From<mysql_async::Error> for ReadError {
+    fn from(error: mysql_async::Error) -> Self {
+        ReadError::Driver(error)
+    }
+}
+
 /// The wsrep status and the variables as name/value pairs, and with `with_clock` the server's
 /// clock, from one multi-statement query (one round trip). SHOW, not SELECT from
 /// information_schema: a node that is not Primary refuses SELECT with ERROR 1047, and with it
@@ -393,18 +465,18 @@ type Pairs = HashMap<String, String>;
 async fn read_status(
     conn: &mut Conn,
     with_clock: bool,
-) -> Result<(Pairs, Pairs, Option<ClockSample>), mysql_async::Error> {
+) -> Result<(Pairs, Pairs, Option<ClockSample>), ReadError> {
     if with_clock {
         let sent = now();
         let started = Instant::now();
         let first = match conn.query_iter(format!("{CLOCK_SQL}; {STATUS_SQL}")).await {
-            Ok(mut result) => match result.collect::<Row>().await {
+            Ok(mut result) => match rows(&mut result, "SELECT UNIX_TIMESTAMP").await {
                 Ok(rows) => Some((rows, result)),
-                Err(mysql_async::Error::Server(_)) => None,
+                Err(ReadError::Driver(mysql_async::Error::Server(_))) => None,
                 Err(e) => return Err(e),
             },
             Err(mysql_async::Error::Server(_)) => None,
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         };
         if let Some((rows, result)) = first {
             let round_trip = started.elapsed().as_secs_f64();
@@ -426,17 +498,34 @@ async fn read_status(
     Ok((status, variables, None))
 }
 
+/// The rows of the current result set, at most [`MAX_ROWS`] of them.
+async fn rows(
+    result: &mut mysql_async::QueryResult<'_, '_, mysql_async::TextProtocol>,
+    statement: &'static str,
+) -> Result<Vec<Row>, ReadError> {
+    let mut rows = Vec::new();
+    if let Some(mut stream) = result.stream::<Row>().await? {
+        while let Some(row) = stream.next().await {
+            if rows.len() == MAX_ROWS {
+                return Err(ReadError::TooManyRows(statement));
+            }
+            rows.push(row?);
+        }
+    }
+    Ok(rows)
+}
+
 /// The two SHOW result sets, then whatever is left drained so the connection is clean.
 async fn status_sets(
     mut result: mysql_async::QueryResult<'_, '_, mysql_async::TextProtocol>,
-) -> Result<(Pairs, Pairs), mysql_async::Error> {
+) -> Result<(Pairs, Pairs), ReadError> {
     let pairs = |rows: Vec<Row>| -> Pairs {
         rows.iter()
             .map(|row| (text(row, 0), text(row, 1)))
             .collect()
     };
-    let status = pairs(result.collect::<Row>().await?);
-    let variables = pairs(result.collect::<Row>().await?);
+    let status = pairs(rows(&mut result, "SHOW GLOBAL STATUS").await?);
+    let variables = pairs(rows(&mut result, "SHOW GLOBAL VARIABLES").await?);
     result.drop_result().await?;
     Ok((status, variables))
 }
