@@ -16,10 +16,16 @@ pub const OPTION_FILE_CAP: u64 = 256 * 1024;
 /// PEM CA files; the largest system bundles are about 250 KB.
 pub const CA_FILE_CAP: u64 = 4 * 1024 * 1024;
 
-/// A byte count as people read it: `4096 bytes`, `64 MiB`.
+/// A byte count as people read it: `4096 bytes`, `64 MiB`, `256 TiB`.
 pub fn format_bytes(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+    const GIB: u64 = 1024 * MIB;
+    const TIB: u64 = 1024 * GIB;
+    if bytes >= TIB && bytes.is_multiple_of(TIB) {
+        format!("{} TiB", bytes / TIB)
+    } else if bytes >= GIB && bytes.is_multiple_of(GIB) {
+        format!("{} GiB", bytes / GIB)
+    } else if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
         format!("{} KiB", bytes / 1024)
@@ -188,5 +194,8 @@ mod tests {
         assert_eq!(format_bytes(4096), "4 KiB");
         assert_eq!(format_bytes(64 * 1024 * 1024), "64 MiB");
         assert_eq!(format_bytes(1000), "1000 bytes");
+        assert_eq!(format_bytes(3 << 30), "3 GiB");
+        assert_eq!(format_bytes(1 << 48), "256 TiB");
+        assert_eq!(format_bytes((1 << 30) + (1 << 20)), "1025 MiB");
     }
 }

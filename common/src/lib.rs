@@ -10,6 +10,7 @@ pub mod cli;
 pub mod error;
 pub mod history;
 pub mod input;
+pub mod memory;
 pub mod net;
 pub mod perfdata;
 pub mod range;

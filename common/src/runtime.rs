@@ -377,8 +377,28 @@ fn usage_error_output<P: Plugin>(error: &clap::Error) -> String {
     }
 }
 
+/// The running plugin's service name, for lines printed where `P` is not known.
+static SERVICE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// An allocation the machine refused (see [`crate::memory`]): one UNKNOWN line, exit 3.
+pub(crate) fn out_of_memory(size: usize) -> ! {
+    let service = SERVICE.get().copied().unwrap_or("CHECK");
+    finish(
+        &status_line(
+            service,
+            State::Unknown,
+            &format!(
+                "out of memory: an allocation of {} was refused (a server's answer or the input asked for more than this machine gives)",
+                crate::input::format_bytes(size as u64)
+            ),
+        ),
+        State::Unknown,
+    )
+}
+
 /// A panic anywhere ends the run as one UNKNOWN line and exit 3, never 101 or an abort.
 fn install_panic_hook(service: &'static str) {
+    let _ = SERVICE.set(service);
     std::panic::set_hook(Box::new(move |info| {
         let message = info
             .payload()

@@ -80,6 +80,25 @@ fn announced_sizes_are_checked_before_anything_is_read() {
 }
 
 #[test]
+fn announced_column_counts_end_in_words_not_an_abort() {
+    // mysql_async reserves room for as many columns as announced: 2^43 columns ask for 256 TiB
+    // (the machine refuses; Rust's default would abort with exit 134 and print nothing), 2^60
+    // overflow the capacity (a panic, caught by the runtime's hook).
+    let count = |n: u64| {
+        let mut packet = vec![0xfe];
+        packet.extend(n.to_le_bytes());
+        packet
+    };
+    let server = answer_with(vec![count(1 << 43)]);
+    check(&server).assert(
+        3,
+        "GALERA UNKNOWN - out of memory: an allocation of 256 TiB was refused (a server's answer or the input asked for more than this machine gives)",
+    );
+    let server = answer_with(vec![count(1 << 60)]);
+    check(&server).assert(3, "GALERA UNKNOWN - internal error: capacity overflow");
+}
+
+#[test]
 fn malformed_and_foreign_answers_are_named() {
     let mut local_infile = vec![0xfb];
     local_infile.extend(b"/etc/shadow");
