@@ -335,12 +335,18 @@ impl Source {
             Some(address) => address.to_string(),
             None => {
                 let bytes = self.reference_id.to_be_bytes();
-                match bytes.iter().all(|b| b.is_ascii_graphic() || *b == 0) {
-                    true => bytes
-                        .iter()
-                        .take_while(|b| **b != 0)
-                        .map(|b| char::from(*b))
-                        .collect(),
+                let text: String = bytes
+                    .iter()
+                    .take_while(|b| **b != 0)
+                    .map(|b| char::from(*b))
+                    .collect();
+                // A reference clock's ID as text (`GPS`); anything else (no text at all, bytes
+                // after a NUL, bytes that are not printable) as chronyc's hex.
+                match !text.is_empty()
+                    && text.len() + bytes.iter().filter(|b| **b == 0).count() == 4
+                    && text.bytes().all(|b| b.is_ascii_graphic())
+                {
+                    true => text,
                     false => format!("{:08X}", self.reference_id),
                 }
             }
@@ -520,5 +526,17 @@ mod tests {
         refclock[16..18].copy_from_slice(&3u16.to_be_bytes());
         let source = decode_source(&reply(15, 3, 0, 5, &refclock), 0, 5).expect("refclock");
         assert_eq!(source.name(), "PPS0");
+        // IDs that are not a name: none at all (found by fuzzing: it printed as nothing), bytes
+        // after a NUL, unprintable bytes. chronyc's hex for each.
+        for (id, name) in [
+            (*b"GPS\0", "GPS"),
+            ([0; 4], "00000000"),
+            (*b"G\0P\0", "47005000"),
+            ([b'A', 0x07, b'B', b'C'], "41074243"),
+        ] {
+            refclock[..4].copy_from_slice(&id);
+            let source = decode_source(&reply(15, 3, 0, 5, &refclock), 0, 5).expect("refclock");
+            assert_eq!(source.name(), name);
+        }
     }
 }
