@@ -403,7 +403,7 @@ async fn read_node(
         }
         Ok(Err(ReadError::TooManyRows(statement))) => {
             let cause = format!(
-                "more than {MAX_ROWS} rows for {statement} (a Galera node sends a few dozen): not a MariaDB answer"
+                "more than {MAX_ROWS} rows for {statement} (a Galera node sends at most a few dozen): not a MariaDB answer"
             );
             return (Err(Failure::Failed(cause)), false);
         }

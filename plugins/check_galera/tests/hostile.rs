@@ -21,15 +21,27 @@ fn healthy_status() -> ResultSet {
     ResultSet::pairs(&pairs)
 }
 
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
 fn variables() -> ResultSet {
     ResultSet::pairs(&[("wsrep_on", "ON"), ("version", "10.11.6-MariaDB-0+deb12u1")])
 }
 
-/// The check under `/usr/bin/time`, its peak RSS asserted under 16 MB.
+/// The check on `server` under `/usr/bin/time`, its peak RSS asserted under 16 MB.
 fn check(server: &ScriptedMysql) -> PluginOutput {
+    run(&["-H", "127.0.0.1", "-P", &server.port.to_string()])
+}
+
+/// The check with `args` under `/usr/bin/time`, its peak RSS asserted under 16 MB and the
+/// password nowhere in what it printed.
+fn run(args: &[&str]) -> PluginOutput {
     let out = PluginRun::measured(BIN)
         .limit(Duration::from_secs(20))
-        .args(["-H", "127.0.0.1", "-P", &server.port.to_string()])
+        .args(args)
         .args(["-u", "monitor", "-t", "5"])
         .env("MYSQL_PWD", PASSWORD)
         .run();
@@ -55,7 +67,7 @@ fn an_endless_status_ends_at_its_cap() {
     let out = check(&server);
     out.assert(
         2,
-        &format!("GALERA CRITICAL - 127.0.0.1:{}: more than 1000 rows for SHOW GLOBAL STATUS (a Galera node sends a few dozen): not a MariaDB answer", server.port),
+        &format!("GALERA CRITICAL - 127.0.0.1:{}: more than 1000 rows for SHOW GLOBAL STATUS (a Galera node sends at most a few dozen): not a MariaDB answer", server.port),
     );
     out.assert_ended_within(Duration::from_secs(2));
 }
@@ -63,6 +75,34 @@ fn an_endless_status_ends_at_its_cap() {
 /// Payloads in answer to the status query, each sent as it is framed here.
 fn answer_with(payloads: Vec<Vec<u8>>) -> ScriptedMysql {
     ScriptedMysql::start(move |_| Reply::Packets(payloads.clone()))
+}
+
+#[test]
+fn in_a_cluster_the_endless_member_is_named_and_the_others_still_count() {
+    // Members are asked for their clock first, in the same query as the status.
+    let healthy = ScriptedMysql::start(|query| {
+        let clock = ResultSet {
+            columns: vec!["UNIX_TIMESTAMP(NOW(6))".into()],
+            rows: vec![vec![format!("{:.6}", now())]],
+        };
+        match query.starts_with("SELECT UNIX_TIMESTAMP") {
+            true => Reply::ResultSets(vec![clock, healthy_status(), variables()]),
+            false => Reply::ResultSets(vec![healthy_status(), variables()]),
+        }
+    });
+    let endless = ScriptedMysql::start(|_| Reply::EndlessRows {
+        columns: vec!["UNIX_TIMESTAMP(NOW(6))".into()],
+        row: vec!["1.0".into()],
+    });
+    let (a, b) = (healthy.port, endless.port);
+    let out = run(&[
+        "--node",
+        &format!("a=127.0.0.1:{a}"),
+        "--node",
+        &format!("b=127.0.0.1:{b}"),
+    ]);
+    out.assert(1, &format!("GALERA WARNING - b (127.0.0.1:{b}) unreachable: more than 1000 rows for SELECT UNIX_TIMESTAMP"));
+    out.assert_ended_within(Duration::from_secs(2));
 }
 
 #[test]
