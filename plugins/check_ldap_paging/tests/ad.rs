@@ -42,105 +42,43 @@ fn samba_tls_as_it_comes() {
     let ca = dc.ca().display().to_string();
     let (reader, password) = samba::account("reader");
     let base = ["-D", reader.as_str(), "-b", samba::USERS, "--scope", "base"];
+    let over_tls = |uri: &str, trust: &[&str]| {
+        run(
+            &dc,
+            &[&["-U", uri], trust, &base[..]].concat(),
+            Some(password),
+        )
+    };
     // By name with its CA: the certificate has a CN and no subjectAltName.
-    let out = run(
-        &dc,
-        &[
-            &["-U", "ldaps://dc1.example.test", "--ca-file", &ca][..],
-            &base[..],
-        ]
-        .concat(),
-        Some(password),
-    );
-    out.assert(
+    over_tls("ldaps://dc1.example.test", &["--ca-file", &ca]).assert(
         2,
         "LDAP PAGING CRITICAL - TLS with ldaps://dc1.example.test:636 failed: the server certificate has no subjectAltName, and modern TLS ignores its CN (DC1.example.test): reissue it with a subjectAltName, or accept the CN with --tls-accept-cn",
     );
     // Accepting the CN, the CA still verified.
-    let out = run(
-        &dc,
-        &[
-            &[
-                "-U",
-                "ldaps://dc1.example.test",
-                "--ca-file",
-                &ca,
-                "--tls-accept-cn",
-            ][..],
-            &base[..],
-        ]
-        .concat(),
-        Some(password),
-    );
-    out.assert(0, "LDAP PAGING OK - 1 entry under OU=Users");
+    let accept_cn = ["--ca-file", &ca, "--tls-accept-cn"];
+    over_tls("ldaps://dc1.example.test", &accept_cn)
+        .assert(0, "LDAP PAGING OK - 1 entry under OU=Users");
     // By address, verified for the DC's name.
-    let out = run(
-        &dc,
-        &[
-            &[
-                "-U",
-                "ldaps://10.99.0.1",
-                "--ca-file",
-                &ca,
-                "--tls-accept-cn",
-                "--tls-server-name",
-                "dc1.example.test",
-            ][..],
-            &base[..],
-        ]
-        .concat(),
-        Some(password),
-    );
-    out.assert(0, "LDAP PAGING OK - 1 entry under OU=Users");
+    over_tls(
+        "ldaps://10.99.0.1",
+        &[&accept_cn[..], &["--tls-server-name", "dc1.example.test"]].concat(),
+    )
+    .assert(0, "LDAP PAGING OK - 1 entry under OU=Users");
     // By address without naming the certificate's host: not valid for the address.
-    let out = run(
-        &dc,
-        &[
-            &[
-                "-U",
-                "ldaps://10.99.0.1",
-                "--ca-file",
-                &ca,
-                "--tls-accept-cn",
-            ][..],
-            &base[..],
-        ]
-        .concat(),
-        Some(password),
-    );
-    out.assert(
+    over_tls("ldaps://10.99.0.1", &accept_cn).assert(
         2,
         "LDAP PAGING CRITICAL - TLS with ldaps://10.99.0.1:636 failed: the server certificate is not valid for 10.99.0.1: it has no subjectAltName, and its CN is DC1.example.test",
     );
     // The server's own certificate given as the CA file: trusted as itself, as OpenSSL does.
     let cert = dc.certificate().display().to_string();
-    let out = run(
-        &dc,
-        &[
-            &["-U", "ldaps://dc1.example.test", "--ca-file", &cert][..],
-            &base[..],
-        ]
-        .concat(),
-        Some(password),
-    );
-    out.assert(0, "LDAP PAGING OK - 1 entry under OU=Users");
+    over_tls("ldaps://dc1.example.test", &["--ca-file", &cert])
+        .assert(0, "LDAP PAGING OK - 1 entry under OU=Users");
     // Its expiry, when asked.
-    let out = run(
-        &dc,
-        &as_reader(
-            &ca,
-            &[
-                "-b",
-                samba::USERS,
-                "--scope",
-                "base",
-                "--cert-warning",
-                "3650",
-            ],
-        ),
-        Some(password),
-    );
-    out.assert(
+    over_tls(
+        "ldaps://dc1.example.test",
+        &[&accept_cn[..], &["--cert-warning", "3650"]].concat(),
+    )
+    .assert(
         1,
         "LDAP PAGING WARNING - the server certificate expires on ",
     );
