@@ -6,18 +6,12 @@ use std::path::{Path, PathBuf};
 
 use hastack_packaging::{checkcommand, nagios, plugins};
 use hastack_test_support::icinga::{assert_checkcommand_matches, validate};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace root")
-        .to_path_buf()
-}
+use hastack_test_support::repo_root;
 
 #[test]
 fn committed_files_are_what_the_generator_makes() {
     for plugin in plugins() {
-        let path = repo()
+        let path = repo_root()
             .join("icinga-conf")
             .join(format!("{}.conf", plugin.spec.binary));
         let committed =
@@ -34,7 +28,7 @@ fn committed_files_are_what_the_generator_makes() {
 /// The Nagios command definitions too (a real Nagios runs them: tests/e2e/tests/nagios.rs).
 #[test]
 fn the_nagios_command_definitions_are_what_the_generator_makes() {
-    let path = repo().join("packaging/nagios/hastack.cfg");
+    let path = repo_root().join("packaging/nagios/hastack.cfg");
     let committed =
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert!(
@@ -47,7 +41,7 @@ fn the_nagios_command_definitions_are_what_the_generator_makes() {
 #[test]
 fn every_option_is_an_argument_and_no_other() {
     for plugin in plugins() {
-        let path = repo()
+        let path = repo_root()
             .join("icinga-conf")
             .join(format!("{}.conf", plugin.spec.binary));
         let hidden: Vec<String> = (plugin.command)()
@@ -65,12 +59,12 @@ fn icinga_accepts_the_commands_and_the_examples() {
     let mut files: Vec<PathBuf> = plugins()
         .iter()
         .map(|p| {
-            repo()
+            repo_root()
                 .join("icinga-conf")
                 .join(format!("{}.conf", p.spec.binary))
         })
         .collect();
-    let examples = repo().join("icinga-conf/examples");
+    let examples = repo_root().join("icinga-conf/examples");
     let mut example_files: Vec<PathBuf> = std::fs::read_dir(&examples)
         .unwrap_or_else(|e| panic!("{}: {e}", examples.display()))
         .filter_map(|entry| entry.ok().map(|e| e.path()))

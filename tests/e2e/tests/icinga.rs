@@ -6,38 +6,16 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hastack_test_support::PLUGINS;
 use hastack_test_support::icinga::{CheckResult, Daemon, Pki};
 use hastack_test_support::kernel;
 use hastack_test_support::ports::free_ports;
 use hastack_test_support::stack::{Stack, icinga_objects};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The plugin binaries of this build, beside the test executable's directory.
-fn plugin_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target profile directory")
-        .to_path_buf();
-    for plugin in PLUGINS {
-        assert!(
-            dir.join(plugin).exists(),
-            "{} is missing: build the plugins first (cargo build --workspace --bins)",
-            dir.join(plugin).display()
-        );
-    }
-    dir
-}
+use hastack_test_support::{PLUGINS, built_plugins, repo_root};
 
 fn conf_files() -> Vec<PathBuf> {
     PLUGINS
         .iter()
-        .map(|p| repo().join("icinga-conf").join(format!("{p}.conf")))
+        .map(|p| repo_root().join("icinga-conf").join(format!("{p}.conf")))
         .collect()
 }
 
@@ -67,7 +45,7 @@ fn icinga_runs_every_command_against_the_stack() {
         &pki,
         "test-master",
         None,
-        &plugin_dir(),
+        &built_plugins(),
         &refs,
         &objects,
         port,
@@ -197,7 +175,7 @@ fn an_agent_zone_runs_checks_for_the_master() {
         &pki,
         "test-agent",
         Some("test-master"),
-        &plugin_dir(),
+        &built_plugins(),
         &refs,
         agent_objects,
         agent_port,
@@ -239,7 +217,7 @@ fn an_agent_zone_runs_checks_for_the_master() {
         &pki,
         "test-master",
         None,
-        &plugin_dir(),
+        &built_plugins(),
         &refs,
         &master_objects,
         master_port,

@@ -4,39 +4,17 @@
 //! printed, whole: state, first line, long output and perfdata, within each client's limit.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use clap::ArgAction;
 use hastack_packaging::checkcommand::key;
 use hastack_packaging::{nagios, plugins};
-use hastack_test_support::PLUGINS;
 use hastack_test_support::nagios::{NagiosCore, NagiosService, Nrpe, unix_now};
 use hastack_test_support::stack::{Service, Stack};
 use hastack_test_support::tempdir;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The plugin binaries of this build, beside the test executable's directory.
-fn plugin_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target profile directory")
-        .to_path_buf();
-    for plugin in PLUGINS {
-        assert!(
-            dir.join(plugin).exists(),
-            "{} is missing: build the plugins first (cargo build --workspace --bins)",
-            dir.join(plugin).display()
-        );
-    }
-    dir
-}
+use hastack_test_support::{built_plugins, repo_root};
 
 /// An Icinga DSL value as the plugin receives it: a string, each item of an array, a boolean.
 fn dsl_values(value: &str) -> Vec<String> {
@@ -213,7 +191,7 @@ fn big_galera(ports: &[u16]) -> Vec<String> {
 #[test]
 fn nagios_core_records_every_output_whole() {
     let stack = Stack::start(|_| {}).unwrap_or_else(|e| panic!("stack: {e}"));
-    let plugins_at = plugin_dir();
+    let plugins_at = built_plugins();
     let dir = tempdir().expect("tempdir");
     let secrets = dir.path().join("secrets");
     std::fs::create_dir_all(&secrets).expect("secrets");
@@ -245,7 +223,7 @@ fn nagios_core_records_every_output_whole() {
             check_command: format!("check_hastack_galera!{}", big.join(" ")),
         });
     }
-    let commands = repo().join("packaging/nagios/hastack.cfg");
+    let commands = repo_root().join("packaging/nagios/hastack.cfg");
     let started = unix_now();
     let core = NagiosCore::start(
         &dir.path().join("nagios"),
@@ -346,7 +324,7 @@ fn nagios_core_records_every_output_whole() {
 #[test]
 fn nrpe_delivers_whole_outputs_with_v4_and_v2_packets() {
     let stack = Stack::start(|_| {}).unwrap_or_else(|e| panic!("stack: {e}"));
-    let plugins_at = plugin_dir();
+    let plugins_at = built_plugins();
     let dir = tempdir().expect("tempdir");
     chown_nagios(dir.path(), 0o755);
     let secrets = dir.path().join("secrets");

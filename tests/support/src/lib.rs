@@ -37,3 +37,27 @@ pub const PLUGINS: [&str; 5] = [
     "check_ldap_paging",
     "check_split_order",
 ];
+
+/// The repository's top directory.
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The plugin binaries of this build, beside the running test executable's directory; each
+/// must be there.
+pub fn built_plugins() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    let dir = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .expect("target profile directory")
+        .to_path_buf();
+    for plugin in PLUGINS {
+        assert!(
+            dir.join(plugin).exists(),
+            "{} is missing: build the plugins first (cargo build --workspace --bins)",
+            dir.join(plugin).display()
+        );
+    }
+    dir
+}
