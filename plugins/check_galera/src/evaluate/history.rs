@@ -392,6 +392,17 @@ fn judge_ist_window(report: &mut Report, windows: Vec<IstWindow>, single: bool, 
 
 /// Members listed last time and gone now, named with when they were last seen (not with
 /// `--expected-size`: the size says it then).
+/// A remembered member as the report names it: `node2 (db2:3306)` while it is still among the
+/// members asked, else its address.
+fn known_as(facts: &Facts, address: &str) -> String {
+    facts
+        .members
+        .iter()
+        .find(|m| m.endpoint == address)
+        .map(|m| format!("{} ({address})", m.name()))
+        .unwrap_or_else(|| address.to_string())
+}
+
 fn judge_left(report: &mut Report, facts: &Facts, old: &Record, judge: &Judgement) {
     if judge.expected_size.is_some() {
         return;
@@ -408,12 +419,7 @@ fn judge_left(report: &mut Report, facts: &Facts, old: &Record, judge: &Judgemen
         let Some(seen) = old.number(key) else {
             continue;
         };
-        let name = facts
-            .members
-            .iter()
-            .find(|m| m.endpoint == address)
-            .map(|m| format!("{} ({address})", m.name()))
-            .unwrap_or_else(|| address.to_string());
+        let name = known_as(facts, address);
         report.add(
             State::Warning,
             format!(
@@ -467,13 +473,7 @@ fn judge_sst(report: &mut Report, facts: &Facts, old: Option<&Record>) {
             let Ok(lc) = value.parse::<i64>() else {
                 continue;
             };
-            let name = facts
-                .members
-                .iter()
-                .find(|m| m.endpoint == address)
-                .map(|m| format!("{} ({address})", m.name()))
-                .unwrap_or_else(|| address.to_string());
-            candidates.push((name, lc));
+            candidates.push((known_as(facts, address), lc));
         }
     }
     for (name, position) in candidates {
