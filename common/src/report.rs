@@ -394,9 +394,22 @@ pub fn clean(text: &str) -> String {
         .collect()
 }
 
+/// A count with its noun: `1 entry`, `3 entries`.
+pub fn plural<N: std::fmt::Display + PartialEq + From<u8>>(n: N, one: &str, many: &str) -> String {
+    let noun = if n == N::from(1) { one } else { many };
+    format!("{n} {noun}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_carry_their_noun() {
+        assert_eq!(plural(1u64, "entry", "entries"), "1 entry");
+        assert_eq!(plural(0usize, "value", "values"), "0 values");
+        assert_eq!(plural(1500u64, "value", "values"), "1500 values");
+    }
     use crate::Uom;
 
     #[test]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use hastack_common::certificate::{Certificate, date};
 use hastack_common::range::Thresholds;
+use hastack_common::report::plural;
 use hastack_common::runtime::TimedOut;
 use hastack_common::tls;
 use hastack_common::units::{human_duration, round_micros};
@@ -55,9 +56,9 @@ pub struct Directory {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ValueCount {
     pub attribute: String,
-    /// Entries the ranged read found.
+    /// Entries found (by the ranged read on AD).
     pub entries: u64,
-    /// All values, through range retrieval.
+    /// All values: through range retrieval on AD, by the plain read elsewhere.
     pub values: u64,
     /// What a plain read of the attribute returned.
     pub plain_values: u64,
@@ -234,8 +235,9 @@ fn judge_values(
         report.add(
             judge.truncation_state,
             format!(
-                "a plain read of {attribute} returns {} of {values} values (the rest only through range retrieval)",
-                count.plain_values
+                "a plain read of {attribute} returns {} of {} (the rest only through range retrieval)",
+                count.plain_values,
+                plural(values, "value", "values")
             ),
         );
     } else if let Some(max) = server.limit("MaxValRange")
@@ -250,16 +252,23 @@ fn judge_values(
         );
     }
     if let Some((state, why)) = judge.entries.violation(values as f64) {
-        report.add(state, format!("{values} values of {attribute} ({why})"));
+        report.add(
+            state,
+            format!(
+                "{} of {attribute} ({why})",
+                plural(values, "value", "values")
+            ),
+        );
     }
+    let how = match (server.active_directory, count.ranged) {
+        (false, _) => "",
+        (true, false) => ", counted through range retrieval",
+        (true, true) => ", counted through range retrieval (the server answered in ranges)",
+    };
     report.ok_summary(format!(
-        "{values} values of {attribute} on {} under {base}, counted through range retrieval{}",
+        "{} of {attribute} on {} under {base}{how}",
+        plural(values, "value", "values"),
         entries(count.entries),
-        if count.ranged {
-            " (the server answered in ranges)"
-        } else {
-            ""
-        }
     ));
     report
         .headline(
@@ -505,10 +514,7 @@ fn inconsistent(unpaged: &SearchOutcome, total: u64, paged: bool) -> Option<Stri
 
 /// `1 entry`, `2 entries`.
 fn entries(n: u64) -> String {
-    match n {
-        1 => "1 entry".into(),
-        n => format!("{n} entries"),
-    }
+    plural(n, "entry", "entries")
 }
 
 /// A search the server's time limit stopped, with its words.

@@ -146,7 +146,9 @@ async fn search_directory(
         None
     };
     let values = match &config.attribute {
-        Some(attribute) => Some(count_values(&mut ldap, config, ctx, attribute).await?),
+        Some(attribute) => {
+            Some(count_values(&mut ldap, config, ctx, attribute, root.active_directory).await?)
+        }
         None => None,
     };
     // A polite end; the answer is already known, so a server that does not read it costs
@@ -396,13 +398,18 @@ async fn count_values(
     config: &Target,
     ctx: &Context,
     attribute: &str,
+    ranges: bool,
 ) -> Result<ValueCount, Failure> {
     let mut count = ValueCount {
         attribute: attribute.to_string(),
         ..ValueCount::default()
     };
-    // A plain read: how many values a client that does not ask for ranges gets.
+    // A plain read: how many values a client that does not ask for ranges gets; all of them
+    // from a server without range retrieval (which is AD's: OpenLDAP answers `member;range=0-*`
+    // with no values at all).
     let plain = [attribute];
+    let mut plain_entries = 0u64;
+    let mut plain_most = (String::new(), 0u64);
     let (done, _) = ctx
         .within(
             format!("reading {attribute} plainly under {}", config.base),
@@ -413,12 +420,17 @@ async fn count_values(
                 &plain,
                 &[],
                 |r| {
-                    if let Response::Entry { attributes, .. } = r {
-                        count.plain_values += attributes
+                    if let Response::Entry { dn, attributes } = r {
+                        let on_entry = attributes
                             .iter()
                             .filter(|(n, _)| same_attribute(n, attribute))
                             .map(|(_, v)| v.len() as u64)
                             .sum::<u64>();
+                        plain_entries += 1;
+                        count.plain_values += on_entry;
+                        if on_entry > plain_most.1 {
+                            plain_most = (dn, on_entry);
+                        }
                     }
                     Ok(())
                 },
@@ -431,6 +443,12 @@ async fn count_values(
             "the plain read of {attribute} failed: result code {} {}",
             done.code, done.message
         )));
+    }
+    if !ranges {
+        count.entries = plain_entries;
+        count.values = count.plain_values;
+        count.most = plain_most;
+        return Ok(count);
     }
     // All of them, by range.
     let ranged = format!("{attribute};range=0-*");

@@ -297,6 +297,36 @@ fn a_self_signed_certificate_given_as_the_ca() {
     }
 }
 
+/// `--attribute` on a directory without range retrieval (AD's): a plain read counts them all,
+/// and nothing claims ranges (slapd answers `objectClass;range=0-*` with no values at all).
+#[test]
+fn an_attributes_values_without_range_retrieval() {
+    let server = slapd(10);
+    let out = plugin()
+        .args(["-U", &server.uri(), "-D", READER_DN, "-b", USERS])
+        .args(["-f", "(uid=user000001)", "--attribute", "objectClass"])
+        .env("LDAP_PASSWORD", READER_PASSWORD)
+        .run();
+    out.assert(
+        0,
+        "LDAP PAGING OK - 1 value of objectClass on 1 entry under ou=users,dc=example,dc=com |",
+    );
+    assert_eq!(
+        (
+            out.perf("values").value.as_str(),
+            out.perf("plain_values").value.as_str()
+        ),
+        ("1", "1")
+    );
+    // -c on the values: ten users, one objectClass value each.
+    let out = as_reader(&server, &["--attribute", "objectClass", "-c", "5"]).run();
+    out.assert(
+        2,
+        "LDAP PAGING CRITICAL - 10 values of objectClass (outside 5)",
+    );
+    assert_eq!(out.perf("values").value, "10");
+}
+
 #[test]
 fn a_hung_server_ends_with_the_timeout_state() {
     let tarpit = TcpTarpit::start();

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use hastack_test_support::scripted_ldap::{
-    Reply, Request, ScriptedLdap, bind_response, entry, root_dse, search_done,
+    Reply, Request, ScriptedLdap, ad_root_dse, bind_response, entry, root_dse, search_done,
 };
 use hastack_test_support::{PluginOutput, PluginRun};
 
@@ -36,11 +36,16 @@ fn check_bounded(server: &ScriptedLdap) -> PluginOutput {
 fn directory(
     search: impl Fn(&Request) -> Reply + Send + Sync + 'static,
 ) -> impl Fn(&Request) -> Reply + Send + Sync + 'static {
+    directory_as(root_dse, search)
+}
+
+/// [`directory`] with `root` as the root DSE entry.
+fn directory_as(
+    root: fn(i64) -> Vec<u8>,
+    search: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+) -> impl Fn(&Request) -> Reply + Send + Sync + 'static {
     move |request: &Request| match (request.op, request.base.as_str()) {
-        (0x63, "") => Reply::Messages(vec![
-            root_dse(request.id),
-            search_done(request.id, 0, "", None),
-        ]),
+        (0x63, "") => Reply::Messages(vec![root(request.id), search_done(request.id, 0, "", None)]),
         (0x63, _) => search(request),
         (0x60, _) => Reply::Messages(vec![bind_response(request.id, 0, "")]),
         _ => Reply::Nothing,
@@ -214,7 +219,8 @@ fn a_time_limit_is_named_with_the_servers_words() {
 #[test]
 fn range_retrieval_as_windows_answers_it() {
     let values: Vec<String> = (0..1600).map(|i| format!("cn=m{i},{BASE}")).collect();
-    let server = ScriptedLdap::start(directory(move |request: &Request| {
+    // A DC (its root DSE says so): range retrieval is AD's.
+    let server = ScriptedLdap::start(directory_as(ad_root_dse, move |request: &Request| {
         let group = format!("cn=big,{BASE}");
         let asked = request.attributes.first().cloned().unwrap_or_default();
         let (name, slice) = match asked.as_str() {

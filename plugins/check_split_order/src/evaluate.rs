@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use hastack_common::input::{InputError, InputProblem};
 use hastack_common::range::Thresholds;
+use hastack_common::report::plural;
 use hastack_common::{CheckError, Metric, Range, Report, State};
 
 use crate::inventory::{
@@ -77,10 +78,6 @@ fn some_joined(items: &[String], separator: &str, cap: usize) -> String {
             items.len() - cap
         )
     }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A file as the probe read it: its bytes, or why there are none.

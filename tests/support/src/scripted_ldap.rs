@@ -204,3 +204,15 @@ pub fn search_done(id: i64, code: u32, text: &str, cookie: Option<&[u8]>) -> Vec
 pub fn root_dse(id: i64) -> Vec<u8> {
     entry(id, "", &[("supportedControl", &["1.2.840.113556.1.4.319"])])
 }
+
+/// A root DSE entry as Active Directory's: paged results, and AD's capability.
+pub fn ad_root_dse(id: i64) -> Vec<u8> {
+    entry(
+        id,
+        "",
+        &[
+            ("supportedControl", &["1.2.840.113556.1.4.319"]),
+            ("supportedCapabilities", &["1.2.840.113556.1.4.800"]),
+        ],
+    )
+}

@@ -283,6 +283,36 @@ impl Stack {
             &["entries", "unpaged_entries", "pages", "time"],
             Some(READER_PASSWORD),
         );
+        // The options AD admins use, through the CheckCommand: one user's objectClass values
+        // counted (range retrieval), the paged path proven, the certificate's days judged.
+        add(
+            "ldap-attribute",
+            "ldap_paging",
+            vec![
+                ("ldap_paging_uri", s(&self.ldap.uri())),
+                ("ldap_paging_starttls", "true".into()),
+                ("ldap_paging_ca_file", path(self.ldap.ca())),
+                ("ldap_paging_tls_accept_cn", "true".into()),
+                ("ldap_paging_cert_warning", s("1")),
+                ("ldap_paging_bind_dn", s(READER_DN)),
+                ("ldap_paging_password", s(READER_PASSWORD)),
+                ("ldap_paging_base", s(USERS)),
+                ("ldap_paging_filter", s("(uid=user000001)")),
+                ("ldap_paging_attribute", s("objectClass")),
+                ("ldap_paging_always_page", "true".into()),
+            ],
+            0,
+            "LDAP PAGING OK - 1 value of objectClass on 1 entry under ou=users,dc=example,dc=com"
+                .into(),
+            &[
+                "entries",
+                "pages",
+                "values",
+                "plain_values",
+                "certificate_days",
+            ],
+            Some(READER_PASSWORD),
+        );
         add(
             "ldap-rootdn",
             "ldap_paging",
