@@ -831,6 +831,68 @@ mod tests {
     }
 
     #[test]
+    fn values_are_said_as_they_were_counted() {
+        let count = |values: u64, plain: u64, ranged: bool| ValueCount {
+            attribute: "member".into(),
+            entries: 1,
+            values,
+            plain_values: plain,
+            ranged,
+            most: ("cn=big".into(), values),
+        };
+        let ad = ServerFacts {
+            active_directory: true,
+            policy: Some(Ok(vec![("MaxValRange".into(), 1500)])),
+        };
+        let table = [
+            // Not AD: a plain read counted them; nothing about ranges.
+            (
+                count(1, 1, false),
+                ServerFacts::default(),
+                State::Ok,
+                "LDAP PAGING OK - 1 value of member on 1 entry under ou=users,dc=example,dc=com |",
+            ),
+            (
+                count(0, 0, false),
+                ServerFacts::default(),
+                State::Ok,
+                "LDAP PAGING OK - 0 values of member on 1 entry under ou=users,dc=example,dc=com |",
+            ),
+            // AD answering whole (Samba), and in ranges (Windows).
+            (
+                count(1200, 1200, false),
+                ad.clone(),
+                State::Ok,
+                "LDAP PAGING OK - 1200 values of member on 1 entry under ou=users,dc=example,dc=com, counted through range retrieval |",
+            ),
+            (
+                count(1600, 1500, true),
+                ad.clone(),
+                State::Warning,
+                "LDAP PAGING WARNING - a plain read of member returns 1500 of 1600 values (the rest only through range retrieval) |",
+            ),
+            (
+                count(1600, 1600, false),
+                ad,
+                State::Warning,
+                "LDAP PAGING WARNING - cn=big has 1600 values of member, more than the domain's MaxValRange 1500: a plain read from a Windows DC returns 1500 of 1600 |",
+            ),
+        ];
+        for (values, server, state, words) in table {
+            let directory = Directory {
+                paged_control_offered: Some(true),
+                unpaged: search(1, 0),
+                paged: None,
+                server,
+                values: Some(values),
+            };
+            let (got_state, got) = line(&directory, &judge());
+            assert!(got.starts_with(words), "{got}");
+            assert_eq!(got_state, state, "{got}");
+        }
+    }
+
+    #[test]
     fn truncation_state_and_thresholds() {
         let facts = Directory {
             paged_control_offered: Some(true),
