@@ -143,9 +143,27 @@ impl GaleraCluster {
 
     /// Like [`GaleraCluster::start`], with extra environment for each node's mariadbd (by
     /// index), e.g. libfaketime for a node whose clock is wrong.
+    ///
+    /// The ports are free when chosen, but a later node binds its own seconds later, after the
+    /// first ones are Synced; meanwhile any test's connection may take one as its local port.
+    /// A start that failed on "Address already in use" is tried again with new ports (twice).
     pub fn start_with_env(
         size: usize,
         env: impl Fn(usize) -> Vec<(String, String)>,
+    ) -> Result<GaleraCluster, String> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match GaleraCluster::try_start(size, &env) {
+                Err(e) if tries < 3 && e.contains("Address already in use") => continue,
+                result => return result,
+            }
+        }
+    }
+
+    fn try_start(
+        size: usize,
+        env: &impl Fn(usize) -> Vec<(String, String)>,
     ) -> Result<GaleraCluster, String> {
         require_binaries()?;
         let seed = seed_datadir()?;
@@ -200,11 +218,20 @@ impl GaleraCluster {
             Server::spawn(&node.name, command, node.dir.join("stdout.log"))
                 .with_grace(Duration::from_secs(20)),
         );
-        node.wait_status(
-            "wsrep_local_state_comment",
-            "Synced",
+        // Synced, or ended: a node that aborted (a port taken) is not waited for.
+        let mut exited = false;
+        wait_until(
+            &format!("{} wsrep_local_state_comment=Synced", node.name),
             Duration::from_secs(60),
+            || {
+                exited = !node.is_running();
+                exited || node.status("wsrep_local_state_comment").as_deref() == Some("Synced")
+            },
         )
+        .and_then(|()| match exited {
+            true => Err(format!("{} exited while starting", node.name)),
+            false => Ok(()),
+        })
         .map_err(|e| format!("{e}\n{}", tail(&node.error_log(), 30)))?;
         node.wait_status("wsrep_ready", "ON", Duration::from_secs(10))
     }
