@@ -254,9 +254,9 @@ pub enum SourceState {
     Falseticker,
     /// `~`: too variable.
     Jittery,
-    /// `-`: acceptable, left out of the combination.
+    /// `+` (`RPY_SD_ST_UNSELECTED`): acceptable and combined with the selected one.
     Unselected,
-    /// `+`: combined with the selected one.
+    /// `-` (`RPY_SD_ST_SELECTABLE`): acceptable, left out by the combining algorithm.
     Selectable,
     Other(u16),
 }
@@ -281,8 +281,8 @@ impl SourceState {
             SourceState::NonSelectable => '?',
             SourceState::Falseticker => 'x',
             SourceState::Jittery => '~',
-            SourceState::Unselected => '-',
-            SourceState::Selectable => '+',
+            SourceState::Unselected => '+',
+            SourceState::Selectable => '-',
             SourceState::Other(_) => ' ',
         }
     }
@@ -430,6 +430,20 @@ mod tests {
         bytes.extend_from_slice(&[0; 8]);
         bytes.extend_from_slice(data);
         bytes
+    }
+
+    /// chronyc.c's `state_ch`: `RPY_SD_ST_UNSELECTED` (4) prints `+` (combined), `RPY_SD_ST_SELECTABLE`
+    /// (5) prints `-` (left out of the combination); the names read the other way round.
+    #[test]
+    fn source_states_print_as_chronyc_prints_them() {
+        let printed: String = (0..7)
+            .map(|wire| SourceState::from_wire(wire).symbol())
+            .collect();
+        assert_eq!(printed, "*?x~+- ");
+        let usable: Vec<bool> = (0..7)
+            .map(|wire| SourceState::from_wire(wire).usable())
+            .collect();
+        assert_eq!(usable, [true, false, false, false, true, true, false]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Judging what the servers and the kernel said (pure): offsets, skew between servers, server
 //! health, the local clock's sync state; the summary, long output and perfdata.
 
-use hastack_common::range::Thresholds;
+use hastack_common::range::{Range, Thresholds};
 use hastack_common::units::{human_seconds, round_micros};
 use hastack_common::{Metric, Report, State, Uom};
 
@@ -309,6 +309,14 @@ fn judge_server(report: &mut Report, outcome: &ServerOutcome, single: bool, judg
                 .min(0u8),
         );
     }
+    if let Some(age) = m.reference_age {
+        report.metric(
+            Metric::new(label("reference_age"), round_micros(age))
+                .uom(Uom::Seconds)
+                .warning(judge.stale.map(Range::at_most))
+                .min(0u8),
+        );
+    }
 }
 
 fn describe_failure(outcome: &ServerOutcome, failure: &Failure) -> (State, String) {
@@ -599,11 +607,21 @@ fn judge_chrony(report: &mut Report, outcome: &ChronyOutcome, judge: &Judgement)
                 .min(0u8),
         )
         .headline(Metric::new("chrony_stratum", t.stratum).min(0u8).max(16u8))
+        .headline(
+            Metric::new("chrony_leap", t.leap_status)
+                .critical(Some(Range::at_most(2.0)))
+                .min(0u8)
+                .max(3u8),
+        )
         .headline(Metric::new("chrony_sources", total).min(0u8))
         .headline(Metric::new("chrony_reachable", reachable).min(0u8))
         .headline(Metric::new("chrony_usable", usable).min(0u8));
     if let Some(age) = since_update {
-        report.headline(s("chrony_since_update", age).min(0u8));
+        report.headline(
+            s("chrony_since_update", age)
+                .warning(judge.stale.map(Range::at_most))
+                .min(0u8),
+        );
     }
 }
 
@@ -951,6 +969,10 @@ mod tests {
         // - 1 s after it stopped: maxerror 502-503 us, the flag as it was; the kernel adds
         //   500 us a second, so an hour after: 1.8 s, three hours after: 5.4 s;
         // - never disciplined (NTP disabled): status 0x40, maxerror and esterror 16 s (the cap).
+        // To read them again (as root, on a machine whose clock may be disciplined): a chronyd
+        // with `local stratum 8` on a free port, a second one `-d -f` with `server 127.0.0.1
+        // port PORT iburst` (and `rtcsync` or not), then `hastack_test_support::kernel::read()`
+        // while it runs and after `kill` of its PID.
         let clock = |unsynchronised, maxerror, esterror| LocalClock {
             unsynchronised,
             maxerror,
@@ -969,6 +991,12 @@ mod tests {
                 clock(false, 0.000004, 0.000001),
                 State::Ok,
                 "CLOCK SKEW OK - local clock synchronised (maximum error 4 us, estimated error 1 us) |",
+                None,
+            ),
+            (
+                clock(true, 0.000503, 0.0),
+                State::Ok,
+                "CLOCK SKEW OK - local clock synchronised (maximum error 503 us, estimated error 0 us) |",
                 None,
             ),
             (
@@ -1186,6 +1214,50 @@ mod tests {
         for (view, state, line) in table {
             let report = evaluate(&facts(view), &judgement).expect("report");
             let out = report.render("CLOCK SKEW", 1);
+            assert_eq!(report.state(), state, "{out}");
+            assert!(out.starts_with(line), "{out}");
+        }
+        // The system time and the root distance against their thresholds.
+        let with = |correction: f64, delay: f64, dispersion: f64| {
+            let mut view = chrony_view(0, vec![(SourceState::Selected, 0o377)]);
+            if let Ok(v) = &mut view.result {
+                v.tracking.current_correction = correction;
+                v.tracking.root_delay = delay;
+                v.tracking.root_dispersion = dispersion;
+            }
+            view
+        };
+        let mut distance = judge(("", ""));
+        distance.root_distance = Thresholds::new(r("0.05"), r("0.5"));
+        let table = [
+            (
+                with(-0.7, 0.0, 0.0),
+                &judgement,
+                State::Warning,
+                "CLOCK SKEW WARNING - chronyd has the system time 700.0 ms fast (outside 0.5)",
+            ),
+            (
+                with(2.5, 0.0, 0.0),
+                &judgement,
+                State::Critical,
+                "CLOCK SKEW CRITICAL - chronyd has the system time 2.500 s slow (outside 2)",
+            ),
+            (
+                with(0.0, 0.02, 0.06),
+                &distance,
+                State::Warning,
+                "CLOCK SKEW WARNING - chronyd's root distance 70.0 ms (outside 0.05)",
+            ),
+            (
+                with(0.0, 0.2, 0.5),
+                &distance,
+                State::Critical,
+                "CLOCK SKEW CRITICAL - chronyd's root distance 600.0 ms (outside 0.5)",
+            ),
+        ];
+        for (view, judgement, state, line) in table {
+            let report = evaluate(&facts(view), judgement).expect("report");
+            let out = report.render("CLOCK SKEW", 0);
             assert_eq!(report.state(), state, "{out}");
             assert!(out.starts_with(line), "{out}");
         }

@@ -558,6 +558,34 @@ fn local_clock() -> Result<LocalClock, String> {
 mod tests {
     use super::*;
 
+    /// RFC 5905 eras: the same timestamp read near 2000 and near 2040, and the rollover itself.
+    #[test]
+    fn ntp_timestamps_read_in_the_era_nearest_now() {
+        let era = 4_294_967_296.0;
+        // 2000-01-01T00:00:00Z is 3_155_673_600 s after 1900 (era 0).
+        let y2000 = 946_684_800.0;
+        let stamp = 3_155_673_600u64 << 32;
+        assert_eq!(ntp_to_unix(stamp, y2000 + 10.0), Some(y2000));
+        // 2040-01-01T00:00:00Z, in era 1: the 32-bit seconds wrapped on 2036-02-07.
+        let y2040 = 2_208_988_800.0;
+        let wrapped = ((y2040 + NTP_UNIX_OFFSET - era) as u64) << 32;
+        assert_eq!(ntp_to_unix(wrapped, y2040 - 16.0), Some(y2040));
+        // Either side of the rollover (2036-02-07T06:28:16Z = 2_085_978_496 Unix).
+        let rollover = 2_085_978_496.0;
+        let last = 0xffff_ffffu64 << 32;
+        assert_eq!(ntp_to_unix(last, rollover + 1.0), Some(rollover - 1.0));
+        assert_eq!(
+            ntp_to_unix(1u64 << 32, rollover - 1.0),
+            Some(rollover + 1.0)
+        );
+        // Half a second as the fraction.
+        assert_eq!(
+            ntp_to_unix((3_155_673_600u64 << 32) | 0x8000_0000, y2000),
+            Some(y2000 + 0.5)
+        );
+        assert_eq!(ntp_to_unix(0, y2000), None);
+    }
+
     #[test]
     fn sntp_errors_in_words() {
         let refused = io::Error::from(io::ErrorKind::ConnectionRefused);

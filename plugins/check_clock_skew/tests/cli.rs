@@ -437,15 +437,21 @@ fn an_unknown_name_is_unknown_naming_it() {
     );
 }
 
-/// A chronyd serving its own clock, and one following it with its command port and socket open.
-fn chrony_pair() -> (NtpServer, NtpServer) {
-    let upstream = NtpServer::start_chrony(&Chrony {
-        local: true,
+/// A chronyd serving its own clock at `stratum` on `bind` (any 127.x address).
+fn upstream(bind: &str, stratum: u8) -> NtpServer {
+    NtpServer::start_chrony(&Chrony {
+        bind: bind.parse().expect("address"),
+        local: Some(stratum),
         ..Chrony::default()
     })
-    .unwrap_or_else(|e| panic!("upstream chronyd: {e}"));
+    .unwrap_or_else(|e| panic!("upstream chronyd on {bind}: {e}"))
+}
+
+/// A chronyd following `sources`, its command port and socket open, synchronised and then
+/// polling slowly (so that two readings around ours see the same update).
+fn following(sources: &[&NtpServer]) -> NtpServer {
     let follower = NtpServer::start_chrony(&Chrony {
-        sources: vec![upstream.port],
+        sources: sources.iter().map(|s| s.socket_addr()).collect(),
         command_port: true,
         command_socket: true,
         ..Chrony::default()
@@ -454,24 +460,27 @@ fn chrony_pair() -> (NtpServer, NtpServer) {
     follower
         .settle()
         .unwrap_or_else(|e| panic!("{e}\n{}", follower.server().log()));
+    follower
+}
+
+/// A chronyd serving its own clock, and one following it with its command port and socket open.
+fn chrony_pair() -> (NtpServer, NtpServer) {
+    let upstream = upstream("127.0.0.1", 8);
+    let follower = following(&[&upstream]);
     (upstream, follower)
 }
 
-fn read_chrony(port: u16) -> ChronyView {
+fn read_chrony(endpoint: &ChronyEndpoint) -> ChronyView {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let endpoint = ChronyEndpoint::Udp(HostPort {
-        host: "127.0.0.1".into(),
-        port,
-    });
     runtime
         .block_on(probe::read_chrony(
-            &endpoint,
+            endpoint,
             std::time::Instant::now() + Duration::from_secs(5),
         ))
-        .unwrap_or_else(|e| panic!("reading chronyd: {e:?}"))
+        .unwrap_or_else(|e| panic!("reading chronyd at {endpoint}: {e:?}"))
 }
 
 /// `value` lies between two readings, give or take what chronyc's printing rounds away.
@@ -484,19 +493,19 @@ fn between(value: f64, before: &str, after: &str, rounding: f64, what: &str) {
     );
 }
 
-#[test]
-fn chronyds_view_matches_chronyc_field_by_field() {
-    let (_upstream, follower) = chrony_pair();
-    let port = follower.cmd_port.expect("command port");
-    // chronyc before and after ours: a field that does not move must be equal, one that does
-    // (the correction still to apply, the root dispersion, the seconds since the last sample)
-    // must lie between. An update in between (another reference time) reads again.
+/// What we read from `server` at `endpoint`, and what the plugin makes of it, against
+/// `chronyc -c tracking` and `chronyc -c sources` taken before and after: a field that does
+/// not move must be equal, one that does (the correction still to apply, the root dispersion,
+/// the seconds since the last sample) must lie between. An update in between (another
+/// reference time) reads again.
+fn assert_matches_chronyc(server: &NtpServer, endpoint: &ChronyEndpoint) {
     for attempt in 0..3 {
-        let tracking_before = follower.chronyc(&["tracking"]).expect("tracking");
-        let sources_before = follower.chronyc(&["sources"]).expect("sources");
-        let view = read_chrony(port);
-        let tracking_after = follower.chronyc(&["tracking"]).expect("tracking");
-        let sources_after = follower.chronyc(&["sources"]).expect("sources");
+        let tracking_before = server.chronyc(&["tracking"]).expect("tracking");
+        let sources_before = server.chronyc(&["sources"]).expect("sources");
+        let view = read_chrony(endpoint);
+        let out = plugin().args(["--chrony", &endpoint.to_string()]).run();
+        let tracking_after = server.chronyc(&["tracking"]).expect("tracking");
+        let sources_after = server.chronyc(&["sources"]).expect("sources");
         let b: Vec<&str> = tracking_before.split(',').collect();
         let a: Vec<&str> = tracking_after.split(',').collect();
         if b[3] != a[3] {
@@ -508,9 +517,12 @@ fn chronyds_view_matches_chronyc_field_by_field() {
         }
         let t = &view.tracking;
         assert_eq!(t.reference_hex(), b[0]);
+        // chronyc leaves the address empty for a reference without one (not synchronised).
         assert_eq!(
-            t.reference_address.map(|a| a.to_string()).as_deref(),
-            Some(b[1])
+            t.reference_address
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+            b[1]
         );
         assert_eq!(t.stratum.to_string(), b[2]);
         between(t.reference_time, b[3], a[3], 1e-9, "reference time");
@@ -537,6 +549,7 @@ fn chronyds_view_matches_chronyc_field_by_field() {
         );
         assert_eq!(t.leap_words(), b[13]);
 
+        let (mut reachable, mut usable, mut selected) = (0, 0, None);
         assert_eq!(view.sources.len(), sources_before.lines().count());
         for ((source, before), after) in view
             .sources
@@ -547,7 +560,7 @@ fn chronyds_view_matches_chronyc_field_by_field() {
             let b: Vec<&str> = before.split(',').collect();
             let a: Vec<&str> = after.split(',').collect();
             assert_eq!(source.mode_symbol().to_string(), b[0]);
-            assert_eq!(source.state.symbol().to_string(), b[1]);
+            assert_eq!(source.state.symbol().to_string(), b[1], "{before}");
             assert_eq!(source.name(), b[2]);
             assert_eq!(source.stratum.to_string(), b[3]);
             assert_eq!(source.poll.to_string(), b[4]);
@@ -562,9 +575,97 @@ fn chronyds_view_matches_chronyc_field_by_field() {
             between(source.latest_offset, b[7], a[7], 1e-9, "adjusted offset");
             between(source.original_offset, b[8], a[8], 1e-9, "measured offset");
             between(source.latest_error, b[9], a[9], 1e-9, "error bound");
+            // chronyc's own symbols: reach not 0, and `*`, `+` or `-` for a usable source.
+            reachable += usize::from(b[5] != "0");
+            usable += usize::from(matches!(b[1], "*" | "+" | "-"));
+            if b[1] == "*" {
+                selected = Some(b[2].to_string());
+            }
+        }
+
+        // The plugin's figures, from chronyc's: the offset is the clock's error, the opposite
+        // of the correction still to apply; the last update is the reference time's age.
+        let number = |label: &str| out.perf(label).number();
+        between(-number("chrony_offset"), b[4], a[4], 1e-9, "chrony_offset");
+        assert_eq!(number("chrony_stratum").to_string(), b[2]);
+        assert_eq!(number("chrony_sources") as usize, view.sources.len());
+        assert_eq!(
+            number("chrony_reachable") as usize,
+            reachable,
+            "{}",
+            out.stdout
+        );
+        assert_eq!(number("chrony_usable") as usize, usable, "{}", out.stdout);
+        let leap = [
+            "Normal",
+            "Insert second",
+            "Delete second",
+            "Not synchronised",
+        ]
+        .iter()
+        .position(|w| *w == b[13])
+        .expect("leap words");
+        assert_eq!(number("chrony_leap") as usize, leap);
+        let reference_time: f64 = b[3].parse().expect("reference time");
+        match reference_time > 0.0 {
+            true => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .expect("clock")
+                    .as_secs_f64();
+                let age = number("chrony_since_update");
+                assert!(
+                    (0.0..=now - reference_time + 0.05).contains(&age),
+                    "{age}: {}",
+                    out.stdout
+                );
+            }
+            false => assert!(!out.perfdata().contains_key("chrony_since_update")),
+        }
+        if let Some(name) = selected {
+            assert!(
+                out.stdout.contains(&format!("following {name}")),
+                "{}",
+                out.stdout
+            );
         }
         return;
     }
+}
+
+#[test]
+fn chronyds_view_matches_chronyc_field_by_field() {
+    // Two sources (stratum 8 on 127.0.0.1, stratum 10 on 127.0.0.2): one selected, the other
+    // combined (`+`) or left out (`-`), as chronyd decides; read through its port and socket.
+    let first = upstream("127.0.0.1", 8);
+    let second = upstream("127.0.0.2", 10);
+    let follower = following(&[&first, &second]);
+    let port = follower.cmd_port.expect("command port");
+    assert_matches_chronyc(
+        &follower,
+        &ChronyEndpoint::Udp(HostPort {
+            host: "127.0.0.1".into(),
+            port,
+        }),
+    );
+    assert_matches_chronyc(
+        &follower,
+        &ChronyEndpoint::Socket(follower.socket.clone().expect("socket")),
+    );
+    // A chronyd that reaches none of its sources: no reference, never updated.
+    let lost = NtpServer::start_chrony(&Chrony {
+        sources: vec![(std::net::Ipv4Addr::LOCALHOST, free_udp_port()).into()],
+        command_port: true,
+        ..Chrony::default()
+    })
+    .expect("chronyd without a reachable source");
+    assert_matches_chronyc(
+        &lost,
+        &ChronyEndpoint::Udp(HostPort {
+            host: "127.0.0.1".into(),
+            port: lost.cmd_port.expect("port"),
+        }),
+    );
 }
 
 #[test]
@@ -616,11 +717,32 @@ fn chronyds_view_judged_through_its_port_and_its_socket() {
             1,
             "CLOCK SKEW WARNING - chronyd has 1 usable of 1 sources, fewer than --min-sources 2",
         );
+    // The system time and the root distance, against thresholds it cannot meet: the clock's
+    // error is within 1 s (an inside-range alert, `@`), the root distance over 1 ns.
+    plugin()
+        .args(["--chrony", &at_port, "-w", "@0:1"])
+        .run()
+        .assert(1, "CLOCK SKEW WARNING - chronyd has the system time ");
+    let out = plugin()
+        .args([
+            "--chrony",
+            &at_port,
+            "--root-distance-critical",
+            "0.000000001",
+        ])
+        .run();
+    out.assert(2, "CLOCK SKEW CRITICAL - chronyd's root distance ");
+    assert!(
+        out.summary_line().ends_with("(outside 0.000000001)"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(out.perf("chrony_root_distance").crit, "0.000000001");
     // The upstream goes away: a chronyd that still follows nothing soon says so; here the
     // source is simply unreachable from the start.
     drop(upstream);
     let lost = NtpServer::start_chrony(&Chrony {
-        sources: vec![free_udp_port()],
+        sources: vec![(std::net::Ipv4Addr::LOCALHOST, free_udp_port()).into()],
         command_port: true,
         ..Chrony::default()
     })
@@ -759,8 +881,10 @@ fn timestamps_after_2036_read_right() {
         offset: era1 - now,
         ..Reply::default()
     }]);
+    // The server's reference time, 16 s before its answer, is in era 1 too: read in the wrong
+    // era it would be 136 years old, and stale (--stale 3600 by default).
     let out = plugin()
-        .args(["-H", &server.addr(), "--stale", "0"])
+        .args(["-H", &server.addr()])
         .env("LD_PRELOAD", hastack_test_support::ntp::LIBFAKETIME)
         .env("FAKETIME", format!("@{client_at}"))
         .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
@@ -769,6 +893,8 @@ fn timestamps_after_2036_read_right() {
     out.assert(0, "CLOCK SKEW OK - offset ");
     let offset = out.perf("offset").number();
     assert!(offset.abs() < 5.0, "{offset}: {}", out.stdout);
+    let age = out.perf("reference_age").number();
+    assert!((10.0..22.0).contains(&age), "{age}: {}", out.stdout);
 }
 
 #[test]

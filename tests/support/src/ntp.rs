@@ -40,6 +40,8 @@ pub struct NtpServer {
     pub cmd_port: Option<u16>,
     /// chronyd's command socket, when opened.
     pub socket: Option<std::path::PathBuf>,
+    /// The servers it follows.
+    sources: Vec<SocketAddr>,
     server: Server,
     _dir: tempfile::TempDir,
 }
@@ -64,7 +66,7 @@ impl NtpServer {
         NtpServer::start_chrony(&Chrony {
             bind,
             offset: offset.map(str::to_string),
-            local: sync == Sync::Local,
+            local: (sync == Sync::Local).then_some(8),
             ..Chrony::default()
         })
     }
@@ -89,14 +91,21 @@ impl NtpServer {
         }
         let port = free_udp_port();
         let pidfile = dir.path().join("chronyd.pid");
-        let mut conf = format!("port {port}\nbindaddress {bind}\nallow {bind}\n");
-        if chrony.local {
-            conf.push_str("local stratum 8\n");
+        // Clients on loopback send from 127.0.0.1 whatever 127.x address they ask.
+        let allow = match bind {
+            IpAddr::V4(_) => "127.0.0.0/8",
+            IpAddr::V6(_) => "::1",
+        };
+        let mut conf = format!("port {port}\nbindaddress {bind}\nallow {allow}\n");
+        if let Some(stratum) = chrony.local {
+            conf.push_str(&format!("local stratum {stratum}\n"));
         }
         for source in &chrony.sources {
             // Polled 16 times a second at first (a quick sync), slowed down later by `settle`.
             conf.push_str(&format!(
-                "server 127.0.0.1 port {source} iburst minpoll -4 maxpoll -4\n"
+                "server {} port {} iburst minpoll -4 maxpoll -4\n",
+                source.ip(),
+                source.port()
             ));
         }
         let cmd_port = chrony.command_port.then(free_udp_port);
@@ -138,6 +147,7 @@ impl NtpServer {
             bind,
             cmd_port,
             socket,
+            sources: chrony.sources.clone(),
             server,
             _dir: dir,
         };
@@ -152,7 +162,11 @@ impl NtpServer {
 
     /// `127.0.0.1:PORT`, `[::1]:PORT`
     pub fn addr(&self) -> String {
-        SocketAddr::new(self.bind, self.port).to_string()
+        self.socket_addr().to_string()
+    }
+
+    pub fn socket_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.bind, self.port)
     }
 
     pub fn server(&self) -> &Server {
@@ -196,14 +210,27 @@ impl NtpServer {
     /// socket (as root), so that its tracking stays put long enough to be read twice.
     pub fn settle(&self) -> Result<(), String> {
         self.await_sync()?;
+        // Every source answered at least once (chronyc's reach column), before polls slow down.
+        wait_until("every source reached", Duration::from_secs(15), || {
+            self.chronyc(&["sources"]).is_ok_and(|sources| {
+                sources
+                    .lines()
+                    .all(|line| line.split(',').nth(5).is_some_and(|reach| reach != "0"))
+            })
+        })
+        .map_err(|e| format!("{e}\n{}", self.server.log()))?;
         let Some(socket) = &self.socket else {
             return Err("settle needs the command socket".into());
         };
-        for (what, value) in [("maxpoll", "6"), ("minpoll", "6")] {
+        for (what, value, source) in self
+            .sources
+            .iter()
+            .flat_map(|s| [("maxpoll", "6", s), ("minpoll", "6", s)])
+        {
             let out = Command::new("chronyc")
                 .arg("-h")
                 .arg(socket)
-                .args([what, "127.0.0.1", value])
+                .args([what, &source.ip().to_string(), value])
                 .output()
                 .map_err(|e| format!("chronyc: {e}"))?;
             if !out.status.success() {
@@ -224,10 +251,10 @@ pub struct Chrony {
     pub bind: IpAddr,
     /// libfaketime's offset for its clock (`+1900s`).
     pub offset: Option<String>,
-    /// `local stratum 8`: serve its own clock as synchronised.
-    pub local: bool,
-    /// NTP servers on 127.0.0.1 (their ports) to follow.
-    pub sources: Vec<u16>,
+    /// `local stratum N`: serve its own clock as synchronised, at that stratum.
+    pub local: Option<u8>,
+    /// NTP servers to follow.
+    pub sources: Vec<SocketAddr>,
     /// The command port on 127.0.0.1, monitoring allowed from there.
     pub command_port: bool,
     /// The command socket in its directory.
@@ -239,7 +266,7 @@ impl Default for Chrony {
         Chrony {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             offset: None,
-            local: false,
+            local: None,
             sources: Vec::new(),
             command_port: false,
             command_socket: false,

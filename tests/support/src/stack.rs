@@ -68,7 +68,7 @@ impl Stack {
         let ntp_ahead = NtpServer::start_shifted("+1900s")?;
         // A chronyd following the good one, its monitoring port open: chronyd's own view.
         let chrony = NtpServer::start_chrony(&Chrony {
-            sources: vec![ntp_good.port],
+            sources: vec![ntp_good.socket_addr()],
             command_port: true,
             ..Chrony::default()
         })?;
