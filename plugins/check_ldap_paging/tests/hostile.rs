@@ -214,6 +214,36 @@ fn a_time_limit_is_named_with_the_servers_words() {
     );
 }
 
+/// An unpaged search stopped by a time limit (3) or an administrative limit (11) is cut short
+/// as one stopped by the size limit is: the paged count is what is reported.
+#[test]
+fn time_and_admin_limits_cut_the_unpaged_search_short() {
+    for (code, words, limit) in [
+        (3, "Time limit exceeded", "time limit"),
+        (11, "Administrative limit exceeded", "administrative limit"),
+    ] {
+        let server = ScriptedLdap::start(directory(move |request: &Request| {
+            let (count, result) = match request.cookie {
+                None => (1000, code),
+                Some(_) => (1002, 0),
+            };
+            let mut messages: Vec<Vec<u8>> = (0..count)
+                .map(|i| entry(request.id, &format!("cn=u{i},{BASE}"), &[]))
+                .collect();
+            let cookie: Option<&[u8]> = (result == 0).then_some(b"".as_slice());
+            messages.push(search_done(request.id, result, words, cookie));
+            Reply::Messages(messages)
+        }));
+        let out = check(&server, &[]);
+        out.assert(
+            1,
+            &format!("LDAP PAGING WARNING - unpaged searches see only 1000 of 1002 entries (server {limit}) |"),
+        );
+        assert_eq!(out.perf("entries").value, "1002", "{}", out.stdout);
+        assert_eq!(out.perf("unpaged_entries").value, "1000", "{}", out.stdout);
+    }
+}
+
 /// A server that answers as a Windows DC does: a plain read of a large attribute returns its
 /// first 1500 values under `member;range=0-1499`; the rest come by range.
 #[test]
