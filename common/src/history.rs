@@ -102,8 +102,11 @@ pub struct Session {
     target: String,
     /// The lock file, held open: dropping it releases the lock.
     lock: Option<File>,
-    /// Why the record cannot be written (no directory, another run holds it...).
+    /// Why the record cannot be written (no directory, a file of another user...).
     unwritable: Option<String>,
+    /// Another run of the same check holds the record: it reads and writes it, this one goes
+    /// without (not a fault of the directory).
+    busy: Option<String>,
 }
 
 impl Session {
@@ -124,6 +127,7 @@ impl Session {
             target: target.to_string(),
             lock: None,
             unwritable: None,
+            busy: None,
         };
         if let Err(why) = create_dir(&place.dir) {
             session.unwritable = Some(why);
@@ -132,7 +136,8 @@ impl Session {
         let lock_path = place.dir.join(format!("{name}.lock"));
         match lock(&lock_path) {
             Ok(file) => session.lock = Some(file),
-            Err(why) => session.unwritable = Some(why),
+            Err(Locked::Busy(why)) => session.busy = Some(why),
+            Err(Locked::Failed(why)) => session.unwritable = Some(why),
         }
         session
     }
@@ -150,16 +155,25 @@ impl Session {
     pub fn previous(&self, ctx: &Context, now: f64) -> Baseline {
         if self.lock.is_none() {
             return Baseline::None(
-                self.unwritable
+                self.busy
                     .clone()
+                    .or_else(|| self.unwritable.clone())
                     .unwrap_or_else(|| "the record is not available".into()),
             );
         }
-        match std::fs::metadata(&self.path) {
+        match std::fs::symlink_metadata(&self.path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Baseline::None("no record of an earlier run yet".into());
             }
-            _ => {}
+            // In a shared directory, only a plain file of this user's, written by nobody else,
+            // is a record: anything else someone may have planted. Ours cannot be replaced
+            // afterwards (the directory is sticky, or ours alone).
+            Ok(meta) => {
+                if let Some(why) = not_ours(&self.path, &meta) {
+                    return Baseline::None(why);
+                }
+            }
+            Err(_) => {}
         }
         match read_text_capped(ctx, "history record", &self.path, HISTORY_CAP) {
             Ok(text) => self.parse(&text, now),
@@ -212,6 +226,10 @@ impl Session {
     pub fn save(&self, values: &BTreeMap<String, String>, now: f64) -> Result<(), String> {
         if let Some(why) = &self.unwritable {
             return Err(why.clone());
+        }
+        if self.busy.is_some() {
+            // The run holding the record writes it.
+            return Ok(());
         }
         let mut text = format!(
             "{MAGIC}\nplugin {}\ntarget {}\nsaved {now:.6}\n",
@@ -276,8 +294,43 @@ fn create_dir(dir: &Path) -> Result<(), String> {
         })
 }
 
+/// Why a file at `path` is not a record (or lock) of this user's: a link, not a plain file,
+/// another user's, or writable by others.
+fn not_ours(path: &Path, meta: &std::fs::Metadata) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let shown = path.display();
+    let uid = rustix::process::getuid().as_raw();
+    if meta.file_type().is_symlink() {
+        Some(format!(
+            "{shown} is a symbolic link, not a record: set aside"
+        ))
+    } else if !meta.file_type().is_file() {
+        Some(format!("{shown} is not a plain file: set aside"))
+    } else if meta.uid() != uid {
+        Some(format!(
+            "{shown} belongs to user {}, not to this one ({uid}): set aside (remove it)",
+            meta.uid()
+        ))
+    } else if meta.mode() & 0o022 != 0 {
+        Some(format!(
+            "{shown} is writable by others (mode {:o}): set aside",
+            meta.mode() & 0o7777
+        ))
+    } else {
+        None
+    }
+}
+
+/// Why a run has no lock.
+enum Locked {
+    /// Another run of the same check holds it.
+    Busy(String),
+    /// It cannot be taken here.
+    Failed(String),
+}
+
 /// An exclusive lock on `path`, waited for at most [`LOCK_WAIT`].
-fn lock(path: &Path) -> Result<File, String> {
+fn lock(path: &Path) -> Result<File, Locked> {
     use rustix::fs::{FlockOperation, flock};
     let file = OpenOptions::new()
         .read(true)
@@ -288,12 +341,22 @@ fn lock(path: &Path) -> Result<File, String> {
         .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
         .open(path)
         .map_err(|e| {
-            format!(
+            // Planted by another user in a shared directory: named, not "cannot write".
+            if let Some(why) = std::fs::symlink_metadata(path)
+                .ok()
+                .and_then(|meta| not_ours(path, &meta))
+            {
+                return Locked::Failed(why);
+            }
+            Locked::Failed(format!(
                 "cannot write in {}: {}",
                 path.parent().unwrap_or(path).display(),
                 crate::error::describe_io_error(&e)
-            )
+            ))
         })?;
+    if let Some(why) = file.metadata().ok().and_then(|meta| not_ours(path, &meta)) {
+        return Err(Locked::Failed(why));
+    }
     let started = Instant::now();
     loop {
         match flock(&file, FlockOperation::NonBlockingLockExclusive) {
@@ -302,10 +365,10 @@ fn lock(path: &Path) -> Result<File, String> {
                 std::thread::sleep(Duration::from_millis(20))
             }
             Err(_) => {
-                return Err(format!(
+                return Err(Locked::Busy(format!(
                     "another run of the same check holds {}",
                     path.display()
-                ));
+                )));
             }
         }
     }
@@ -422,14 +485,17 @@ mod tests {
         let started = Instant::now();
         let second = Session::open(&place, "check_x", "t");
         assert!(started.elapsed() >= LOCK_WAIT);
-        assert!(
-            second
-                .unwritable()
-                .is_some_and(|w| w.starts_with("another run of the same check holds ")),
-            "{second:?}"
-        );
-        assert!(matches!(second.previous(&ctx(), 0.0), Baseline::None(_)));
-        assert!(second.save(&values(&[("a", "1")]), 0.0).is_err());
+        // Not a fault of the directory: nothing to warn about, the first run keeps the record.
+        assert!(second.unwritable().is_none(), "{second:?}");
+        match second.previous(&ctx(), 0.0) {
+            Baseline::None(why) => assert!(
+                why.starts_with("another run of the same check holds "),
+                "{why}"
+            ),
+            found => panic!("{found:?}"),
+        }
+        assert_eq!(second.save(&values(&[("a", "1")]), 0.0), Ok(()));
+        assert!(!second.path().exists());
         drop(first);
         assert!(Session::open(&place, "check_x", "t").unwritable().is_none());
     }
@@ -465,6 +531,56 @@ mod tests {
             .and_then(|n| n.to_str())
             .unwrap_or_default();
         assert!(name.starts_with(&format!("check_x-{uid}-")), "{name}");
+    }
+
+    /// In the shared package directory another user may plant a record (a forged baseline)
+    /// or the lock under this user's names: set aside and said, never read.
+    #[test]
+    fn files_of_another_user_are_not_trusted() {
+        use std::os::unix::fs::PermissionsExt;
+        let (_dir, place) = place();
+        let session = Session::open(&place, "check_x", "t");
+        session.save(&values(&[("a", "1")]), 1.0).expect("save");
+        let path = session.path().to_path_buf();
+        drop(session);
+        let reason = |session: &Session| match session.previous(&ctx(), 2.0) {
+            Baseline::None(why) => why,
+            found => panic!("{found:?}"),
+        };
+        // Writable by others.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+        let session = Session::open(&place, "check_x", "t");
+        assert!(
+            reason(&session).ends_with("is writable by others (mode 666): set aside"),
+            "{}",
+            reason(&session)
+        );
+        drop(session);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        // Another user's (the tests run as root, as the real servers need: nobody's here).
+        let nobody = rustix::process::Uid::from_raw(65534);
+        rustix::fs::chown(&path, Some(nobody), None).expect("chown (the tests run as root)");
+        let session = Session::open(&place, "check_x", "t");
+        let uid = rustix::process::getuid().as_raw();
+        assert!(
+            reason(&session).ends_with(&format!(
+                "belongs to user 65534, not to this one ({uid}): set aside (remove it)"
+            )),
+            "{}",
+            reason(&session)
+        );
+        drop(session);
+        // Its lock too: said as such, and history is not kept.
+        std::fs::remove_file(&path).expect("remove");
+        let lock = path.with_extension("lock");
+        rustix::fs::chown(&lock, Some(nobody), None).expect("chown");
+        let session = Session::open(&place, "check_x", "t");
+        assert!(
+            session
+                .unwritable()
+                .is_some_and(|w| w.contains("belongs to user 65534")),
+            "{session:?}"
+        );
     }
 
     #[test]

@@ -144,7 +144,7 @@ pub struct Cli {
     #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
     pub ist_window_critical: Option<Range>,
 
-    /// Keep what the next run compares with here (default: $STATE_DIRECTORY, /var/lib/hastack-plugins, ~/.local/state/hastack-plugins)
+    /// Keep what the next run compares with here (default: $STATE_DIRECTORY, /var/lib/hastack-plugins, $XDG_STATE_HOME/hastack-plugins or ~/.local/state/hastack-plugins, /tmp/hastack-plugins-UID)
     #[arg(long, value_name = "DIR", help_heading = "History")]
     pub state_dir: Option<PathBuf>,
 
@@ -276,6 +276,17 @@ impl Cli {
             ),
             None => Thresholds::new(self.size_warning, self.size_critical),
         };
+        // Thresholds on what changed since the last run need its record: a directory that
+        // cannot keep one is then a WARNING, as with --state-dir, not a silent OK forever.
+        let mut history = Place::resolve(self.state_dir.as_deref());
+        history.asked |= [
+            &self.fc_warning,
+            &self.fc_critical,
+            &self.ist_window_warning,
+            &self.ist_window_critical,
+        ]
+        .iter()
+        .any(|range| range.is_some());
         let judge = Judgement {
             size,
             expected_size: self.expected_size,
@@ -298,7 +309,7 @@ impl Cli {
                     tls,
                 },
                 default_port,
-                history: Place::resolve(self.state_dir.as_deref()),
+                history,
                 forget: self.forget,
             },
             judge,

@@ -535,7 +535,9 @@ fn evaluate_cluster(members: &[MemberOutcome], judge: &Judgement) -> Report {
             (|s: &NodeStatus| s.provider_release().map(str::to_string))
                 as fn(&NodeStatus) -> Option<String>,
         ),
-        ("server", |s: &NodeStatus| s.version.clone()),
+        ("server", |s: &NodeStatus| {
+            s.server_release().map(str::to_string)
+        }),
     ] {
         if let Some(text) = versions_differ(&main, what, version) {
             report.add(State::Warning, text);
@@ -1528,12 +1530,31 @@ mod tests {
             m
         };
         let plain = Judgement::default();
-        let table: [(MemberOutcome, Judgement, State, &str); 6] = [
+        let table: [(MemberOutcome, Judgement, State, &str); 9] = [
             (
                 with(|s| s.reject_queries = Some("ALL".into())),
                 Judgement::default(),
                 State::Critical,
                 "GALERA CRITICAL - node1 (127.0.0.1:3306): rejects client queries (wsrep_reject_queries=ALL)",
+            ),
+            (
+                with(|s| s.reject_queries = Some("ALL_KILL".into())),
+                Judgement::default(),
+                State::Critical,
+                "GALERA CRITICAL - node1 (127.0.0.1:3306): rejects client queries (wsrep_reject_queries=ALL_KILL)",
+            ),
+            (
+                with(|s| s.reject_queries = Some("NONE".into())),
+                Judgement::default(),
+                State::Ok,
+                "GALERA OK - node1 (127.0.0.1:3306): Synced",
+            ),
+            // MySQL's and Percona XtraDB Cluster's super_read_only (MariaDB has none).
+            (
+                with(|s| s.super_read_only = Some(true)),
+                Judgement::default(),
+                State::Warning,
+                "GALERA WARNING - node1 (127.0.0.1:3306): super_read_only=ON: clients cannot write here (--read-only-ok accepts this)",
             ),
             (
                 with(|s| s.read_only = Some(true)),
@@ -1619,5 +1640,56 @@ mod tests {
         let out = evaluate_cluster(&members, &judge).render("GALERA", 0);
         assert!(out.contains("cluster size 4 is larger than --expected-size 3: a member joined that nobody planned"), "{out}");
         assert!(out.contains("rolling upgrade unfinished (provider version): node3 runs 26.4.14, the others 26.4.16"), "{out}");
+
+        // Server versions: compared by release; what a build or a log appends is not a version.
+        let table = [
+            (
+                [
+                    "10.11.19-MariaDB-0+deb12u1",
+                    "10.11.19-MariaDB-0+deb12u1-log",
+                    "10.11.19-MariaDB-0+deb12u1",
+                ],
+                None,
+            ),
+            (
+                [
+                    "10.11.19-MariaDB-log",
+                    "10.11.19-MariaDB-0+deb12u1",
+                    "10.11.19-MariaDB",
+                ],
+                None,
+            ),
+            (
+                [
+                    "10.11.19-MariaDB",
+                    "10.11.19-MariaDB",
+                    "10.11.20-MariaDB-log",
+                ],
+                Some(
+                    "rolling upgrade unfinished (server version): node3 runs 10.11.20, the others 10.11.19",
+                ),
+            ),
+        ];
+        for (versions, finding) in table {
+            let mut members = vec![
+                node("node1", 3306, "a0-healthy-node1"),
+                node("node2", 3307, "a0-healthy-node2"),
+                node("node3", 3308, "a0-healthy-node3"),
+            ];
+            for (m, version) in members.iter_mut().zip(versions) {
+                if let Ok(f) = &mut m.result {
+                    f.status.version = Some(version.into());
+                }
+            }
+            let report = evaluate_cluster(&members, &Judgement::default());
+            let out = report.render("GALERA", 0);
+            match finding {
+                Some(text) => {
+                    assert_eq!(report.state(), State::Warning, "{out}");
+                    assert!(out.contains(text), "{out}");
+                }
+                None => assert!(!out.contains("rolling upgrade"), "{versions:?}: {out}"),
+            }
+        }
     }
 }

@@ -239,6 +239,17 @@ impl NodeStatus {
             .map(|v| v.split('(').next().unwrap_or(v).trim())
     }
 
+    /// The server's release without what the build and the configuration append:
+    /// `10.11.19-MariaDB-0+deb12u1-log` is `10.11.19` (MariaDB adds `-log` when a binary, general
+    /// or slow query log is on: one node logging is not another version).
+    pub fn server_release(&self) -> Option<&str> {
+        let version = self.version.as_deref()?;
+        let end = version
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .unwrap_or(version.len());
+        Some(&version[..end]).filter(|release| !release.is_empty())
+    }
+
     /// Not part of any cluster: no provider, `Disconnected`, or size 0.
     pub fn is_member(&self) -> bool {
         !self.provider.is_empty()
