@@ -19,6 +19,7 @@ use crate::evaluate::{
     Answer, DnsServer, Facts, Failure, Instance, PlainView, QueryType, Question, Rcode,
     ServerOutcome, Transport,
 };
+use crate::wire;
 
 /// What to ask: the servers, the question, the names outside Consul, and over which transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -352,16 +353,28 @@ fn answer_to(bytes: &[u8], request: &Request) -> Result<Option<Message>, Failure
     if bytes[2] & 0x80 == 0 {
         return malformed("a query, not a response (QR=0)".into());
     }
-    let message = match Message::from_vec(bytes) {
-        Ok(message) => message,
-        Err(e) => return malformed(e.to_string()),
-    };
-    if message.metadata.op_code != OpCode::Query {
+    let op_code = OpCode::from_u8((bytes[2] >> 3) & 0x0f);
+    if op_code != OpCode::Query {
         return malformed(format!(
-            "opcode {:?} instead of a query's",
-            message.metadata.op_code
+            "opcode {} ({}) instead of 0 (QUERY)",
+            u8::from(op_code),
+            match op_code {
+                OpCode::Status => "STATUS",
+                OpCode::Notify => "NOTIFY",
+                OpCode::Update => "UPDATE",
+                _ => "unassigned",
+            }
         ));
     }
+    let message = match Message::from_vec(bytes) {
+        Ok(message) => message,
+        // The decoder's words name the wrong numbers or none: say what is wrong in ours.
+        Err(e) => {
+            return malformed(
+                wire::fault(bytes).unwrap_or_else(|| format!("data that does not decode ({e})")),
+            );
+        }
+    };
     let answers_ours = |q: &Query| q.name().to_lowercase() == request.name.to_lowercase();
     match message.queries.as_slice() {
         [q] if answers_ours(q)
@@ -617,8 +630,16 @@ mod tests {
         loop_[7] = 1; // one answer...
         let at = loop_.len();
         loop_.extend_from_slice(&[0xc0, at as u8]); // ...whose name points at itself
-        let why = judged(&loop_, &request).expect_err("malformed");
-        assert!(why.starts_with("a malformed answer: "), "{why}");
+        assert_eq!(
+            judged(&loop_, &request),
+            Err("a malformed answer: a compression pointer that does not point backwards (a loop, or forwards) in the answer section".into())
+        );
+        let mut status = ours.clone();
+        status[2] = (status[2] & 0x87) | (2 << 3);
+        assert_eq!(
+            judged(&status, &request),
+            Err("a malformed answer: opcode 2 (STATUS) instead of 0 (QUERY)".into())
+        );
         assert_eq!(
             judged(&ours[..5], &request),
             Err("a malformed answer: 5 bytes, shorter than a DNS header".into())

@@ -8,7 +8,7 @@ use std::time::Duration;
 use hastack_test_support::consul::{ConsulAgent, DnsConfig, Health, many_instances};
 use hastack_test_support::dns::{Authoritative, Forwarder, ScriptedDns, reply_to};
 use hastack_test_support::{PluginRun, UdpBlackHole, assert_shared_cli_contract, free_udp_port};
-use hickory_proto::op::Message;
+use hickory_proto::op::{Message, OpCode};
 use hickory_proto::rr::rdata::{A, SRV};
 use hickory_proto::rr::{DNSClass, Name, RData, Record};
 
@@ -723,30 +723,40 @@ fn an_srv_target_of_root_is_no_instance() {
 #[test]
 fn malformed_answers_are_said_at_once() {
     // Each reply carries the question's ID, so it is the server's answer: no waiting for the
-    // deadline, the line says it was malformed (and what the decoder found).
+    // deadline, the line says in the check's words what was wrong and where.
     let cases: [(&str, Datagrams); 5] = [
-        ("a compression loop", |query| {
-            let at = encoded(&reply_to(query)).len() as u8;
-            with_raw_answer(query, &[0xc0, at], 1)
-        }),
-        ("a pointer past the end", |query| {
-            with_raw_answer(query, &[0xc0, 0xff], 1)
-        }),
-        ("a 64-byte label", |query| {
-            let mut name = vec![64u8];
-            name.extend_from_slice(&[b'a'; 64]);
-            name.push(0);
-            with_raw_answer(query, &name, 1)
-        }),
-        ("a 257-octet name", |query| {
-            let mut name = Vec::new();
-            for _ in 0..4 {
-                name.push(63u8);
-                name.extend_from_slice(&[b'a'; 63]);
-            }
-            name.push(0);
-            with_raw_answer(query, &name, 1)
-        }),
+        (
+            "a compression pointer that does not point backwards (a loop, or forwards) in the answer section",
+            |query| {
+                let at = encoded(&reply_to(query)).len() as u8;
+                with_raw_answer(query, &[0xc0, at], 1)
+            },
+        ),
+        (
+            "a compression pointer past the end of the message in the answer section",
+            |query| with_raw_answer(query, &[0xc0, 0xff], 1),
+        ),
+        (
+            "a label of 64 octets (at most 63) in the answer section",
+            |query| {
+                let mut name = vec![64u8];
+                name.extend_from_slice(&[b'a'; 64]);
+                name.push(0);
+                with_raw_answer(query, &name, 1)
+            },
+        ),
+        (
+            "a name longer than 255 octets in the answer section",
+            |query| {
+                let mut name = Vec::new();
+                for _ in 0..4 {
+                    name.push(63u8);
+                    name.extend_from_slice(&[b'a'; 63]);
+                }
+                name.push(0);
+                with_raw_answer(query, &name, 1)
+            },
+        ),
         ("an OPT record in the answer section", |query| {
             with_raw_answer(query, &[0], 41)
         }),
@@ -759,13 +769,43 @@ fn malformed_answers_are_said_at_once() {
         out.assert(
             2,
             &format!(
-                "CONSUL DNS CRITICAL - {} sent a malformed answer: ",
+                "CONSUL DNS CRITICAL - {} sent a malformed answer: {what}",
                 server.addr()
             ),
         );
+        assert_eq!(
+            out.summary_line(),
+            format!(
+                "CONSUL DNS CRITICAL - {} sent a malformed answer: {what}",
+                server.addr()
+            )
+        );
+        // Nothing was measured: no perfdata.
+        assert!(out.perfdata().is_empty(), "{what}: {}", out.stdout);
         out.assert_ended_within(Duration::from_secs(1));
         assert_eq!(out.line_count(), 2, "{what}: {}", out.stdout);
     }
+}
+
+#[test]
+fn another_opcode_is_said_at_once() {
+    // Our ID and question, but opcode STATUS (2): not an answer to a query.
+    let server = scripted(|query| {
+        let mut reply = reply_to(query);
+        reply.add_answer(a_record(query.queries[0].name(), [10, 0, 0, 1]));
+        reply.metadata.op_code = OpCode::Status;
+        vec![encoded(&reply)]
+    });
+    let out = asked(&server, "A");
+    out.assert(
+        2,
+        &format!(
+            "CONSUL DNS CRITICAL - {} sent a malformed answer: opcode 2 (STATUS) instead of 0 (QUERY)",
+            server.addr()
+        ),
+    );
+    assert!(out.perfdata().is_empty(), "{}", out.stdout);
+    out.assert_ended_within(Duration::from_secs(1));
 }
 
 #[test]
