@@ -67,14 +67,10 @@ pub struct Cli {
     #[arg(long, value_name = "DC", requires = "service", help_heading = "Name")]
     pub datacenter: Option<String>,
 
-    /// Consul DNS domain
-    #[arg(
-        long,
-        value_name = "DOMAIN",
-        default_value = "consul",
-        help_heading = "Name"
-    )]
-    pub domain: String,
+    /// Consul DNS domain [default: consul]
+    // No clap default: a name too long for DNS names only the options the user gave.
+    #[arg(long, value_name = "DOMAIN", help_heading = "Name")]
+    pub domain: Option<String>,
 
     /// Ask for this name as it is, instead of a service name
     #[arg(short = 'q', long, value_name = "FQDN", help_heading = "Name")]
@@ -150,7 +146,7 @@ impl Cli {
                     service,
                     self.tag.as_deref(),
                     self.datacenter.as_deref(),
-                    &self.domain,
+                    self.domain.as_deref(),
                     self.query_type,
                 )
                 .map_err(CheckError::usage)?,
@@ -212,13 +208,16 @@ fn parse_server(spec: &str, default_port: u16) -> Result<DnsServer, String> {
     })
 }
 
+/// Consul's DNS domain when `--domain` is not given.
+pub const DEFAULT_DOMAIN: &str = "consul";
+
 /// `[TAG.]NAME.service[.DC].DOMAIN.`, or `_NAME._TAG.service[.DC].DOMAIN.` for SRV with a tag,
-/// as Consul's DNS interface names services.
+/// as Consul's DNS interface names services. `domain` is `None` when `--domain` was not given.
 pub fn service_name(
     service: &str,
     tag: Option<&str>,
     datacenter: Option<&str>,
-    domain: &str,
+    domain: Option<&str>,
     query_type: QueryType,
 ) -> Result<String, String> {
     for (what, value) in [
@@ -230,9 +229,23 @@ pub fn service_name(
             check_label(value).map_err(|why| format!("invalid {what} '{value}': {why}"))?;
         }
     }
-    let domain = fqdn(domain).map_err(|why| format!("invalid --domain '{domain}': {why}"))?;
+    let domain_name = domain.unwrap_or(DEFAULT_DOMAIN);
+    let domain_name =
+        fqdn(domain_name).map_err(|why| format!("invalid --domain '{domain_name}': {why}"))?;
     let mut name = match (query_type, tag) {
-        (QueryType::Srv, Some(tag)) => format!("_{service}._{tag}.service"),
+        (QueryType::Srv, Some(tag)) => {
+            // RFC 2782's `_` prefix makes each label one octet longer than the value.
+            for (what, value) in [("--service", service), ("--tag", tag)] {
+                if value.len() + 1 > MAX_LABEL {
+                    return Err(format!(
+                        "invalid {what} '{value}': with --type SRV and a tag the label is '_{value}', \
+                         {} octets (a DNS label is at most {MAX_LABEL})",
+                        value.len() + 1
+                    ));
+                }
+            }
+            format!("_{service}._{tag}.service")
+        }
         (_, Some(tag)) => format!("{tag}.{service}.service"),
         (_, None) => format!("{service}.service"),
     };
@@ -241,35 +254,35 @@ pub fn service_name(
         name.push_str(dc);
     }
     name.push('.');
-    name.push_str(&domain);
-    // The parts are valid alone; together (and with SRV's `_` prefixes) they must still make a
-    // name DNS can carry: labels of at most 63 octets, at most 255 octets on the wire.
-    let given: Vec<&str> = [
-        Some("--service"),
-        tag.map(|_| "--tag"),
-        datacenter.map(|_| "--datacenter"),
-        Some("--domain"),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if let Some(label) = name.split('.').find(|l| l.len() > 63) {
-        return Err(format!(
-            "{} make the label '{label}' of {} octets: a DNS label is at most 63",
-            given.join(", "),
-            label.len()
-        ));
-    }
-    // On the wire: a length octet per label and the root's zero octet.
+    name.push_str(&domain_name);
+    // The parts are valid alone; together they must still make a name DNS can carry: at most
+    // 255 octets on the wire, a length octet per label and the root's zero octet included.
     let wire = name.len() + 1;
-    if wire > 255 {
+    if wire > MAX_NAME {
+        let given: Vec<&str> = [
+            Some("--service"),
+            tag.map(|_| "--tag"),
+            datacenter.map(|_| "--datacenter"),
+            domain.map(|_| "--domain"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let given = match given.split_last() {
+            Some((last, [])) => last.to_string(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
         return Err(format!(
-            "{} make a name of {wire} octets: a DNS name is at most 255",
-            given.join(", ")
+            "{given} make a name of {wire} octets: a DNS name is at most {MAX_NAME}"
         ));
     }
     Ok(name)
 }
+
+/// DNS limits (RFC 1035 2.3.4): a label's octets, a name's octets on the wire.
+const MAX_LABEL: usize = 63;
+const MAX_NAME: usize = 255;
 
 /// One DNS label: 1 to 63 letters, digits, `-` or `_`.
 fn check_label(label: &str) -> Result<(), String> {
@@ -349,7 +362,7 @@ mod tests {
         &'a str,
         Option<&'a str>,
         Option<&'a str>,
-        &'a str,
+        Option<&'a str>,
         QueryType,
         &'a str,
     );
@@ -358,19 +371,12 @@ mod tests {
     fn names_by_consuls_rules() {
         use QueryType::*;
         let table: &[NameCase] = &[
-            (
-                "galeradb",
-                None,
-                None,
-                "consul",
-                A,
-                "galeradb.service.consul.",
-            ),
+            ("galeradb", None, None, None, A, "galeradb.service.consul."),
             (
                 "galeradb",
                 Some("icinga-galera"),
                 None,
-                "consul",
+                None,
                 A,
                 "icinga-galera.galeradb.service.consul.",
             ),
@@ -378,7 +384,7 @@ mod tests {
                 "galeradb",
                 None,
                 Some("dc1"),
-                "consul",
+                None,
                 Aaaa,
                 "galeradb.service.dc1.consul.",
             ),
@@ -386,7 +392,7 @@ mod tests {
                 "galeradb",
                 None,
                 None,
-                "consul.",
+                Some("consul."),
                 Srv,
                 "galeradb.service.consul.",
             ),
@@ -394,7 +400,7 @@ mod tests {
                 "galeradb",
                 Some("tcp"),
                 None,
-                "consul",
+                None,
                 Srv,
                 "_galeradb._tcp.service.consul.",
             ),
@@ -402,14 +408,14 @@ mod tests {
                 "galeradb",
                 Some("icinga-galera"),
                 Some("dc1"),
-                "example.internal",
+                Some("example.internal"),
                 Srv,
                 "_galeradb._icinga-galera.service.dc1.example.internal.",
             ),
         ];
         for (service, tag, dc, domain, qt, name) in table {
             assert_eq!(
-                service_name(service, *tag, *dc, domain, *qt).as_deref(),
+                service_name(service, *tag, *dc, *domain, *qt).as_deref(),
                 Ok(*name)
             );
         }
@@ -539,25 +545,51 @@ mod tests {
         .expect_err("too long");
         assert_eq!(
             long.message(),
-            "--service, --tag, --datacenter, --domain make a name of 332 octets: a DNS name is at most 255"
+            "--service, --tag, --datacenter and --domain make a name of 332 octets: a DNS name is at most 255"
         );
         assert!(long.is_usage());
-        let srv = config(&["-s", &label, "--tag", "x", "--type", "SRV"]).expect_err("label");
+        // Only the options given are named.
+        let domain = |last: usize| format!("{label}.{label}.{label}.{}", "b".repeat(last));
         assert_eq!(
-            srv.message(),
-            format!(
-                "--service, --tag, --domain make the label '_{label}' of 64 octets: a DNS label is at most 63"
-            )
+            config(&["-s", "x", "--tag", "t", "--domain", &domain(60)])
+                .expect_err("too long")
+                .message(),
+            "--service, --tag and --domain make a name of 266 octets: a DNS name is at most 255"
         );
         // Right at the limit: 255 octets on the wire; one more is too many.
-        let domain = |last: usize| format!("{label}.{label}.{label}.{}", "b".repeat(last));
         let ok = config(&["-s", "x", "--domain", &domain(51)]);
         assert!(ok.is_ok(), "{ok:?}");
         assert_eq!(
             config(&["-s", "x", "--domain", &domain(52)])
                 .expect_err("256 octets")
                 .message(),
-            "--service, --domain make a name of 256 octets: a DNS name is at most 255"
+            "--service and --domain make a name of 256 octets: a DNS name is at most 255"
         );
+        // A label too long only with SRV's `_` prefix: the option whose value made it.
+        for (args, option, value) in [
+            (
+                ["-s", label.as_str(), "--tag", "x"],
+                "--service",
+                label.as_str(),
+            ),
+            (
+                ["-s", "x", "--tag", label.as_str()],
+                "--tag",
+                label.as_str(),
+            ),
+        ] {
+            let srv = config(&[&args[..], &["--type", "SRV"]].concat()).expect_err("label");
+            assert_eq!(
+                srv.message(),
+                format!(
+                    "invalid {option} '{value}': with --type SRV and a tag the label is '_{value}', 64 octets (a DNS label is at most 63)"
+                )
+            );
+            // The same values make a name for A: no prefix.
+            assert!(config(&args).is_ok(), "{args:?}");
+        }
+        // Without --domain, Consul's own domain is used (and never named).
+        let c = config(&["-s", &label, "--tag", &label, "--datacenter", &label]).expect("fits");
+        assert!(c.target.question.name.ends_with(".consul."));
     }
 }

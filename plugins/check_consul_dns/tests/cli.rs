@@ -825,7 +825,18 @@ fn names_too_long_for_dns_are_usage_errors_before_sending() {
         .run();
     out.assert(
         3,
-        "CONSUL DNS UNKNOWN - --service, --tag, --datacenter, --domain make a name of 332 octets: a DNS name is at most 255 (see 'check_consul_dns --help')",
+        "CONSUL DNS UNKNOWN - --service, --tag, --datacenter and --domain make a name of 332 octets: a DNS name is at most 255 (see 'check_consul_dns --help')",
+    );
+    assert_eq!(out.line_count(), 1);
+    // SRV's `_` prefix makes a 63-octet tag a 64-octet label: the tag is named.
+    let out = plugin()
+        .args(["-s", "db", "--tag", &label, "--type", "SRV"])
+        .run();
+    out.assert(
+        3,
+        &format!(
+            "CONSUL DNS UNKNOWN - invalid --tag '{label}': with --type SRV and a tag the label is '_{label}', 64 octets (a DNS label is at most 63) (see 'check_consul_dns --help')"
+        ),
     );
     assert_eq!(out.line_count(), 1);
 }
