@@ -108,6 +108,20 @@ pub struct PlainView {
     pub truncated: bool,
 }
 
+/// The same question without EDNS, as a client without it asks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WithoutEdns {
+    /// Not asked: `--tcp`, or a question of `--also-resolve`.
+    NotAsked,
+    Answered(PlainView),
+    /// Nothing within the grace after the main answer (a datagram lost or swallowed).
+    NoAnswer {
+        grace: Duration,
+    },
+    /// Refused, malformed, or no answer by the deadline.
+    Failed(Failure),
+}
+
 /// What a server answered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
@@ -119,7 +133,7 @@ pub struct Answer {
     /// An SRV record with the target "." (RFC 2782: the service is decidedly not available).
     pub declined: bool,
     /// The same question without EDNS over UDP (the main question only, not with `--tcp`).
-    pub without_edns: Option<PlainView>,
+    pub without_edns: WithoutEdns,
     /// From sending the question to the final answer (TCP retry included).
     pub time: Duration,
 }
@@ -331,17 +345,39 @@ fn judge_answer(
             ),
         );
     }
-    if let Some(plain) = answer.without_edns
-        && !plain.truncated
-        && plain.instances < count
-    {
-        report.detail(
-            State::Ok,
-            format!(
-                "{server}: clients without EDNS (glibc's default resolver) get {} of {count}",
-                plain.instances
-            ),
-        );
+    let unknown =
+        |why: String| format!("{server}: what clients without EDNS get is not known: {why}");
+    match &answer.without_edns {
+        WithoutEdns::Answered(plain) if !plain.truncated && plain.instances < count => {
+            report.detail(
+                State::Ok,
+                format!(
+                    "{server}: clients without EDNS (glibc's default resolver) get {} of {count}",
+                    plain.instances
+                ),
+            );
+        }
+        WithoutEdns::Answered(_) | WithoutEdns::NotAsked => {}
+        WithoutEdns::NoAnswer { grace } => {
+            report.detail_at(
+                1,
+                State::Ok,
+                unknown(format!(
+                    "asked without EDNS, no answer within {} of the main answer",
+                    human_duration(*grace)
+                )),
+            );
+        }
+        WithoutEdns::Failed(failure) => {
+            report.detail_at(
+                1,
+                State::Ok,
+                unknown(format!(
+                    "asked without EDNS, {}",
+                    describe_failure(&server.to_string(), failure)
+                )),
+            );
+        }
     }
 }
 
@@ -596,7 +632,7 @@ mod tests {
             recursion_available: false,
             transport: Transport::Udp,
             declined: false,
-            without_edns: None,
+            without_edns: WithoutEdns::NotAsked,
             instances,
             time: Duration::from_micros(420),
         }
@@ -897,50 +933,57 @@ mod tests {
 
     #[test]
     fn what_clients_without_edns_get_is_information() {
-        let full = |plain: Option<PlainView>| Answer {
+        let full = |plain: WithoutEdns| Answer {
             without_edns: plain,
             ..answer(
                 Rcode::NoError,
                 a(&["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]),
             )
         };
-        let said = "clients without EDNS (glibc's default resolver) get 3 of 4";
-        for (plain, shown) in [
-            (
-                Some(PlainView {
-                    instances: 3,
-                    truncated: false,
-                }),
-                true,
-            ),
+        let view = |instances, truncated| {
+            WithoutEdns::Answered(PlainView {
+                instances,
+                truncated,
+            })
+        };
+        let fewer = "127.0.0.1:8600: clients without EDNS (glibc's default resolver) get 3 of 4";
+        let lost = "127.0.0.1:8600: what clients without EDNS get is not known: asked without EDNS, no answer within 200.0 ms of the main answer";
+        let refused = "127.0.0.1:8600: what clients without EDNS get is not known: asked without EDNS, 127.0.0.1:8600: connection refused (no DNS server listens there)";
+        // (what the question without EDNS found, the line at -v0, the line at -v)
+        let table = [
+            (view(3, false), Some(fewer), Some(fewer)),
             // TC set: such a client asks again over TCP and gets all four.
+            (view(3, true), None, None),
+            (view(4, false), None, None),
+            (WithoutEdns::NotAsked, None, None),
             (
-                Some(PlainView {
-                    instances: 3,
-                    truncated: true,
-                }),
-                false,
+                WithoutEdns::NoAnswer {
+                    grace: Duration::from_millis(200),
+                },
+                None,
+                Some(lost),
             ),
             (
-                Some(PlainView {
-                    instances: 4,
-                    truncated: false,
-                }),
-                false,
+                WithoutEdns::Failed(Failure::ConnectionRefused),
+                None,
+                Some(refused),
             ),
-            (None, false),
-        ] {
+        ];
+        for (plain, quiet, verbose) in table {
             let facts = Facts {
                 question: galeradb(),
-                servers: vec![outcome(8600, Ok(full(plain)))],
+                servers: vec![outcome(8600, Ok(full(plain.clone())))],
             };
             let report = evaluate(&facts, &Judgement::default()).expect("report");
             assert_eq!(report.state(), State::Ok);
-            assert_eq!(
-                report.render("CONSUL DNS", 0).contains(said),
-                shown,
-                "{plain:?}"
-            );
+            for (verbosity, line) in [(0, quiet), (1, verbose)] {
+                let rendered = report.render("CONSUL DNS", verbosity);
+                let found = rendered
+                    .lines()
+                    .find(|l| l.contains("EDNS"))
+                    .map(|l| l.trim_start_matches("\\_ [OK] "));
+                assert_eq!(found, line, "{plain:?} at -v{verbosity}: {rendered}");
+            }
         }
     }
 }

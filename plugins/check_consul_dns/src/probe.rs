@@ -17,7 +17,7 @@ use tokio::net::TcpStream;
 
 use crate::evaluate::{
     Answer, DnsServer, Facts, Failure, Instance, PlainView, QueryType, Question, Rcode,
-    ServerOutcome, Transport,
+    ServerOutcome, Transport, WithoutEdns,
 };
 use crate::wire;
 
@@ -68,33 +68,19 @@ async fn query_all(
     ctx.set_stage(format!("waiting for DNS answers from {}", names.join(", ")));
     join_all(servers.iter().map(|server| async move {
         let main = async {
-            let (answer, plain) = tokio::join!(
-                ask(
-                    server.addr,
-                    &question.name,
-                    question.query_type,
-                    tcp,
-                    deadline
-                ),
-                async {
-                    match tcp {
-                        true => None,
-                        false => {
-                            ask_without_edns(
-                                server.addr,
-                                &question.name,
-                                question.query_type,
-                                deadline,
-                            )
-                            .await
-                        }
-                    }
+            match tcp {
+                true => {
+                    ask(
+                        server.addr,
+                        &question.name,
+                        question.query_type,
+                        true,
+                        deadline,
+                    )
+                    .await
                 }
-            );
-            answer.map(|answer| Answer {
-                without_edns: plain,
-                ..answer
-            })
+                false => ask_with_plain_view(server.addr, question, deadline).await,
+            }
         };
         let also = join_all(also_resolve.iter().map(|name| async move {
             (
@@ -212,6 +198,46 @@ async fn ask(
     ))
 }
 
+/// How long the question without EDNS may still take once the main answer is in: as long as
+/// the main exchange took, at least [`PLAIN_GRACE_MIN`], never past the deadline. A datagram
+/// lost or swallowed (a server or middlebox that drops queries without EDNS) then costs this
+/// much, not the whole run.
+const PLAIN_GRACE_MIN: Duration = Duration::from_millis(200);
+
+/// The main question (UDP with EDNS, TCP when needed) and, at the same time, the same question
+/// without EDNS, which may take a bounded grace after the main answer.
+async fn ask_with_plain_view(
+    server: SocketAddr,
+    question: &Question,
+    deadline: Deadline,
+) -> Result<Answer, Failure> {
+    let started = Instant::now();
+    let main = ask(server, &question.name, question.query_type, false, deadline);
+    let plain = ask_without_edns(server, &question.name, question.query_type, deadline);
+    tokio::pin!(main, plain);
+    let mut early = None;
+    let answer = loop {
+        tokio::select! {
+            answer = &mut main => break answer,
+            view = &mut plain, if early.is_none() => early = Some(view),
+        }
+    };
+    let mut answer = answer?;
+    answer.without_edns = match early {
+        Some(view) => view,
+        None => {
+            let answered = Instant::now();
+            let until = (answered + started.elapsed().max(PLAIN_GRACE_MIN)).min(deadline.at);
+            tokio::time::timeout_at(until.into(), plain)
+                .await
+                .unwrap_or(WithoutEdns::NoAnswer {
+                    grace: until.saturating_duration_since(answered),
+                })
+        }
+    };
+    Ok(answer)
+}
+
 /// What a client without EDNS (glibc's resolver by default) gets over UDP: the count, and
 /// whether the server said the answer was truncated (such a client then asks over TCP).
 async fn ask_without_edns(
@@ -219,24 +245,31 @@ async fn ask_without_edns(
     name: &str,
     query_type: QueryType,
     deadline: Deadline,
-) -> Option<PlainView> {
+) -> WithoutEdns {
     let record_type = record_type(query_type);
-    let name = Name::from_ascii(name).ok()?;
-    let request = Request::new(&name, record_type, false).ok()?;
-    let (response, _) = by(deadline, false, exchange_udp(server, &request))
-        .await
-        .ok()?;
-    let answer = read_answer(
-        &response,
-        &name,
-        record_type,
-        Transport::Udp,
-        Duration::ZERO,
-    );
-    Some(PlainView {
-        instances: answer.instances.len(),
-        truncated: response.metadata.truncation,
-    })
+    let asked = async {
+        let name = Name::from_ascii(name)
+            .map_err(|e| Failure::Io(format!("cannot encode the question: {e}")))?;
+        let request = Request::new(&name, record_type, false)?;
+        let (response, _) = by(deadline, false, exchange_udp(server, &request)).await?;
+        Ok::<_, Failure>((response, name))
+    };
+    match asked.await {
+        Ok((response, name)) => {
+            let answer = read_answer(
+                &response,
+                &name,
+                record_type,
+                Transport::Udp,
+                Duration::ZERO,
+            );
+            WithoutEdns::Answered(PlainView {
+                instances: answer.instances.len(),
+                truncated: response.metadata.truncation,
+            })
+        }
+        Err(failure) => WithoutEdns::Failed(failure),
+    }
 }
 
 /// Whether one more record could have been left out of a UDP answer of `length` bytes: Consul
@@ -490,7 +523,7 @@ pub fn read_answer(
         transport,
         instances,
         declined,
-        without_edns: None,
+        without_edns: WithoutEdns::NotAsked,
         time,
     }
 }

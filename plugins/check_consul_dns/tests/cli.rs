@@ -809,6 +809,44 @@ fn another_opcode_is_said_at_once() {
 }
 
 #[test]
+fn a_question_without_edns_that_is_never_answered_costs_a_short_grace() {
+    // A server (or a middlebox) that answers queries with EDNS and swallows those without: the
+    // main answer counts, what clients without EDNS get is not known (said at -v), and the run
+    // ends after the grace (at least 200 ms, as long as the main exchange took), not at -t.
+    let server = scripted(|query| match query.edns {
+        Some(_) => {
+            let mut reply = reply_to(query);
+            reply.add_answer(a_record(query.queries[0].name(), [10, 0, 0, 1]));
+            vec![encoded(&reply)]
+        }
+        None => Vec::new(),
+    });
+    for verbose in [false, true] {
+        let mut run = plugin();
+        run = run.args(["-t", "10", "-H", &server.addr(), "-s", "galeradb"]);
+        if verbose {
+            run = run.arg("-v");
+        }
+        let out = run.run();
+        out.assert(
+            0,
+            &format!(
+                "CONSUL DNS OK - 1 instances of galeradb from {} in ",
+                server.addr()
+            ),
+        );
+        assert_eq!(out.perf("instances").value, "1");
+        out.assert_ended_within(Duration::from_millis(500));
+        let said = format!(
+            "\\_ [OK] {}: what clients without EDNS get is not known: asked without EDNS, no answer within ",
+            server.addr()
+        );
+        assert_eq!(out.stdout.contains(&said), verbose, "{}", out.stdout);
+        assert!(!out.stdout.contains("get 0 of"), "{}", out.stdout);
+    }
+}
+
+#[test]
 fn names_too_long_for_dns_are_usage_errors_before_sending() {
     let label = "a".repeat(63);
     let out = plugin()
