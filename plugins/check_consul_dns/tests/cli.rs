@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use hastack_test_support::consul::{ConsulAgent, DnsConfig, Health, many_instances};
+use hastack_test_support::consul::{
+    ConsulAgent, DnsConfig, Health, many_instances, many_instances_v6,
+};
 use hastack_test_support::dns::{Authoritative, Forwarder, ScriptedDns, reply_to};
 use hastack_test_support::{PluginRun, UdpBlackHole, assert_shared_cli_contract, free_udp_port};
 use hickory_proto::op::{Message, OpCode};
@@ -550,6 +552,97 @@ fn the_count_is_whole_against_consuls_defaults() {
         .args(["-H", &consul.addr(), "-s", "galeradb"])
         .run();
     assert!(!out.stdout.contains("without EDNS"), "{}", out.stdout);
+}
+
+#[test]
+fn aaaa_answers_are_counted_whole_too() {
+    // The same service with IPv4 and IPv6 instances: AAAA counts the IPv6 ones, whole, past
+    // Consul's 3 records without EDNS and its trimming to the EDNS buffer; A the IPv4 ones; SRV
+    // all, each target's address (A or AAAA) from the additional section.
+    for count in [5usize, 90] {
+        let mut catalog = many_instances("big", 4);
+        catalog.extend(many_instances_v6("big", count));
+        let agent = ConsulAgent::start_with(catalog, DnsConfig::default())
+            .unwrap_or_else(|e| panic!("consul stand-in: {e}"));
+        for (qtype, expected) in [("AAAA", count), ("A", 4), ("SRV", count + 4)] {
+            let out = plugin()
+                .args(["-H", &agent.addr(), "-s", "big", "--type", qtype])
+                .run();
+            out.assert(
+                0,
+                &format!(
+                    "CONSUL DNS OK - {expected} instances of big from {} in ",
+                    agent.addr()
+                ),
+            );
+            assert_eq!(out.perf("instances").value, expected.to_string(), "{qtype}");
+        }
+        let out = plugin()
+            .args([
+                "-H",
+                &agent.addr(),
+                "-s",
+                "big",
+                "--type",
+                "AAAA",
+                "--expect",
+                "fd00::1:1",
+                "--expect",
+                &format!("fd00::1:{count:x}"),
+            ])
+            .run();
+        out.assert(
+            0,
+            &format!("CONSUL DNS OK - {count} instances of big from "),
+        );
+        assert!(
+            out.stdout.contains(&format!(
+                "\\_ [OK] {}: clients without EDNS (glibc's default resolver) get 3 of {count}",
+                agent.addr()
+            )),
+            "{}",
+            out.stdout
+        );
+        if count == 5 {
+            assert!(
+                out.summary_line()
+                    .ends_with(": fd00::1:1, fd00::1:2, fd00::1:3, fd00::1:4, fd00::1:5"),
+                "{}",
+                out.stdout
+            );
+        }
+    }
+}
+
+#[test]
+fn an_expected_fourth_instance_of_five_is_found() {
+    // The false CRITICAL: Consul answers 3 records to a client without EDNS, so an
+    // expected instance beyond them was "missing". Every one of the five is found, and nothing
+    // else is there.
+    let agent = agent_with(5);
+    let server = agent.addr();
+    for qtype in ["A", "SRV"] {
+        let mut args = vec!["-H", &server, "-s", "big", "--type", qtype, "--exact"];
+        let expected: Vec<String> = (1..=5).map(|n| format!("127.1.0.{n}")).collect();
+        for address in &expected {
+            args.extend(["--expect", address]);
+        }
+        let out = plugin().args(&args).run();
+        out.assert(
+            0,
+            &format!(
+                "CONSUL DNS OK - 5 instances of big from {} in ",
+                agent.addr()
+            ),
+        );
+        assert_eq!(out.perf("instances").value, "5");
+        // The fourth alone, too.
+        let out = plugin()
+            .args(["-H", &agent.addr(), "-s", "big", "--type", qtype])
+            .args(["--expect", "127.1.0.4"])
+            .run();
+        out.assert(0, "CONSUL DNS OK - 5 instances of big from ");
+    }
 }
 
 #[test]

@@ -27,9 +27,31 @@
 //!   the advertised buffer. dns_config `enable_truncate` (default false): only then is TC set.
 //! - agent/dns `trimTCPResponse`: over TCP the answer is whole, up to 64 KB.
 //! - agent/dns `setEDNS`: a query's EDNS OPT is echoed with the same buffer size.
+//! - A and AAAA: a service lookup answers an A query with the IPv4 instances only and an AAAA
+//!   query with the IPv6 ones (`message_serializer.go` `getAnswerExtrasForIP` returns nothing for
+//!   the other family). The other family's record goes to the additional section only for SRV
+//!   (both families, as always) and for `.addr.` lookups (`isARecordWhenNotExplicitlyQueried`),
+//!   which the stand-in does not serve.
+//!
+//! Which Consul the trimming follows. Consul 1.19 made the rewritten DNS server
+//! (`agent/dns/router.go`, trimming in `response_generator.go`) the default; the legacy
+//! `agent/dns.go` stays behind the `v1dns` experiment. Read in both:
+//! - Without EDNS, the 512-byte bound is measured uncompressed only when `udp_answer_limit` has
+//!   cut the answer (then it is sent compressed); otherwise compressed. Both follow this (a much
+//!   older `dns.go` measured every 512-byte answer uncompressed); so does the stand-in.
+//! - The OPT: the legacy `dns.go` set it before trimming, so it counted in the size, and its
+//!   `syncExtra` then rebuilt the additional section from the SRV targets alone, dropping the
+//!   OPT from a trimmed answer; the current `router.go` trims first and appends the OPT after
+//!   (trimmed to the buffer less 8 bytes without the OPT's 11, the answer may exceed the buffer
+//!   by up to 3 bytes). The stand-in counts the OPT in the size, as the legacy code did, and keeps it, as
+//!   the current code does: its answers always fit the buffer and always echo the OPT. The
+//!   check's "a full UDP answer may hide trimmed records" counts from the bytes received, so
+//!   either way a full answer is asked again over TCP.
+//! - Over TCP, both cut an SRV answer to 1024 records (4096 for others) before trimming to
+//!   64 KB; not modelled (the tests serve at most a few hundred instances).
 
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -118,6 +140,22 @@ pub fn many_instances(service: &str, count: usize) -> Vec<Instance> {
             instance(
                 service,
                 &format!("{service}-{n}"),
+                address.into(),
+                3306,
+                Vec::new(),
+            )
+        })
+        .collect()
+}
+
+/// `count` IPv6 instances of `service`, one per node `NAME-v6-N` at fd00::1:N.
+pub fn many_instances_v6(service: &str, count: usize) -> Vec<Instance> {
+    (1..=count)
+        .map(|n| {
+            let address = Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 1, n as u16);
+            instance(
+                service,
+                &format!("{service}-v6-{n}"),
                 address.into(),
                 3306,
                 Vec::new(),
@@ -351,6 +389,8 @@ fn answer(request: &[u8], transport: Transport, state: &Mutex<State>) -> Option<
     response.metadata.authoritative = true;
     response.metadata.recursion_available = false;
     response.queries = request.queries.clone();
+    // Set before trimming, so it counts in the size (legacy dns.go), and kept after it (the
+    // current router.go): see the module's comment.
     if let Some(edns) = &request.edns {
         let mut echoed = Edns::new();
         echoed.set_max_payload(edns.max_payload());
@@ -519,13 +559,14 @@ fn trim_udp(request: &Message, response: &mut Message, udp_answer_limit: usize) 
         _ => 512,
     };
     let limit = udp_answer_limit.min(MAX_UDP_ANSWER_LIMIT);
-    if max_size == 512 && response.answers.len() > limit {
+    let cut = max_size == 512 && response.answers.len() > limit;
+    if cut {
         response.answers.truncate(limit);
         sync_additionals(response);
     }
-    // The 512-byte case is measured uncompressed (Consul's conservative choice), then sent
-    // compressed; 8 bytes are kept for the UDP header.
-    trim_to(response, max_size - 8, max_size == 512);
+    // An answer cut to `udp_answer_limit` is measured uncompressed (Consul's conservative
+    // choice), then sent compressed; 8 bytes are kept for the UDP header.
+    trim_to(response, max_size - 8, cut);
     response.answers.len() < before
 }
 
@@ -674,6 +715,90 @@ mod tests {
         )
         .expect("answer");
         assert_eq!(whole.answers.len(), 90);
+    }
+
+    #[test]
+    fn answers_come_in_random_order() {
+        let agent = agent(5);
+        let mut orders = std::collections::HashSet::new();
+        for _ in 0..20 {
+            let answer = ask_udp(
+                agent.port(),
+                "big.service.consul.",
+                RecordType::A,
+                Some(4096),
+            )
+            .expect("answer");
+            let order: Vec<String> = answer.answers.iter().map(|r| r.data.to_string()).collect();
+            assert_eq!(order.len(), 5);
+            orders.insert(order);
+        }
+        assert!(orders.len() >= 2, "one order in 20 answers: {orders:?}");
+    }
+
+    #[test]
+    fn the_512_byte_bound_is_measured_uncompressed_after_the_answer_limit() {
+        // Names long enough that 3 SRV records with their addresses exceed 512 bytes
+        // uncompressed (about 270 bytes each), though they would fit compressed (about 110).
+        let service = "s".repeat(60);
+        let agent = ConsulAgent::start_with(many_instances(&service, 5), DnsConfig::default())
+            .expect("stand-in");
+        let name = format!("{service}.service.consul.");
+        let srv = ask_udp(agent.port(), &name, RecordType::SRV, None).expect("answer");
+        assert_eq!(srv.answers.len(), 1, "{srv:?}");
+        assert_eq!(
+            srv.additionals.len(),
+            1,
+            "the remaining target's address only"
+        );
+        assert!(!srv.metadata.truncation);
+        assert!(encoded_len(&srv, true) <= 512 - 8);
+        // A records of the same name fit 3 to the limit.
+        let a = ask_udp(agent.port(), &name, RecordType::A, None).expect("answer");
+        assert_eq!(a.answers.len(), 3);
+    }
+
+    #[test]
+    fn only_passing_leaves_out_warnings_too() {
+        let config = DnsConfig {
+            only_passing: true,
+            ..DnsConfig::default()
+        };
+        let strict = ConsulAgent::start_with(story_catalog(), config).expect("stand-in");
+        let default = ConsulAgent::start().expect("stand-in");
+        for agent in [&strict, &default] {
+            agent.set_health("galeradb", "node2", Health::Warning);
+        }
+        let count = |agent: &ConsulAgent| {
+            ask_udp(
+                agent.port(),
+                "galeradb.service.consul.",
+                RecordType::A,
+                Some(4096),
+            )
+            .expect("answer")
+            .answers
+            .len()
+        };
+        assert_eq!((count(&strict), count(&default)), (2, 3));
+        strict.set_health("galeradb", "node2", Health::Passing);
+        assert_eq!(count(&strict), 3);
+    }
+
+    #[test]
+    fn ipv6_instances_answer_aaaa_only() {
+        let mut catalog = many_instances("big", 4);
+        catalog.extend(many_instances_v6("big", 5));
+        let agent = ConsulAgent::start_with(catalog, DnsConfig::default()).expect("stand-in");
+        let ask = |qtype| {
+            let answer =
+                ask_udp(agent.port(), "big.service.consul.", qtype, Some(4096)).expect("answer");
+            (answer.answers.len(), answer.additionals.len())
+        };
+        assert_eq!(ask(RecordType::A), (4, 0));
+        assert_eq!(ask(RecordType::AAAA), (5, 0));
+        // SRV: every instance, each target's A or AAAA in the additional section.
+        assert_eq!(ask(RecordType::SRV), (9, 9));
     }
 
     #[test]
