@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use hastack_test_support::PLUGINS;
-use hastack_test_support::consul::ConsulAgent;
+use hastack_test_support::consul::{ConsulAgent, DnsConfig, many_instances};
 use hastack_test_support::dns::Forwarder;
 use hastack_test_support::galera::{GaleraCluster, MONITOR_PASSWORD, MONITOR_USER};
 use hastack_test_support::ldap::{
@@ -314,6 +314,10 @@ const CHECK_MYSQL: &str = "check_mysql -H 127.0.0.1 -P PORT -u monitor -p ... (C
 const SKEW: &str = "check_clock_skew -H 127.0.0.1:PORT";
 const NTP_TIME: &str = "check_ntp_time -H 127.0.0.1 -p PORT (C)";
 const CONSUL: &str = "check_consul_dns -H 127.0.0.1:PORT -s galeradb";
+const CONSUL_AGENT_3: &str = "check_consul_dns -H AGENT -s big, 3 instances (UDP)";
+const CONSUL_AGENT_3_TCP: &str = "check_consul_dns -H AGENT -s big --tcp, 3 instances";
+const CONSUL_AGENT_90: &str = "check_consul_dns -H AGENT -s big, 90 instances (UDP, then TCP)";
+const CONSUL_AGENT_90_TCP: &str = "check_consul_dns -H AGENT -s big --tcp, 90 instances";
 const DIG: &str = "check_dig -H 127.0.0.1 -p PORT -l galeradb.service.consul (C, forks dig)";
 const LDAP_2500: &str = "check_ldap_paging -U URI -D reader -b ou=users, 2500 entries";
 const LDAPSEARCH_2500: &str = "ldapsearch -E pr=500/noprompt ... 1.1, 2500 entries";
@@ -643,6 +647,34 @@ fn main() {
             );
         }
         Err(e) => report.missing(format!("no BIND: {e}")),
+    }
+
+    // DNS: the agent itself, UDP (then TCP when the answer is full, as Consul trims without TC)
+    // against TCP alone, for the usual few instances and for 90.
+    for (count, udp, tcp) in [
+        (3usize, CONSUL_AGENT_3, CONSUL_AGENT_3_TCP),
+        (90, CONSUL_AGENT_90, CONSUL_AGENT_90_TCP),
+    ] {
+        match ConsulAgent::start_with(many_instances("big", count), DnsConfig::default()) {
+            Ok(agent) => {
+                let server = agent.addr();
+                let args = ["-H", server.as_str(), "-s", "big"];
+                report.group(
+                    &format!("Consul agent, {count} instances: UDP first against TCP only"),
+                    &[
+                        cmd(udp, bin("check_consul_dns"), &args, &[]),
+                        cmd(
+                            tcp,
+                            bin("check_consul_dns"),
+                            &[&args[..], &["--tcp"]].concat(),
+                            &[],
+                        ),
+                    ],
+                    runs,
+                );
+            }
+            Err(e) => report.missing(format!("no Consul stand-in: {e}")),
+        }
     }
 
     // LDAP: the full count, 2500 and 100,000 entries.
