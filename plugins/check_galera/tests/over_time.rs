@@ -1,8 +1,9 @@
 //! check_galera over time, against a real 3-node cluster on loopback: flow control made real (a
 //! small `gcs.fc_limit` and a table lock on one node while another writes), the IST window under a
 //! write load, a restarted member, a member that left and one that will need a full state
-//! transfer; and whether clients can use a node now (read_only, wsrep_reject_queries). Every
-//! run that compares with an earlier one shares that run's `--state-dir`.
+//! transfer; and whether clients can use a node now (read_only, wsrep_reject_queries, a donor
+//! that rejects queries during a real SST), a rolling upgrade half done, a cluster larger than
+//! planned. Every run that compares with an earlier one shares that run's `--state-dir`.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -123,6 +124,20 @@ fn what_changed_since_the_previous_run_on_the_real_cluster() {
     );
     let paused = out.perf("node1_flow_control_paused").number();
     assert!((0.2..=1.0).contains(&paused), "node1 paused {paused}");
+    assert_eq!(out.perf("node1_flow_control_active").value, "1");
+    // The locked node's receive queue, judged on what it holds now (fc_limit 2: at least 2).
+    let p2 = node2.port.to_string();
+    let out = monitor(state, &["-P", &p2, "--recv-queue-warning", "1"]);
+    out.assert(
+        1,
+        &format!("GALERA WARNING - node2 (127.0.0.1:{p2}): receive queue "),
+    );
+    assert!(
+        out.perf("local_recv_queue").number() >= 2.0,
+        "{}",
+        out.stdout
+    );
+    out.perf("local_recv_queue_avg_since_start").number();
     let out = monitor(state, &["-P", &p1, "--fc-warning", "0.2"]);
     out.assert(
         1,
@@ -176,6 +191,18 @@ fn what_changed_since_the_previous_run_on_the_real_cluster() {
     let rate = out.perf("node2_received_bytes_per_second").number();
     assert!(rate >= 8.0 * 1048576.0 / interval, "{rate}");
     assert!(out.perf("node1_commits_per_second").number() > 0.0);
+    // No conflicts here: certification failures and brute-force aborts at 0 per second.
+    for name in ["node1", "node2", "node3"] {
+        for rate in ["cert_failures_per_second", "bf_aborts_per_second"] {
+            assert_eq!(out.perf(&format!("{name}_{rate}")).number(), 0.0, "{rate}");
+        }
+    }
+    // Another 8 MiB, against the critical bound this time.
+    write_mib(cluster.node(0), 8);
+    monitor(state, &with(&["--ist-window-critical", "1000000:"])).assert(
+        2,
+        "GALERA CRITICAL - a member that leaves now can rejoin by IST for ",
+    );
 
     // Whether clients can use a node now.
     let node1 = cluster.node(0);
@@ -259,4 +286,117 @@ fn what_changed_since_the_previous_run_on_the_real_cluster() {
     let out = monitor(state, &discover);
     out.assert(0, "GALERA OK - ");
     assert!(!out.stdout.contains("left the cluster"), "{}", out.stdout);
+}
+
+/// A state transfer whose donor waits before it sends: the donor stays Donor/Desynced that long.
+/// MariaDB runs `wsrep_sst_METHOD` from its PATH, with `--role donor` on the donor.
+const SLOW_SST: &str = "#!/bin/sh
+# hastack test: a state transfer by mariabackup whose donor waits 10 s first
+case \" $* \" in
+  *\" --role donor \"*|*\" --role 'donor' \"*|*\" --role=donor \"*) sleep 10 ;;
+esac
+exec /usr/bin/wsrep_sst_mariabackup \"$@\"
+";
+
+#[test]
+fn clients_versions_and_a_donor_on_the_real_cluster() {
+    use std::os::unix::fs::PermissionsExt;
+    let scripts = tempdir().expect("scripts");
+    let script = scripts.path().join("wsrep_sst_hastack_slow");
+    std::fs::write(&script, SLOW_SST).expect("script");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!(
+        "{}:{}",
+        scripts.path().display(),
+        std::env::var("PATH").unwrap_or_else(|_| "/usr/sbin:/usr/bin:/sbin:/bin".into())
+    );
+    let env = vec![("PATH".to_string(), path)];
+    let mut cluster = GaleraCluster::start_with_env(3, |_| env.clone()).expect("galera cluster");
+    let state = tempdir().expect("state directory");
+    let state = state.path();
+    let p3 = cluster.node(2).port.to_string();
+    let nodes = node_args(&cluster);
+    let nodes: Vec<&str> = nodes.iter().map(String::as_str).collect();
+
+    // A member nobody planned: three where two were expected.
+    monitor(state, &[&nodes[..], &["--expected-size", "2"]].concat()).assert(
+        1,
+        "GALERA WARNING - cluster size 3 is larger than --expected-size 2: a member joined that nobody planned",
+    );
+
+    // ALL_KILL turns clients away too (and ends the connections open now).
+    let _ = cluster
+        .node(2)
+        .sql("SET GLOBAL wsrep_reject_queries=ALL_KILL");
+    monitor(state, &["-P", &p3]).assert(
+        2,
+        &format!("GALERA CRITICAL - node3 (127.0.0.1:{p3}): rejects client queries (wsrep_reject_queries=ALL_KILL)"),
+    );
+    cluster
+        .node(2)
+        .sql("SET GLOBAL wsrep_reject_queries=NONE")
+        .expect("reject off");
+
+    // A rolling upgrade half done: node3 comes back announcing another server version.
+    let release = cluster
+        .node(0)
+        .sql("SELECT @@version")
+        .expect("version")
+        .trim()
+        .split('-')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    cluster
+        .begin_restart(2, &["--version=10.11.99-MariaDB-upgraded"], &env, false)
+        .expect("node3 restarted");
+    cluster
+        .await_synced(2, Duration::from_secs(60))
+        .expect("node3 back");
+    let out = monitor(state, &nodes);
+    out.assert(
+        1,
+        &format!("GALERA WARNING - rolling upgrade unfinished (server version): node3 runs 10.11.99, the others {release}"),
+    );
+
+    // A donor that turns clients away while it sends a full state transfer: node3 forgets its
+    // position and rejoins by SST; its donor waits 10 s before sending.
+    for i in 0..2 {
+        cluster
+            .node(i)
+            .sql("SET GLOBAL wsrep_sst_donor_rejects_queries=ON")
+            .expect("donor rejects queries");
+    }
+    cluster
+        .begin_restart(2, &["--wsrep-sst-method=hastack_slow"], &env, true)
+        .expect("node3 restarted for SST");
+    let mut donor = None;
+    wait_until("a donor", Duration::from_secs(30), || {
+        donor = (0..2).find(|&i| {
+            cluster
+                .node(i)
+                .status("wsrep_local_state_comment")
+                .as_deref()
+                == Some("Donor/Desynced")
+        });
+        donor.is_some()
+    })
+    .unwrap_or_else(|e| panic!("{e}\n{}", cluster.node(2).error_log()));
+    let donor_index = donor.expect("donor");
+    let donor = cluster.node(donor_index);
+    let out = monitor(state, &["-P", &donor.port.to_string()]);
+    out.assert(
+        1,
+        &format!(
+            "GALERA WARNING - {} ({}): Donor/Desynced: donating a state transfer, and rejecting client queries meanwhile (wsrep_sst_donor_rejects_queries=ON)",
+            donor.name,
+            donor.addr()
+        ),
+    );
+    if let Err(e) = cluster.await_synced(2, Duration::from_secs(90)) {
+        panic!(
+            "node3 rejoined by SST: {e}\ndonor: {}",
+            cluster.node(donor_index).error_log()
+        );
+    }
 }

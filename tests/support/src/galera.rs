@@ -207,22 +207,54 @@ impl GaleraCluster {
         bootstrap: bool,
         env: &[(String, String)],
     ) -> Result<(), String> {
+        let args: &[&str] = match bootstrap {
+            true => &["--wsrep-new-cluster"],
+            false => &[],
+        };
+        self.spawn_node(index, args, env);
+        self.await_synced(index, Duration::from_secs(60))
+    }
+
+    fn spawn_node(&mut self, index: usize, args: &[&str], env: &[(String, String)]) {
         let node = &mut self.nodes[index];
         let mut command = Command::new(mariadbd());
         command.envs(env.iter().map(|(k, v)| (k, v)));
         command.arg(format!("--defaults-file={}", node.cnf.display()));
-        if bootstrap {
-            command.arg("--wsrep-new-cluster");
-        }
+        command.args(args);
         node.server = Some(
             Server::spawn(&node.name, command, node.dir.join("stdout.log"))
                 .with_grace(Duration::from_secs(20)),
         );
+    }
+
+    /// Shut a node down cleanly and start it again with `args` (after the defaults file) and
+    /// `env`, without waiting: [`GaleraCluster::await_synced`] waits. With `sst`, its position
+    /// is forgotten first (grastate.dat removed): it rejoins by a full state transfer.
+    pub fn begin_restart(
+        &mut self,
+        index: usize,
+        args: &[&str],
+        env: &[(String, String)],
+        sst: bool,
+    ) -> Result<(), String> {
+        self.nodes[index].stop();
+        if sst {
+            let grastate = self.nodes[index].dir.join("data/grastate.dat");
+            std::fs::remove_file(&grastate).map_err(|e| format!("{}: {e}", grastate.display()))?;
+        }
+        self.spawn_node(index, args, env);
+        Ok(())
+    }
+
+    /// Wait until the node is Synced and ready, or say why not (its log's end); a node that
+    /// exits meanwhile is not waited for.
+    pub fn await_synced(&mut self, index: usize, limit: Duration) -> Result<(), String> {
+        let node = &mut self.nodes[index];
         // Synced, or ended: a node that aborted (a port taken) is not waited for.
         let mut exited = false;
         wait_until(
             &format!("{} wsrep_local_state_comment=Synced", node.name),
-            Duration::from_secs(60),
+            limit,
             || {
                 exited = !node.is_running();
                 exited || node.status("wsrep_local_state_comment").as_deref() == Some("Synced")
