@@ -225,13 +225,15 @@ impl Report {
             &clean(&self.summary_within(summary_cap)),
             summary_cap,
         ));
-        let line_cap = SUMMARY_CAP.min(budget / 2);
-        let shown: Vec<String> = self
+        // A long-output line takes at most half the budget: under the default 4 KB that is
+        // 2 KB, with no limit (Icinga) 32 KB, so a plugin's own "and N more" stays whole.
+        let line_cap = budget / 2;
+        let details: Vec<&Detail> = self
             .details
             .iter()
             .filter(|d| d.min_verbosity <= verbosity)
-            .map(|d| detail_line(d, line_cap))
             .collect();
+        let shown: Vec<String> = details.iter().map(|d| detail_line(d, line_cap)).collect();
         // Per-item perfdata leaves room for the first long-output line (plugins put the
         // aggregate finding there) and the closing line.
         let lead = shown.first().map_or(0, String::len);
@@ -254,12 +256,36 @@ impl Report {
             out.push_str(" |");
             out.push_str(&perfdata);
         }
+        // Lines of findings that do not all fit share the room: each is cut to its share, so
+        // that one long listing cannot push another finding's line out.
+        let room = budget.saturating_sub(out.len() + CLOSING_RESERVE);
+        let problems: Vec<usize> = (0..details.len())
+            .filter(|&i| details[i].state != State::Ok)
+            .collect();
+        let mut shown = shown;
+        if problems.len() > 1 && problems.iter().map(|&i| shown[i].len()).sum::<usize>() > room {
+            let share = (room / problems.len()).max(MIN_CUT_LINE);
+            for &i in &problems {
+                if shown[i].len() > share {
+                    shown[i] = detail_line(details[i], share);
+                }
+            }
+        }
         let mut lines_left_out = 0;
         for (index, line) in shown.iter().enumerate() {
             let closing_needed = index + 1 < shown.len() || metrics_left_out > 0;
             let reserve = if closing_needed { CLOSING_RESERVE } else { 0 };
             if out.len() + line.len() + reserve > budget {
-                lines_left_out = shown.len() - index;
+                // The first line that does not fit is cut to the room left when that is worth
+                // a line (it is the more important: plugins put the aggregate lines first);
+                // the rest are counted.
+                let room = budget.saturating_sub(out.len() + CLOSING_RESERVE);
+                let mut left = shown.len() - index;
+                if room >= MIN_CUT_LINE {
+                    out.push_str(&detail_line(details[index], room));
+                    left -= 1;
+                }
+                lines_left_out = left;
                 break;
             }
             out.push_str(line);
@@ -276,18 +302,12 @@ impl Report {
 
 /// `\_ ... and 3 more lines and 12 perfdata items, left out to fit --output-limit 1024`.
 fn closing_line(lines: usize, metrics: usize, limit: OutputLimit) -> String {
-    let plural = |n: usize, what: &str| match n {
-        1 => format!("1 {what}"),
-        n => format!("{n} {what}s"),
-    };
+    let lines_text = plural(lines, "more line", "more lines");
+    let metrics_text = plural(metrics, "perfdata item", "perfdata items");
     let what = match (lines, metrics) {
-        (0, m) => plural(m, "perfdata item"),
-        (l, 0) => format!("{} more", plural(l, "line")),
-        (l, m) => format!(
-            "{} more and {}",
-            plural(l, "line"),
-            plural(m, "perfdata item")
-        ),
+        (0, _) => metrics_text,
+        (_, 0) => lines_text,
+        _ => format!("{lines_text} and {metrics_text}"),
     };
     format!(
         "\n\\_ ... and {what}, left out to fit {}",
@@ -295,13 +315,29 @@ fn closing_line(lines: usize, metrics: usize, limit: OutputLimit) -> String {
     )
 }
 
-/// One long-output line, with its line break: `\_ [STATE] text`, the text capped.
+/// One long-output line, with its line break: `\_ [STATE] text`, the whole within `cap`.
 fn detail_line(detail: &Detail, cap: usize) -> String {
+    let head = format!("\n\\_ [{}] ", detail.state);
+    let text = clean(&detail.text);
     format!(
-        "\n\\_ [{}] {}",
-        detail.state,
-        truncate(&clean(&detail.text), cap)
+        "{head}{}",
+        truncate_keeping_tail(&text, cap.saturating_sub(head.len()))
     )
+}
+
+/// `text` cut to at most `cap` bytes, keeping its last list item (after the last `, `) when
+/// that is short: plugins end lists with `x and 1995 more`, and the count must survive.
+fn truncate_keeping_tail(text: &str, cap: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= cap {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let tail = text
+        .rfind(", ")
+        .map(|at| &text[at..])
+        .filter(|tail| tail.len() <= cap / 4)
+        .unwrap_or("");
+    let head = truncate(&text[..text.len() - tail.len()], cap - tail.len());
+    std::borrow::Cow::Owned(format!("{head}{tail}"))
 }
 
 /// The longest summary (the first line's text before the perfdata), in bytes.
@@ -320,6 +356,8 @@ pub const LINE_CAP: usize = MIN_OUTPUT_LIMIT - 1;
 const CLOSING_RESERVE: usize = 96;
 /// Room kept for a closing `, ... and N more` in the summary.
 const MORE_RESERVE: usize = 32;
+/// A long-output line is cut to the room left only when at least this much is left.
+const MIN_CUT_LINE: usize = 128;
 /// A subject never squeezes the findings below this.
 const MIN_FINDINGS_CAP: usize = 256;
 
@@ -567,10 +605,10 @@ mod tests {
             assert_eq!(
                 last,
                 format!(
-                    "\\_ ... and {} more and {} perfdata items, left out to fit --output-limit {limit}",
+                    "\\_ ... and {} and {} perfdata items, left out to fit --output-limit {limit}",
                     match 300 - (lines - 1) {
-                        1 => "1 line".to_string(),
-                        n => format!("{n} lines"),
+                        1 => "1 more line".to_string(),
+                        n => format!("{n} more lines"),
                     },
                     300 - kept
                 ),
@@ -606,6 +644,44 @@ mod tests {
         assert!(
             first.contains(" more | hosts=1990;;;0 groups=2000;;;0"),
             "{first}"
+        );
+    }
+
+    /// A long long-output line is whole with no limit, and cut elsewhere keeping its count; the
+    /// first line that does not fit is cut to the room left, not dropped.
+    #[test]
+    fn long_lines_keep_their_count() {
+        let names: Vec<String> = (0..100)
+            .map(|i| format!("web{i:03}.datacenter-one.example.com"))
+            .collect();
+        let listing = format!("{} and 2900 more", names.join(", "));
+        let mut r = Report::new();
+        r.add(State::Critical, "2 groups share 3000 hosts");
+        r.detail(State::Critical, format!("in both [a] and [b]: {listing}"));
+        r.detail(State::Critical, "second line");
+        let out = r.render_within("SPLIT ORDER", 0, OutputLimit::Unlimited);
+        assert!(out.contains(&listing), "{out}");
+        for limit in [OutputLimit::default(), OutputLimit::Bytes(1024)] {
+            let out = r.render_within("SPLIT ORDER", 0, limit);
+            assert!(out.len() < limit.budget() + 1, "{limit}: {}", out.len());
+            let line = out.lines().nth(1).expect("the long line");
+            assert!(
+                line.starts_with("\\_ [CRITICAL] in both [a] and [b]: web000.datacenter-one")
+                    && line.ends_with("..., web099.datacenter-one.example.com and 2900 more"),
+                "{limit}: {line}"
+            );
+        }
+        let items: Vec<String> = (0..60).map(|i| format!("item{i:02}")).collect();
+        let text = format!("{} and 40 more", items.join(", "));
+        let cut = truncate_keeping_tail(&text, 100);
+        assert_eq!(cut.len(), 100, "{cut}");
+        assert!(
+            cut.starts_with("item00, item01, ") && cut.ends_with("..., item59 and 40 more"),
+            "{cut}"
+        );
+        assert_eq!(
+            truncate_keeping_tail("no list at all here", 10),
+            "no list..."
         );
     }
 

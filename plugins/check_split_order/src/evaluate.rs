@@ -238,20 +238,45 @@ pub fn judge_inventory(
         report.detail(state, format!("ungrouped: {}", detail_names(&names)));
     }
 
-    // Groups that exist but hold nothing.
+    // Groups that exist but hold nothing: one finding for all of them, so that many empty
+    // groups cannot crowd another finding out of the summary.
     let filled = inv.non_empty();
-    for (id, group) in inv.groups.iter().enumerate() {
-        if BUILTIN_GROUPS.contains(&&*group.name) || filled[id] {
-            continue;
+    let empty: Vec<String> = inv
+        .groups
+        .iter()
+        .enumerate()
+        .filter(|(id, group)| !BUILTIN_GROUPS.contains(&&*group.name) && !filled[*id])
+        .filter_map(|(_, group)| {
+            group
+                .declared_at
+                .map(|line| format!("[{}] ({})", group.name, at(line)))
+        })
+        .collect();
+    let (one, many) = match format {
+        Format::Ini => (
+            "its hosts may have landed under an earlier header",
+            "their hosts may have landed under earlier headers",
+        ),
+        Format::Yaml => ("it lists no hosts", "they list no hosts"),
+    };
+    match empty.as_slice() {
+        [] => {}
+        [group] => {
+            let text = group.replacen(" (", " is empty (", 1);
+            report.add(State::Critical, format!("{text}: {one}"));
         }
-        if let Some(line) = group.declared_at {
-            let why = match format {
-                Format::Ini => "its hosts may have landed under an earlier header",
-                Format::Yaml => "it lists no hosts",
-            };
+        groups => {
             report.add(
                 State::Critical,
-                format!("[{}] is empty ({}): {why}", group.name, at(line)),
+                format!(
+                    "{} groups are empty: {}: {many}",
+                    groups.len(),
+                    some_joined(groups, ", ", NAMES_IN_SUMMARY)
+                ),
+            );
+            report.detail(
+                State::Critical,
+                format!("empty groups: {}", detail_names(groups)),
             );
         }
     }

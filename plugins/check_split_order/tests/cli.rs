@@ -892,14 +892,56 @@ fn two_thousand_empty_groups_fit_the_output_buffer() {
     // Every empty group is a CRITICAL finding; the summary names the first and counts the rest.
     let files = Files::new();
     let text: String = (0..2000).map(|i| format!("[group{i:04}]\n")).collect();
-    let out = check(&files.write("empty.ini", &text)).run();
-    out.assert(2, "SPLIT ORDER CRITICAL - [group0000] is empty");
+    let path = files.write("empty.ini", &text);
+    let out = check(&path).run();
+    out.assert(
+        2,
+        &format!(
+            "SPLIT ORDER CRITICAL - 2000 groups are empty: [group0000] ({}:1), [group0001] ({0}:2), ",
+            path.display()
+        ),
+    );
     let summary = out.summary_line();
     assert!(summary.len() <= 1100, "summary of {} bytes", summary.len());
-    assert!(summary.ends_with(" more"), "{summary}");
+    assert!(
+        summary.ends_with(" and 1995 more: their hosts may have landed under earlier headers"),
+        "{summary}"
+    );
     assert!(
         out.stdout.len() <= 8192,
         "output of {} bytes",
         out.stdout.len()
+    );
+}
+
+/// Many findings of one kind are one finding: 500 empty groups leave room in a 1 KB output for
+/// the hosts two --exclusive groups share, in the summary and in the long output.
+#[test]
+fn many_empty_groups_do_not_crowd_out_another_finding() {
+    let files = Files::new();
+    let mut text: String = (0..500).map(|i| format!("[g{i}]\n")).collect();
+    text.push_str("[webservers]\nweb1\nshared\n[monitoring_servers]\nmon1\nshared\n");
+    let path = files.write("crowded.ini", &text);
+    let out = check(&path)
+        .args([
+            "--exclusive",
+            "webservers,monitoring_servers",
+            "--output-limit",
+            "1024",
+        ])
+        .run();
+    out.assert(2, "SPLIT ORDER CRITICAL - 500 groups are empty: [g0] (");
+    assert!(out.stdout.len() < 1024, "{} bytes", out.stdout.len());
+    assert!(
+        out.first_line()
+            .contains(" / 1 host is in both [webservers] and [monitoring_servers], which --exclusive keeps apart: shared"),
+        "{}",
+        out.first_line()
+    );
+    assert!(
+        out.stdout
+            .contains("\\_ [CRITICAL] in both [webservers] and [monitoring_servers]: shared"),
+        "{}",
+        out.stdout
     );
 }
