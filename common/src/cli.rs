@@ -18,7 +18,7 @@ pub struct CommonArgs {
     #[arg(long, value_name = "STATE", value_enum, default_value_t = State::Unknown, hide_possible_values = false)]
     pub timeout_state: State,
 
-    /// Add detail to the long output; repeat up to 3 times (-vvv)
+    /// Add detail to the long output (repeat up to 3 times: -vvv)
     #[arg(short = 'v', long = "verbose", action = ArgAction::Count)]
     pub verbose: u8,
 

@@ -40,7 +40,7 @@ pub const DEFAULT_CHRONY: &str = "127.0.0.1:323";
 #[command(
     name = "check_clock_skew",
     version,
-    after_help = "Offsets are judged by their absolute value; perfdata keeps the sign (positive: the server is ahead).\n\
+    after_help = "Offsets are judged by their absolute value, perfdata keeps the sign (positive: the server is ahead).\n\
 With several servers, -w/-c apply to each server's offset only when given.\n\n\
 Examples:\n  \
 check_clock_skew -H ntp1.example.com\n  \
@@ -49,7 +49,7 @@ check_clock_skew --chrony --min-sources 2\n  \
 check_clock_skew --local-sync"
 )]
 pub struct Cli {
-    /// NTP server to ask (repeatable); names are resolved, IPv6 as [ADDR]:PORT
+    /// NTP server to ask (repeatable), names resolved, IPv6 as [ADDR]:PORT
     #[arg(
         short = 'H',
         long = "host",
@@ -62,7 +62,7 @@ pub struct Cli {
     #[arg(short = 'p', long, value_name = "PORT", default_value_t = DEFAULT_PORT, value_parser = clap::value_parser!(u16).range(1..), help_heading = "Servers")]
     pub port: u16,
 
-    /// Requests per server; the answer with the smallest round trip is kept, the spread is the jitter
+    /// Requests per server: the answer with the smallest round trip is kept, the spread is the jitter
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SAMPLES, value_parser = clap::value_parser!(u8).range(1..=16), help_heading = "Servers")]
     pub samples: u8,
 
@@ -124,7 +124,7 @@ pub struct Cli {
     #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
     pub delay_critical: Option<Range>,
 
-    /// A reference time (a server's, or chronyd's last update) older than this is a WARNING; 0: never
+    /// A reference time (a server's, or chronyd's last update) older than this is a WARNING (0: never)
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_STALE, value_parser = parse_stale, help_heading = "Thresholds")]
     pub stale: f64,
 

@@ -31,7 +31,7 @@ check_consul_dns -H 127.0.0.1:8600 -H 127.0.0.1:53 -s galeradb --type SRV --expe
 check_consul_dns -H 10.0.0.2:53 -s galeradb --also-resolve debian.org --time-critical 1"
 )]
 pub struct Cli {
-    /// DNS server to ask, an IP address (repeatable; names are not resolved) [default: 127.0.0.1:8600]
+    /// DNS server to ask, an IP address (repeatable, names are not resolved) [default: 127.0.0.1:8600]
     #[arg(
         short = 'H',
         long = "server",
@@ -98,7 +98,7 @@ pub struct Cli {
     )]
     pub instances_critical: Option<Range>,
 
-    /// An instance that must be returned (repeatable): ADDR for A/AAAA; ADDR[:PORT] or TARGET:PORT for SRV
+    /// An instance that must be returned (repeatable): ADDR for A/AAAA, ADDR[:PORT] or TARGET:PORT for SRV
     #[arg(long, value_name = "ADDR[:PORT]", help_heading = "Thresholds")]
     pub expect: Vec<String>,
 

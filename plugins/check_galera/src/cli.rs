@@ -48,7 +48,7 @@ pub struct Cli {
     #[arg(short = 'u', long, value_name = "USER", help_heading = "Connection")]
     pub user: Option<String>,
 
-    /// Password; visible to every local user in `ps`: prefer MYSQL_PWD, --password-file or --defaults-file
+    /// Password, visible to every local user in `ps`: prefer MYSQL_PWD, --password-file or --defaults-file
     #[arg(
         short = 'p',
         long,
@@ -70,11 +70,11 @@ pub struct Cli {
     #[arg(long, help_heading = "Connection")]
     pub tls: bool,
 
-    /// Trust this CA (PEM) for the server certificate; implies --tls
+    /// Trust this CA (PEM) for the server certificate (implies --tls)
     #[arg(long, value_name = "FILE", help_heading = "Connection")]
     pub tls_ca: Option<PathBuf>,
 
-    /// Do not verify the server certificate or name (insecure); implies --tls
+    /// Do not verify the server certificate or name (insecure, implies --tls)
     #[arg(long, help_heading = "Connection")]
     pub tls_skip_verify: bool,
 
@@ -152,7 +152,7 @@ pub struct Cli {
     #[arg(long, help_heading = "History")]
     pub forget: bool,
 
-    /// A cluster member to check (repeatable); NAME labels it in the output
+    /// A cluster member to check (repeatable): NAME labels it in the output
     #[arg(
         long = "node",
         value_name = "[NAME=]HOST[:PORT]",

@@ -66,7 +66,7 @@ pub struct Cli {
     #[arg(long, help_heading = "Server")]
     pub tls_skip_verify: bool,
 
-    /// Accept a certificate without subjectAltName whose CN names the host (Samba's own and older AD certificates); the CA is still verified
+    /// Accept a certificate without subjectAltName whose CN names the host (Samba's own and older AD certificates), the CA still verified
     #[arg(long, help_heading = "Server")]
     pub tls_accept_cn: bool,
 
@@ -86,7 +86,7 @@ pub struct Cli {
     #[arg(short = 'D', long, value_name = "DN", help_heading = "Bind")]
     pub bind_dn: Option<String>,
 
-    /// Password for --bind-dn; visible to every local user in `ps`: prefer LDAP_PASSWORD or --password-file
+    /// Password for --bind-dn, visible to every local user in `ps`: prefer LDAP_PASSWORD or --password-file
     #[arg(
         short = 'P',
         long,
@@ -119,7 +119,7 @@ pub struct Cli {
     #[arg(long, value_name = "SCOPE", value_enum, default_value_t = ScopeArg::Sub, help_heading = "Search")]
     pub scope: ScopeArg,
 
-    /// Count the values of ATTR on the entries found, through range retrieval (AD returns at most MaxValRange values at once); -w/-c then apply to the values
+    /// Count the values of ATTR on the entries found, through range retrieval (AD returns at most MaxValRange values at once): -w/-c then apply to the values
     #[arg(long, value_name = "ATTR", help_heading = "Search")]
     pub attribute: Option<String>,
 

@@ -28,6 +28,13 @@ pub fn assert_shared_cli_contract(binary: &str, service: &str) {
             help.stdout
         );
     }
+    // The help is printed where the plugin's output goes too (and feeds the generated command
+    // definitions): no `;`, which Nagios turns into `:`.
+    assert!(
+        !help.stdout.contains(';'),
+        "--help holds a ';':\n{}",
+        help.stdout
+    );
 
     let version = PluginRun::new(binary).arg("--version").run();
     assert_eq!(version.code, Some(3), "--version exit code");
