@@ -599,7 +599,7 @@ fn describe_failure(failure: &Failure, facts: &Facts) -> CheckError {
         Failure::Io(why) => CheckError::critical(format!("{url}: {why}")),
         Failure::TooLarge { size } => CheckError::critical(format!(
             "{url} sent a message of {size} bytes, more than the {} one may hold here",
-            crate::ldap::client::MAX_MESSAGE
+            crate::ldap::message::MAX_MESSAGE
         )),
         Failure::Malformed(why) => {
             CheckError::critical(format!("malformed answer from {url}: {why}"))

@@ -14,13 +14,8 @@ use tokio_rustls::client::TlsStream;
 
 use super::ber;
 use super::message::{
-    self, Control, LdapResult, Message, NOTICE_OF_DISCONNECTION_OID, Response, Scope,
+    self, Control, LdapResult, MAX_MESSAGE, Message, NOTICE_OF_DISCONNECTION_OID, Response, Scope,
 };
-
-/// The largest message accepted: a search entry, a root DSE, a page of attribute values.
-/// Active Directory sends at most 1500 values of an attribute at once; 4 MiB holds that many
-/// DNs of 2 KiB each.
-pub const MAX_MESSAGE: usize = 4 * 1024 * 1024;
 
 /// Why an operation has no answer.
 #[derive(Debug)]

@@ -8,6 +8,11 @@ use super::ber::{
     push_tlv, tlv,
 };
 
+/// The largest message accepted: a search entry, a root DSE, a page of attribute values.
+/// Active Directory sends at most 1500 values of an attribute at once; 4 MiB holds that many
+/// DNs of 2 KiB each. `client` frames messages under it; `evaluate` names it.
+pub const MAX_MESSAGE: usize = 4 * 1024 * 1024;
+
 /// The StartTLS extended operation (RFC 4511 section 4.14.1).
 pub const STARTTLS_OID: &str = "1.3.6.1.4.1.1466.20037";
 /// The Notice of Disconnection (an unsolicited notification, message ID 0).
