@@ -82,7 +82,32 @@ pub fn record(
             );
         }
     }
+    forget_the_oldest_gone(&mut values, read_at);
     values
+}
+
+/// How many members gone from the cluster the record remembers: the ones seen last go first,
+/// so that the record stays small (a cluster renumbered daily would otherwise grow it until
+/// its size cap, and then lose every memory at once).
+const REMEMBERED_GONE: usize = 64;
+
+fn forget_the_oldest_gone(values: &mut BTreeMap<String, String>, read_at: f64) {
+    let mut gone: Vec<(f64, String)> = values
+        .iter()
+        .filter_map(|(key, value)| {
+            let address = key.strip_prefix("seen ")?;
+            let seen: f64 = value.parse().ok()?;
+            (seen < read_at.round()).then(|| (seen, address.to_string()))
+        })
+        .collect();
+    if gone.len() <= REMEMBERED_GONE {
+        return;
+    }
+    gone.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (_, address) in gone.drain(REMEMBERED_GONE..) {
+        values.remove(&format!("seen {address}"));
+        values.remove(&format!("last_committed {address}"));
+    }
 }
 
 /// The members present now: the reachable ones and every address a Primary member lists.
@@ -491,4 +516,28 @@ fn judge_sst(report: &mut Report, facts: &Facts, old: Option<&Record>) {
 
 fn round3(value: f64) -> f64 {
     (value * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_record_remembers_the_latest_gone_members_only() {
+        let mut values = BTreeMap::new();
+        // Present now (seen at this run) and 100 gone, seen at 1..=100.
+        values.insert("seen 10.0.0.1:3306".to_string(), "1000".to_string());
+        for i in 1..=100 {
+            values.insert(format!("seen 10.1.0.{i}:3306"), i.to_string());
+            values.insert(format!("last_committed 10.1.0.{i}:3306"), "7".to_string());
+        }
+        forget_the_oldest_gone(&mut values, 1000.0);
+        let seen: Vec<&String> = values.keys().filter(|k| k.starts_with("seen ")).collect();
+        assert_eq!(seen.len(), 1 + REMEMBERED_GONE);
+        assert!(values.contains_key("seen 10.0.0.1:3306"));
+        assert!(values.contains_key("seen 10.1.0.100:3306"));
+        assert!(values.contains_key("last_committed 10.1.0.37:3306"));
+        assert!(!values.contains_key("seen 10.1.0.36:3306"));
+        assert!(!values.contains_key("last_committed 10.1.0.36:3306"));
+    }
 }
