@@ -2,12 +2,16 @@
 //! loopback and stopped by PID: a real Nagios Core 4 (`nagios4`, its own nagios.cfg, command FIFO
 //! and status.dat, never the packaged service) and a real NRPE daemon with `check_nrpe`.
 //!
+//! Either can run the plugins through recording wrappers ([`RecordingPlugins`]), so a test can
+//! compare what the client kept with what the plugin printed in that very run.
+//!
 //! What they do to plugin output, measured on Nagios 4.4.6 and NRPE 4.1.0: Nagios turns `;` into
 //! `:` in the first line, escapes the long output (`\n`, `\\`) in status.dat and joins the
 //! perfdata of the first line and the long output with two spaces; a worker that reaps a plugin
 //! which wrote more than 4096 bytes at once can keep only the first 4096. NRPE passes the output
-//! unchanged, cut to 65504 bytes (v4 packets) or 1023 (`check_nrpe -2`), and runs as an
-//! unprivileged user (it refuses root).
+//! unchanged, cut to 65504 bytes (v4 packets) or 1023 (`check_nrpe -2`; also `-3`: NRPE 4 refuses
+//! v3 packets, so check_nrpe prints a line of its own, "Receive header underflow", and asks again
+//! with v2), and runs as an unprivileged user (it refuses root).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -266,6 +270,27 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<(), String> {
     std::fs::write(dir.join(name), text).map_err(|e| format!("{name}: {e}"))
 }
 
+/// The packets `check_nrpe` speaks: its default (version 4, falling back to 2 when the daemon
+/// refuses them), `-3` (which NRPE 4 refuses: check_nrpe prints a line of its own and falls back
+/// to 2) or `-2`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Packets {
+    Default,
+    V3,
+    V2,
+}
+
+impl Packets {
+    /// The option, as a test names the variant.
+    pub fn option(self) -> &'static str {
+        match self {
+            Packets::Default => "(default)",
+            Packets::V3 => "-3",
+            Packets::V2 => "-2",
+        }
+    }
+}
+
 /// A running NRPE daemon (as the `nagios` user: NRPE refuses root) serving `commands` on a
 /// free loopback port, without SSL; stopped when dropped.
 pub struct Nrpe {
@@ -311,22 +336,28 @@ impl Nrpe {
             dir: dir.to_path_buf(),
         };
         wait_until("nrpe answers", Duration::from_secs(10), || {
-            nrpe.check(&[], false)
+            nrpe.check(&[], Packets::Default)
                 .is_ok_and(|(code, out)| code == 0 && out.starts_with("NRPE v"))
         })
         .map_err(|e| format!("{e}\n{}", nrpe.log()))?;
         Ok(nrpe)
     }
 
-    /// `check_nrpe -n -H 127.0.0.1 -p PORT ARGS` (`-2` when `v2`): exit code and stdout.
-    pub fn check(&self, args: &[&str], v2: bool) -> Result<(i32, String), String> {
+    /// `check_nrpe -n -H 127.0.0.1 -p PORT ARGS` with `packets`: exit code and stdout.
+    pub fn check(&self, args: &[&str], packets: Packets) -> Result<(i32, String), String> {
         let mut command = Command::new("/usr/lib/nagios/plugins/check_nrpe");
         command
             .args(["-n", "-H", "127.0.0.1", "-t", "60", "-p"])
             .arg(self.port.to_string())
             .args(args);
-        if v2 {
-            command.arg("-2");
+        match packets {
+            Packets::Default => {}
+            Packets::V3 => {
+                command.arg("-3");
+            }
+            Packets::V2 => {
+                command.arg("-2");
+            }
         }
         let out = command.output().map_err(|e| format!("check_nrpe: {e}"))?;
         Ok((
@@ -337,5 +368,119 @@ impl Nrpe {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("nrpe.log")).unwrap_or_default()
+    }
+}
+
+/// The plugins behind wrappers a client runs instead (`$USER1$`, an NRPE command line): each
+/// wrapper runs the real plugin with the same arguments, keeps its argv, its exact stdout and its
+/// exit code in a directory of its own (`runs/<ns since the epoch>.<binary>.<random>`), then
+/// writes that stdout unchanged, in one write as the plugin does (`cat` of a file of a few KB),
+/// and exits with that code.
+pub struct RecordingPlugins {
+    bin: PathBuf,
+    runs: PathBuf,
+}
+
+/// One run of a plugin through its wrapper.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedRun {
+    /// The run's directory name; names sort by start time.
+    pub id: String,
+    pub binary: String,
+    pub args: Vec<String>,
+    pub stdout: String,
+    pub code: i32,
+}
+
+/// Single-quoted for /bin/sh.
+fn sh_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+impl RecordingPlugins {
+    /// Wrappers in `dir/bin` for `binaries` of `plugin_dir`, recording into `dir/runs`, which
+    /// anyone may write (NRPE runs them as nagios); `dir`'s parents must let that user through.
+    pub fn create(
+        dir: &Path,
+        plugin_dir: &Path,
+        binaries: &[&str],
+    ) -> Result<RecordingPlugins, String> {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = dir.join("bin");
+        let runs = dir.join("runs");
+        for (sub, mode) in [(&bin, 0o755), (&runs, 0o1777)] {
+            std::fs::create_dir_all(sub).map_err(|e| format!("{}: {e}", sub.display()))?;
+            std::fs::set_permissions(sub, std::fs::Permissions::from_mode(mode))
+                .map_err(|e| format!("{}: {e}", sub.display()))?;
+        }
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        for binary in binaries {
+            // The record is complete (`code` renamed into place last) before the client
+            // reads a byte, so a result the client holds always has its run on disk.
+            let script = format!(
+                "#!/bin/sh\n\
+                 # Records what {binary} prints for a test (hastack-test-support), then passes it on.\n\
+                 run=$(mktemp -d {runs}/\"$(date +%s%N)\".{binary}.XXXXXXXX) || {{\n\
+                 \techo 'UNKNOWN - the recording wrapper cannot create a run directory'\n\
+                 \texit 3\n\
+                 }}\n\
+                 printf '%s\\0' \"$@\" >\"$run/args\"\n\
+                 {plugin} \"$@\" >\"$run/stdout\"\n\
+                 code=$?\n\
+                 printf '%s' \"$code\" >\"$run/code.partial\" && mv \"$run/code.partial\" \"$run/code\"\n\
+                 cat \"$run/stdout\"\n\
+                 exit \"$code\"\n",
+                runs = sh_quote(&runs.display().to_string()),
+                plugin = sh_quote(&plugin_dir.join(binary).display().to_string()),
+            );
+            let path = bin.join(binary);
+            std::fs::write(&path, script).map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        Ok(RecordingPlugins { bin, runs })
+    }
+
+    /// Where the wrappers are: what `$USER1$` or an NRPE command line names.
+    pub fn bin(&self) -> &Path {
+        &self.bin
+    }
+
+    /// Every finished run so far, oldest first.
+    pub fn runs(&self) -> Result<Vec<RecordedRun>, String> {
+        let entries =
+            std::fs::read_dir(&self.runs).map_err(|e| format!("{}: {e}", self.runs.display()))?;
+        let mut runs = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("{}: {e}", self.runs.display()))?;
+            let id = entry.file_name().to_string_lossy().into_owned();
+            let dir = entry.path();
+            let Ok(code) = std::fs::read_to_string(dir.join("code")) else {
+                continue; // still running
+            };
+            let read =
+                |name: &str| std::fs::read(dir.join(name)).map_err(|e| format!("{id}/{name}: {e}"));
+            let args = read("args")?;
+            let args = match args.strip_suffix(b"\0") {
+                Some(args) => args
+                    .split(|b| *b == 0)
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect(),
+                None => Vec::new(),
+            };
+            runs.push(RecordedRun {
+                binary: id.split('.').nth(1).unwrap_or_default().to_string(),
+                args,
+                stdout: String::from_utf8_lossy(&read("stdout")?).into_owned(),
+                code: code
+                    .trim()
+                    .parse()
+                    .map_err(|e| format!("{id}/code {code:?}: {e}"))?,
+                id,
+            });
+        }
+        runs.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(runs)
     }
 }
