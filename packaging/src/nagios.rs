@@ -28,7 +28,8 @@ pub fn render(plugins: &[Plugin]) -> String {
          #\n\
          # Output: the plugins fit their output into --output-limit bytes, 4096 by default, which\n\
          # Nagios Core 4 takes whole (it can lose what passes 4 KB). Through NRPE with version 2\n\
-         # packets (check_nrpe -2) give --output-limit 1024 in the agent's nrpe.cfg command.\n",
+         # packets (check_nrpe -2, and -3 against an NRPE 4 daemon, which answers v3 with v2)\n\
+         # give --output-limit 1024 in the agent's nrpe.cfg command.\n",
     );
     for plugin in plugins {
         let command = (plugin.command)();
