@@ -450,23 +450,44 @@ fn tail(text: &str, lines: usize) -> String {
 
 /// A datadir that a bootstrapped one-node cluster left behind after a clean shutdown, with the
 /// test accounts: copies of it join each other by IST. Built once per machine and cached.
+///
+/// On a fresh machine the first tests to need it build it one at a time (a lock file across
+/// threads and test processes; seen once in a fresh root: a bootstrap failed while another test
+/// built its own seed), the others wait and take it; a failed build is tried once more.
 fn seed_datadir() -> Result<PathBuf, String> {
     let cache = std::env::temp_dir().join(format!("hastack-galera-seed-{SEED_VERSION}"));
     if cache.join("grastate.dat").exists() {
         return Ok(cache);
     }
-    let nonce = Instant::now().elapsed().as_nanos() ^ u128::from(std::process::id());
-    let build = std::env::temp_dir().join(format!(
-        "hastack-galera-seed-build-{}-{nonce}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&build).map_err(|e| format!("{}: {e}", build.display()))?;
-    let result = build_seed(&build);
-    if result.is_ok() {
-        // Another test may have finished first; either seed is good.
-        let _ = std::fs::rename(build.join("data"), &cache);
+    let lock_path = std::env::temp_dir().join(format!("hastack-galera-seed-{SEED_VERSION}.lock"));
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| format!("{}: {e}", lock_path.display()))?;
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
+        .map_err(|e| format!("{}: {e}", lock_path.display()))?;
+    if cache.join("grastate.dat").exists() {
+        return Ok(cache);
     }
-    let _ = std::fs::remove_dir_all(&build);
+    let mut result = Err(String::new());
+    for _ in 0..2 {
+        let nonce = Instant::now().elapsed().as_nanos() ^ u128::from(std::process::id());
+        let build = std::env::temp_dir().join(format!(
+            "hastack-galera-seed-build-{}-{nonce}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&build).map_err(|e| format!("{}: {e}", build.display()))?;
+        result = build_seed(&build);
+        if result.is_ok() {
+            let _ = std::fs::rename(build.join("data"), &cache);
+        }
+        let _ = std::fs::remove_dir_all(&build);
+        if result.is_ok() {
+            break;
+        }
+    }
     result.and_then(|()| {
         cache
             .join("grastate.dat")
@@ -491,8 +512,10 @@ fn build_seed(dir: &Path) -> Result<(), String> {
         .map_err(|e| format!("mariadb-install-db: {e}"))?;
     if !out.status.success() {
         return Err(format!(
-            "mariadb-install-db failed: {}",
-            String::from_utf8_lossy(&out.stderr)
+            "mariadb-install-db failed ({}): {}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr),
+            tail(&String::from_utf8_lossy(&out.stdout), 20)
         ));
     }
     let mut command = Command::new(mariadbd());
