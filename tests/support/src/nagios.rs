@@ -400,6 +400,8 @@ fn sh_quote(text: &str) -> String {
 impl RecordingPlugins {
     /// Wrappers in `dir/bin` for `binaries` of `plugin_dir`, recording into `dir/runs`, which
     /// anyone may write (NRPE runs them as nagios); `dir`'s parents must let that user through.
+    /// The plugins are linked (or copied) into `dir/plugins` first: the checkout they were built
+    /// in may be where the nagios user cannot go (a clone under /root, mode 0700).
     pub fn create(
         dir: &Path,
         plugin_dir: &Path,
@@ -408,7 +410,8 @@ impl RecordingPlugins {
         use std::os::unix::fs::PermissionsExt;
         let bin = dir.join("bin");
         let runs = dir.join("runs");
-        for (sub, mode) in [(&bin, 0o755), (&runs, 0o1777)] {
+        let plugins = dir.join("plugins");
+        for (sub, mode) in [(&bin, 0o755), (&runs, 0o1777), (&plugins, 0o755)] {
             std::fs::create_dir_all(sub).map_err(|e| format!("{}: {e}", sub.display()))?;
             std::fs::set_permissions(sub, std::fs::Permissions::from_mode(mode))
                 .map_err(|e| format!("{}: {e}", sub.display()))?;
@@ -416,6 +419,10 @@ impl RecordingPlugins {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
             .map_err(|e| format!("{}: {e}", dir.display()))?;
         for binary in binaries {
+            let (built, reachable) = (plugin_dir.join(binary), plugins.join(binary));
+            std::fs::hard_link(&built, &reachable)
+                .or_else(|_| std::fs::copy(&built, &reachable).map(|_| ()))
+                .map_err(|e| format!("{} -> {}: {e}", built.display(), reachable.display()))?;
             // The record is complete (`code` renamed into place last) before the client
             // reads a byte, so a result the client holds always has its run on disk.
             let script = format!(
@@ -432,7 +439,7 @@ impl RecordingPlugins {
                  cat \"$run/stdout\"\n\
                  exit \"$code\"\n",
                 runs = sh_quote(&runs.display().to_string()),
-                plugin = sh_quote(&plugin_dir.join(binary).display().to_string()),
+                plugin = sh_quote(&reachable.display().to_string()),
             );
             let path = bin.join(binary);
             std::fs::write(&path, script).map_err(|e| format!("{}: {e}", path.display()))?;
