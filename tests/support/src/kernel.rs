@@ -45,16 +45,25 @@ impl KernelClock {
     }
 }
 
-/// x86_64: syscall 159 is `adjtimex`; `struct timex` is `modes` (int, padded to 8), then
-/// `offset`, `freq`, `maxerror`, `esterror` (long each), then `status` (int). `modes = 0`: a
-/// read-only query.
-const READ_TIMEX: &str = r#"$b = "\0" x 208; syscall(159, $b) >= 0 or die "adjtimex: $!\n";
+/// `adjtimex`'s syscall number: 159 on x86_64, 171 in the generic table aarch64 uses.
+const ADJTIMEX: Option<u32> = if cfg!(target_arch = "x86_64") {
+    Some(159)
+} else if cfg!(target_arch = "aarch64") {
+    Some(171)
+} else {
+    None
+};
+
+/// On 64-bit Linux `struct timex` is `modes` (int, padded to 8), then `offset`, `freq`,
+/// `maxerror`, `esterror` (long each), then `status` (int). `modes = 0`: a read-only query.
+const READ_TIMEX: &str = r#"$b = "\0" x 208; syscall($ARGV[0], $b) >= 0 or die "adjtimex: $!\n";
 @v = unpack("l x4 q q q q l", $b); print "$v[5] $v[3] $v[4]\n";"#;
 
 /// Read the kernel's clock state now.
 pub fn read() -> Result<KernelClock, String> {
+    let number = ADJTIMEX.ok_or("no adjtimex syscall number known for this architecture")?;
     let out = Command::new("perl")
-        .args(["-e", READ_TIMEX])
+        .args(["-e", READ_TIMEX, &number.to_string()])
         .output()
         .map_err(|e| format!("perl: {e}"))?;
     if !out.status.success() {
