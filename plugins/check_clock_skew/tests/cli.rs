@@ -782,6 +782,29 @@ fn a_slow_server_is_measured_with_the_samples_that_fit() {
 }
 
 #[test]
+fn a_very_slow_server_is_measured_at_the_default_timeout() {
+    // A 2.5 s round trip at the default -t 10: each request's quarter of the time was shorter
+    // than the round trip, and the server read "no response"; the answers that fit are kept.
+    let slow = scripted(vec![Reply {
+        delay: Duration::from_millis(2500),
+        ..Reply::default()
+    }]);
+    // The delay is on the way back only, so the offset reads -1.25 s: outside -w 0.5, judged.
+    let out = plugin().args(["-H", &slow.addr()]).run();
+    out.assert(1, "CLOCK SKEW WARNING - offset -1.2");
+    let delay = out.perf("delay").number();
+    assert!((2.45..3.5).contains(&delay), "{delay}: {}", out.stdout);
+    let offset = out.perf("offset").number();
+    assert!((-1.3..-1.2).contains(&offset), "{offset}: {}", out.stdout);
+    assert!(
+        out.stdout.contains(" requests answered)"),
+        "fewer samples, said: {}",
+        out.stdout
+    );
+    out.assert_ended_within(Duration::from_secs(10) + Duration::from_millis(500));
+}
+
+#[test]
 fn a_server_that_cannot_agree_with_itself_is_critical() {
     // Answers alternating 5000 s apart.
     let near = Reply::default();
