@@ -241,16 +241,12 @@ pub fn judge_inventory(
     // Groups that exist but hold nothing: one finding for all of them, so that many empty
     // groups cannot crowd another finding out of the summary.
     let filled = inv.non_empty();
-    let empty: Vec<String> = inv
+    let empty: Vec<(&str, String)> = inv
         .groups
         .iter()
         .enumerate()
         .filter(|(id, group)| !BUILTIN_GROUPS.contains(&&*group.name) && !filled[*id])
-        .filter_map(|(_, group)| {
-            group
-                .declared_at
-                .map(|line| format!("[{}] ({})", group.name, at(line)))
-        })
+        .filter_map(|(_, group)| group.declared_at.map(|line| (&*group.name, at(line))))
         .collect();
     let (one, many) = match format {
         Format::Ini => (
@@ -261,22 +257,28 @@ pub fn judge_inventory(
     };
     match empty.as_slice() {
         [] => {}
-        [group] => {
-            let text = group.replacen(" (", " is empty (", 1);
-            report.add(State::Critical, format!("{text}: {one}"));
+        [(name, place)] => {
+            report.add(
+                State::Critical,
+                format!("[{name}] is empty ({place}): {one}"),
+            );
         }
         groups => {
+            let groups: Vec<String> = groups
+                .iter()
+                .map(|(name, place)| format!("[{name}] ({place})"))
+                .collect();
             report.add(
                 State::Critical,
                 format!(
                     "{} groups are empty: {}: {many}",
                     groups.len(),
-                    some_joined(groups, ", ", NAMES_IN_SUMMARY)
+                    some_joined(&groups, ", ", NAMES_IN_SUMMARY)
                 ),
             );
             report.detail(
                 State::Critical,
-                format!("empty groups: {}", detail_names(groups)),
+                format!("empty groups: {}", detail_names(&groups)),
             );
         }
     }
