@@ -68,8 +68,9 @@ pub fn record(
             }
         }
     }
+    let seen_now = format!("{read_at:.0}");
     for address in present(members) {
-        values.insert(format!("seen {address}"), format!("{read_at:.0}"));
+        values.insert(format!("seen {address}"), seen_now.clone());
     }
     // The last position of every member, kept while it is away: will it need a full SST?
     for member in members {
@@ -82,7 +83,7 @@ pub fn record(
             );
         }
     }
-    forget_the_oldest_gone(&mut values, read_at);
+    forget_the_oldest_gone(&mut values, &seen_now);
     values
 }
 
@@ -91,13 +92,14 @@ pub fn record(
 /// its size cap, and then lose every memory at once).
 const REMEMBERED_GONE: usize = 64;
 
-fn forget_the_oldest_gone(values: &mut BTreeMap<String, String>, read_at: f64) {
+/// `seen_now` is this run's stamp, as written for the members present: the others are gone.
+fn forget_the_oldest_gone(values: &mut BTreeMap<String, String>, seen_now: &str) {
     let mut gone: Vec<(f64, String)> = values
         .iter()
+        .filter(|(_, value)| value.as_str() != seen_now)
         .filter_map(|(key, value)| {
             let address = key.strip_prefix("seen ")?;
-            let seen: f64 = value.parse().ok()?;
-            (seen < read_at.round()).then(|| (seen, address.to_string()))
+            Some((value.parse().ok()?, address.to_string()))
         })
         .collect();
     if gone.len() <= REMEMBERED_GONE {
@@ -531,7 +533,7 @@ mod tests {
             values.insert(format!("seen 10.1.0.{i}:3306"), i.to_string());
             values.insert(format!("last_committed 10.1.0.{i}:3306"), "7".to_string());
         }
-        forget_the_oldest_gone(&mut values, 1000.0);
+        forget_the_oldest_gone(&mut values, "1000");
         let seen: Vec<&String> = values.keys().filter(|k| k.starts_with("seen ")).collect();
         assert_eq!(seen.len(), 1 + REMEMBERED_GONE);
         assert!(values.contains_key("seen 10.0.0.1:3306"));
