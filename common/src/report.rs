@@ -233,7 +233,7 @@ impl Report {
             .iter()
             .filter(|d| d.min_verbosity <= verbosity)
             .collect();
-        let shown: Vec<String> = details.iter().map(|d| detail_line(d, line_cap)).collect();
+        let mut shown: Vec<String> = details.iter().map(|d| detail_line(d, line_cap)).collect();
         // Per-item perfdata leaves room for the first long-output line (plugins put the
         // aggregate finding there) and the closing line.
         let lead = shown.first().map_or(0, String::len);
@@ -262,7 +262,6 @@ impl Report {
         let problems: Vec<usize> = (0..details.len())
             .filter(|&i| details[i].state != State::Ok)
             .collect();
-        let mut shown = shown;
         if problems.len() > 1 && problems.iter().map(|&i| shown[i].len()).sum::<usize>() > room {
             let share = (room / problems.len()).max(MIN_CUT_LINE);
             for &i in &problems {
