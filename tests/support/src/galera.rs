@@ -264,7 +264,7 @@ impl GaleraCluster {
             true => Err(format!("{} exited while starting", node.name)),
             false => Ok(()),
         })
-        .map_err(|e| format!("{e}\n{}", tail(&node.error_log(), 30)))?;
+        .map_err(|e| format!("{e}\n{}", log_excerpt(&node.error_log())))?;
         node.wait_status("wsrep_ready", "ON", Duration::from_secs(10))
     }
 
@@ -420,9 +420,12 @@ fn write_cnf(dir: &Path, name: &str, p: Ports, gcomm: Option<&str>) -> Result<Pa
             sst = p.sst
         );
     }
+    // socat, which carries a state transfer, listens on every address unless told: `sockopt`
+    // is added to its listening and its connecting address alike.
     let _ = write!(
         cnf,
-        "[client]\nsocket = {d}/mysqld.sock\nport = {}\nuser = root\n[sst]\nsst-log-archive-dir = {d}/sst_log\n",
+        "[client]\nsocket = {d}/mysqld.sock\nport = {}\nuser = root\n[sst]\nsst-log-archive-dir = {d}/sst_log\n\
+         sockopt = bind=127.0.0.1\n",
         p.sql
     );
     let path = dir.join("my.cnf");
@@ -441,6 +444,22 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
         .success()
         .then_some(())
         .ok_or_else(|| format!("cp -a {} {} failed", from.display(), to.display()))
+}
+
+/// A failed node's log for the error: its last 30 lines, after any earlier line saying a port
+/// was taken (an SST listener that failed to bind is logged 30 s before the node gives up, and
+/// the start is tried again with new ports only when the error says so).
+fn log_excerpt(log: &str) -> String {
+    let last = tail(log, 30);
+    let taken: Vec<&str> = log
+        .lines()
+        .filter(|line| line.contains("Address already in use") && !last.contains(*line))
+        .take(3)
+        .collect();
+    match taken.is_empty() {
+        true => last,
+        false => format!("{}\n...\n{last}", taken.join("\n")),
+    }
 }
 
 fn tail(text: &str, lines: usize) -> String {

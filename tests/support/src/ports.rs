@@ -1,27 +1,76 @@
-//! Free ports on 127.0.0.1, asked of the kernel (bind port 0) so parallel tests do not collide.
+//! Free ports on 127.0.0.1 for servers the tests start, outside the kernel's ephemeral range,
+//! so neither an outgoing connection nor a parallel test's port-0 socket can take one between
+//! the choice and the server's bind.
 
+use std::collections::HashSet;
+use std::hash::{BuildHasher, RandomState};
 use std::net::{Ipv4Addr, TcpListener, UdpSocket};
+use std::sync::Mutex;
+
+/// Ports this process handed out already: never handed out twice.
+static HANDED_OUT: Mutex<Option<HashSet<u16>>> = Mutex::new(None);
+
+/// Ports the kernel never picks for an outgoing connection or a bind to port 0: below
+/// `net.ipv4.ip_local_port_range` (above 1023), or above it when it starts too low.
+///
+/// A port chosen free inside that range was seen taken before its server bound it: a Galera
+/// joiner's SST listener (socat) failed to bind, and the node exited 30 s later.
+fn candidates() -> std::ops::RangeInclusive<u16> {
+    let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok();
+    let bounds: Vec<u16> = range
+        .as_deref()
+        .unwrap_or("32768 60999")
+        .split_whitespace()
+        .filter_map(|word| word.parse().ok())
+        .collect();
+    match bounds[..] {
+        [low, _] if low > 4096 => 1024..=low - 1,
+        [_, high] if high < 61440 => high + 1..=65535,
+        _ => 1024..=65535,
+    }
+}
+
+/// One port from [`candidates`] that is free for TCP and UDP now, held by `listener` until the
+/// caller lets go.
+fn pick(seed: &RandomState, attempt: u64) -> Option<(u16, TcpListener)> {
+    let range = candidates();
+    let span = u64::from(range.end() - range.start()) + 1;
+    let offset = seed.hash_one((attempt, std::process::id())) % span;
+    let port = range.start() + u16::try_from(offset).ok()?;
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    let handed_out = handed_out.get_or_insert_with(HashSet::new);
+    if handed_out.contains(&port) {
+        return None;
+    }
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port)).ok()?;
+    UdpSocket::bind((Ipv4Addr::LOCALHOST, port)).ok()?;
+    handed_out.insert(port);
+    Some((port, listener))
+}
 
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 pub fn free_tcp_port() -> u16 {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local address").port()
+    free_ports(1)[0]
 }
 
 /// A UDP port on 127.0.0.1 that was free a moment ago.
 pub fn free_udp_port() -> u16 {
-    let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0/udp");
-    socket.local_addr().expect("local address").port()
+    free_ports(1)[0]
 }
 
 /// `n` distinct ports free for both TCP and UDP, all reserved at once so none repeats.
 pub fn free_ports(n: usize) -> Vec<u16> {
+    let seed = RandomState::new();
     let mut held = Vec::new();
+    let mut attempt = 0u64;
     while held.len() < n {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1:0");
-        let port = listener.local_addr().expect("local address").port();
-        if UdpSocket::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
-            held.push((port, listener));
+        attempt += 1;
+        assert!(
+            attempt < 1_000_000,
+            "no free port left outside the ephemeral range"
+        );
+        if let Some(found) = pick(&seed, attempt) {
+            held.push(found);
         }
     }
     held.into_iter().map(|(port, _)| port).collect()
@@ -73,6 +122,29 @@ mod tests {
         for port in ports {
             std::net::TcpListener::bind(("127.0.0.1", port)).expect("still free");
         }
+    }
+
+    #[test]
+    fn ports_lie_outside_the_ephemeral_range() {
+        let range = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+            .expect("the kernel's ephemeral range");
+        let bounds: Vec<u16> = range
+            .split_whitespace()
+            .map(|w| w.parse().unwrap())
+            .collect();
+        for port in super::free_ports(50) {
+            assert!(
+                !(bounds[0]..=bounds[1]).contains(&port),
+                "{port} in the ephemeral range {range}"
+            );
+            assert!(port >= 1024, "{port} is privileged");
+        }
+        let again = super::free_ports(50);
+        let first = super::free_ports(50);
+        assert!(
+            again.iter().all(|port| !first.contains(port)),
+            "a port handed out twice"
+        );
     }
 
     #[test]
