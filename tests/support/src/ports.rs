@@ -32,8 +32,11 @@ fn candidates() -> std::ops::RangeInclusive<u16> {
 
 /// One port from [`candidates`] that is free for TCP and UDP now, held by `listener` until the
 /// caller lets go.
-fn pick(seed: &RandomState, attempt: u64) -> Option<(u16, TcpListener)> {
-    let range = candidates();
+fn pick(
+    range: &std::ops::RangeInclusive<u16>,
+    seed: &RandomState,
+    attempt: u64,
+) -> Option<(u16, TcpListener)> {
     let span = u64::from(range.end() - range.start()) + 1;
     let offset = seed.hash_one((attempt, std::process::id())) % span;
     let port = range.start() + u16::try_from(offset).ok()?;
@@ -60,6 +63,7 @@ pub fn free_udp_port() -> u16 {
 
 /// `n` distinct ports free for both TCP and UDP, all reserved at once so none repeats.
 pub fn free_ports(n: usize) -> Vec<u16> {
+    let range = candidates();
     let seed = RandomState::new();
     let mut held = Vec::new();
     let mut attempt = 0u64;
@@ -69,7 +73,7 @@ pub fn free_ports(n: usize) -> Vec<u16> {
             attempt < 1_000_000,
             "no free port left outside the ephemeral range"
         );
-        if let Some(found) = pick(&seed, attempt) {
+        if let Some(found) = pick(&range, &seed, attempt) {
             held.push(found);
         }
     }
