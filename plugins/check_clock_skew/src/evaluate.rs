@@ -1043,6 +1043,29 @@ mod tests {
     }
 
     #[test]
+    fn the_tests_expectations_follow_this_judgement() {
+        // Test support's expectation for each kernel state a host may be in is what the
+        // end-to-end tests assert against the real kernel: it must be this code's verdict.
+        for (name, kernel) in hastack_test_support::kernel::STATES {
+            let local = LocalClock {
+                unsynchronised: kernel.unsynchronised(),
+                maxerror: kernel.maxerror_us as f64 / 1e6,
+                esterror: kernel.esterror_us as f64 / 1e6,
+            };
+            let report = run(&[], Some(&local), &judge(("", "")));
+            let out = report.render("CLOCK SKEW", 0);
+            let (code, line) = kernel.expected_verdict();
+            assert_eq!(i32::from(report.state().exit_code()), code, "{name}: {out}");
+            assert!(out.starts_with(line), "{name}: {out}");
+            assert_eq!(
+                out.contains("kernel flag STA_UNSYNC set"),
+                kernel.says_unsync_flag(),
+                "{name}: {out}"
+            );
+        }
+    }
+
+    #[test]
     fn seconds_read_naturally() {
         let table = [
             (1900.000021, true, "+1900.0 s"),

@@ -16,6 +16,7 @@ use hastack_packaging::{Plugin, nagios, plugins};
 use hastack_test_support::nagios::{
     NagiosCore, NagiosResult, NagiosService, Nrpe, Packets, RecordedRun, RecordingPlugins, unix_now,
 };
+use hastack_test_support::output::masked;
 use hastack_test_support::stack::{Service, Stack};
 use hastack_test_support::tempdir;
 use hastack_test_support::{built_plugins, repo_root};
@@ -292,27 +293,6 @@ fn labels(perfdata: &str) -> Vec<String> {
         .filter_map(|item| item.split_once('='))
         .map(|(label, _)| label.trim_matches('\'').to_string())
         .collect()
-}
-
-/// Measured values differ from run to run; the words around them do not.
-fn masked(text: &str) -> String {
-    let mut out = String::new();
-    let mut in_number = false;
-    for c in text.chars() {
-        if c.is_ascii_digit() || (in_number && c == '.') {
-            if !in_number {
-                out.push('#');
-            }
-            in_number = true;
-        } else {
-            in_number = false;
-            out.push(c);
-        }
-    }
-    for unit in ["# ns", "# us", "# ms", "# s"] {
-        out = out.replace(unit, "#");
-    }
-    out
 }
 
 /// Members none of which listens: with 100, an output over the default limit of 4096 (about

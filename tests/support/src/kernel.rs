@@ -18,9 +18,61 @@ pub struct KernelClock {
     pub esterror_us: i64,
 }
 
+/// The kernel states a test host may be in, as a real chronyd 4.3 left them on Debian 12 (see
+/// check_clock_skew's `local_clock` table): whatever the host, the expectations below hold for
+/// each, so a test that reads the kernel and asks them passes on every host.
+pub const STATES: [(&str, KernelClock); 5] = [
+    (
+        "never disciplined (a fresh host, NTP disabled)",
+        KernelClock {
+            status: STA_UNSYNC | 0x0001,
+            maxerror_us: 16_000_000,
+            esterror_us: 16_000_000,
+        },
+    ),
+    (
+        "synchronised, with rtcsync",
+        KernelClock {
+            status: 0x2000,
+            maxerror_us: 4,
+            esterror_us: 1,
+        },
+    ),
+    (
+        "synchronised, without rtcsync",
+        KernelClock {
+            status: STA_UNSYNC,
+            maxerror_us: 2,
+            esterror_us: 0,
+        },
+    ),
+    (
+        "daemon stopped an hour ago",
+        KernelClock {
+            status: STA_UNSYNC,
+            maxerror_us: 2 + 3600 * 500,
+            esterror_us: 0,
+        },
+    ),
+    (
+        "daemon stopped three hours ago",
+        KernelClock {
+            status: 0,
+            maxerror_us: 4 + 3 * 3600 * 500,
+            esterror_us: 0,
+        },
+    ),
+];
+
 impl KernelClock {
     pub fn unsynchronised(&self) -> bool {
         self.status & STA_UNSYNC != 0
+    }
+
+    /// Whether check_clock_skew's output names the kernel flag: it says STA_UNSYNC whenever the
+    /// kernel has it set, in whichever verdict (it is said, not judged).
+    pub fn says_unsync_flag(&self) -> bool {
+        self.unsynchronised()
     }
 
     /// check_clock_skew's verdict on this state with its default thresholds (maximum error 16 s:
@@ -84,5 +136,51 @@ pub fn read() -> Result<KernelClock, String> {
             esterror_us,
         }),
         _ => Err(format!("unexpected adjtimex reading {text:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expectations_for_every_kernel_state() {
+        // (state, exit code, the line's start, the flag said)
+        let table = [
+            (
+                STATES[0].1,
+                2,
+                "CLOCK SKEW CRITICAL - local clock not synchronised: no NTP daemon disciplines it",
+                true,
+            ),
+            (
+                STATES[1].1,
+                0,
+                "CLOCK SKEW OK - local clock synchronised (maximum error ",
+                false,
+            ),
+            (
+                STATES[2].1,
+                0,
+                "CLOCK SKEW OK - local clock synchronised (maximum error ",
+                true,
+            ),
+            (
+                STATES[3].1,
+                1,
+                "CLOCK SKEW WARNING - local clock's maximum error ",
+                true,
+            ),
+            (
+                STATES[4].1,
+                2,
+                "CLOCK SKEW CRITICAL - local clock's maximum error ",
+                false,
+            ),
+        ];
+        for (clock, code, line, flag) in table {
+            assert_eq!(clock.expected_verdict(), (code, line), "{clock:?}");
+            assert_eq!(clock.says_unsync_flag(), flag, "{clock:?}");
+        }
     }
 }

@@ -287,6 +287,36 @@ impl PluginRun {
     }
 }
 
+/// The words of a plugin's text with every measured number, its sign and its unit replaced by
+/// `#`: two runs of one check say the same words, but a near-zero offset may be `+12 us` in one
+/// and `-8 us` or `0 us` in the next. A `-` or `+` inside a word (`clock-good-v2`) is kept.
+pub fn masked(text: &str) -> String {
+    let mut out = String::new();
+    let mut in_number = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() || (in_number && c == '.') {
+            if !in_number {
+                // A sign right before the number, not inside a word, belongs to the number.
+                let mut tail = out.chars().rev();
+                if let (Some('-' | '+'), before) = (tail.next(), tail.next())
+                    && !before.is_some_and(|b| b.is_alphanumeric() || b == '#')
+                {
+                    out.pop();
+                }
+                out.push('#');
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            out.push(c);
+        }
+    }
+    for unit in ["# ns", "# us", "# ms", "# s"] {
+        out = out.replace(unit, "#");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -310,5 +340,27 @@ mod tests {
         assert_eq!(items[0].min, "0");
         assert_eq!(items[2].value, "0.0000251089");
         assert_eq!(items[3].uom, "c");
+    }
+
+    #[test]
+    fn masking_hides_numbers_their_signs_and_units() {
+        let table = [
+            ("offset +12 us against ntp1", "offset # against ntp#"),
+            ("offset -8 us against ntp1", "offset # against ntp#"),
+            ("offset 0 us against ntp1", "offset # against ntp#"),
+            ("offset -1.250 s (outside ~:1)", "offset # (outside ~:#)"),
+            ("clock-good-v2 -2: 4.7 ms", "clock-good-v# #: #"),
+            ("127.0.0.1:1234", "#:#"),
+            ("a-b 3-4 x", "a-b #-# x"),
+            ("(-3 s)", "(#)"),
+        ];
+        for (text, shown) in table {
+            assert_eq!(masked(text), shown, "{text}");
+        }
+        // Two runs whose offsets crossed zero read alike.
+        assert_eq!(
+            masked("CLOCK SKEW OK - offset -3 us against 127.0.0.1:4000 (stratum 8, delay 60 us)"),
+            masked("CLOCK SKEW OK - offset +5 us against 127.0.0.1:4000 (stratum 8, delay 71 us)")
+        );
     }
 }
