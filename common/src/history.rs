@@ -557,9 +557,8 @@ mod tests {
         );
         drop(session);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-        // Another user's (the tests run as root, as the real servers need: nobody's here).
-        let nobody = rustix::process::Uid::from_raw(65534);
-        rustix::fs::chown(&path, Some(nobody), None).expect("chown (the tests run as root)");
+        // Another user's: nobody's here.
+        give_to_nobody(&path);
         let session = Session::open(&place, "check_x", "t");
         let uid = rustix::process::getuid().as_raw();
         assert!(
@@ -573,7 +572,7 @@ mod tests {
         // Its lock too: said as such, and history is not kept.
         std::fs::remove_file(&path).expect("remove");
         let lock = path.with_extension("lock");
-        rustix::fs::chown(&lock, Some(nobody), None).expect("chown");
+        give_to_nobody(&lock);
         let session = Session::open(&place, "check_x", "t");
         assert!(
             session
@@ -581,6 +580,22 @@ mod tests {
                 .is_some_and(|w| w.contains("belongs to user 65534")),
             "{session:?}"
         );
+    }
+
+    /// Make `path` user 65534's: as root directly, as anyone else through `sudo -n` (the suite
+    /// runs as root or as a user with passwordless sudo).
+    fn give_to_nobody(path: &Path) {
+        if rustix::process::geteuid().is_root() {
+            let nobody = rustix::process::Uid::from_raw(65534);
+            rustix::fs::chown(path, Some(nobody), None).expect("chown");
+            return;
+        }
+        let status = std::process::Command::new("sudo")
+            .args(["-n", "chown", "65534"])
+            .arg(path)
+            .status()
+            .expect("sudo");
+        assert!(status.success(), "sudo -n chown 65534 {}", path.display());
     }
 
     #[test]

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use hastack_packaging::{checkcommand, nagios, plugins};
-use hastack_test_support::icinga::{assert_checkcommand_matches, validate};
 use hastack_test_support::repo_root;
+use hastack_test_support::servers::icinga::{assert_checkcommand_matches, validate};
 
 #[test]
 fn committed_files_are_what_the_generator_makes() {

@@ -971,7 +971,7 @@ mod tests {
         // - never disciplined (NTP disabled): status 0x40, maxerror and esterror 16 s (the cap).
         // To read them again (as root, on a machine whose clock may be disciplined): a chronyd
         // with `local stratum 8` on a free port, a second one `-d -f` with `server 127.0.0.1
-        // port PORT iburst` (and `rtcsync` or not), then `hastack_test_support::kernel::read()`
+        // port PORT iburst` (and `rtcsync` or not), then `hastack_test_support::harness::kernel::read()`
         // while it runs and after `kill` of its PID.
         let clock = |unsynchronised, maxerror, esterror| LocalClock {
             unsynchronised,
@@ -1046,7 +1046,7 @@ mod tests {
     fn the_tests_expectations_follow_this_judgement() {
         // Test support's expectation for each kernel state a host may be in is what the
         // end-to-end tests assert against the real kernel: it must be this code's verdict.
-        for (name, kernel) in hastack_test_support::kernel::STATES {
+        for (name, kernel) in hastack_test_support::harness::kernel::STATES {
             let local = LocalClock {
                 unsynchronised: kernel.unsynchronised(),
                 maxerror: kernel.maxerror_us as f64 / 1e6,

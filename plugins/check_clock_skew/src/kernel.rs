@@ -37,7 +37,7 @@ pub fn read_timex() -> io::Result<Timex> {
 
 #[cfg(test)]
 mod tests {
-    use hastack_test_support::kernel;
+    use hastack_test_support::harness::kernel;
 
     #[test]
     fn the_kernel_answers_as_read_another_way() {

@@ -7,8 +7,9 @@ use std::time::Duration;
 use check_clock_skew::evaluate::ChronyView;
 use check_clock_skew::probe::{self, ChronyEndpoint};
 use hastack_common::address::HostPort;
-use hastack_test_support::kernel;
-use hastack_test_support::ntp::{Chrony, NtpServer, Reply, ScriptedNtp, Sync};
+use hastack_test_support::harness::kernel;
+use hastack_test_support::scripted::ntp::{Reply, ScriptedNtp};
+use hastack_test_support::servers::chrony::{Chrony, NtpServer, Sync};
 use hastack_test_support::{PluginRun, UdpBlackHole, assert_shared_cli_contract, free_udp_port};
 
 const BIN: &str = env!("CARGO_BIN_EXE_check_clock_skew");
@@ -908,7 +909,10 @@ fn timestamps_after_2036_read_right() {
     // era it would be 136 years old, and stale (--stale 3600 by default).
     let out = plugin()
         .args(["-H", &server.addr()])
-        .env("LD_PRELOAD", hastack_test_support::ntp::LIBFAKETIME)
+        .env(
+            "LD_PRELOAD",
+            hastack_test_support::servers::chrony::LIBFAKETIME,
+        )
         .env("FAKETIME", format!("@{client_at}"))
         .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
         .env("TZ", "UTC")

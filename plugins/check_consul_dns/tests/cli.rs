@@ -5,10 +5,11 @@
 
 use std::time::Duration;
 
-use hastack_test_support::consul::{
+use hastack_test_support::scripted::consul::{
     ConsulAgent, DnsConfig, Health, many_instances, many_instances_v6,
 };
-use hastack_test_support::dns::{Authoritative, Forwarder, ScriptedDns, reply_to};
+use hastack_test_support::scripted::dns::{ScriptedDns, reply_to};
+use hastack_test_support::servers::bind::{Authoritative, Forwarder};
 use hastack_test_support::{PluginRun, UdpBlackHole, assert_shared_cli_contract, free_udp_port};
 use hickory_proto::op::{Message, OpCode};
 use hickory_proto::rr::rdata::{A, SRV};

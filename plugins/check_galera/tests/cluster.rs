@@ -4,8 +4,10 @@
 
 use std::time::Duration;
 
-use hastack_test_support::galera::{GaleraCluster, MONITOR_PASSWORD, MONITOR_USER, PlainMariadb};
-use hastack_test_support::ports::RefusingPorts;
+use hastack_test_support::harness::ports::RefusingPorts;
+use hastack_test_support::servers::galera::{
+    GaleraCluster, MONITOR_PASSWORD, MONITOR_USER, PlainMariadb,
+};
 use hastack_test_support::{
     PluginOutput, PluginRun, TcpTarpit, assert_shared_cli_contract, tempdir,
 };
@@ -168,7 +170,8 @@ fn plain_mariadb_is_not_a_cluster_member() {
 #[test]
 fn tls_is_verified_against_the_given_ca() {
     let dir = tempdir().expect("tempdir");
-    let files = hastack_test_support::tls::make_server_cert(dir.path()).expect("certificates");
+    let files =
+        hastack_test_support::harness::tls::make_server_cert(dir.path()).expect("certificates");
     let options = format!(
         "ssl_ca = {}\nssl_cert = {}\nssl_key = {}",
         files.ca.display(),
@@ -211,7 +214,8 @@ fn a_self_signed_ca_certificate_is_named() {
     // The usual `openssl req -x509` certificate (CA:TRUE) given as the CA: rustls refuses a CA
     // certificate as a server's own, and the words say so instead of the raw error.
     let dir = tempdir().expect("tempdir");
-    let files = hastack_test_support::tls::make_self_signed(dir.path()).expect("certificate");
+    let files =
+        hastack_test_support::harness::tls::make_self_signed(dir.path()).expect("certificate");
     let options = format!(
         "ssl_cert = {}\nssl_key = {}",
         files.cert.display(),
@@ -546,7 +550,7 @@ fn three_hundred_members_fit_the_output_buffer() {
     // 300 --node entries, none listening: each is named in the long output while the budget
     // lasts, the summary is capped and counts the rest, the totals stay, and the whole output
     // is within each client's limit, the newline included.
-    let ports = hastack_test_support::ports::free_ports(300);
+    let ports = hastack_test_support::harness::ports::free_ports(300);
     let mut args: Vec<String> = Vec::new();
     for (i, port) in ports.iter().enumerate() {
         args.push("--node".into());

@@ -1,10 +1,10 @@
-//! Servers no MariaDB should be, scripted (`hastack_test_support::scripted_mysql`): each answer
+//! Servers no MariaDB should be, scripted (`hastack_test_support::scripted::mysql`): each answer
 //! ends the run with a clear line in time and bounded memory, never a panic, a hang or the
 //! password.
 
 use std::time::Duration;
 
-use hastack_test_support::scripted_mysql::{Reply, ResultSet, ScriptedMysql};
+use hastack_test_support::scripted::mysql::{Reply, ResultSet, ScriptedMysql};
 use hastack_test_support::{PluginOutput, PluginRun};
 
 const BIN: &str = env!("CARGO_BIN_EXE_check_galera");

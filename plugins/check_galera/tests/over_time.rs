@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use hastack_test_support::galera::{GaleraCluster, MONITOR_PASSWORD, MONITOR_USER, Node};
+use hastack_test_support::servers::galera::{GaleraCluster, MONITOR_PASSWORD, MONITOR_USER, Node};
 use hastack_test_support::{PluginOutput, PluginRun, tempdir, wait_until};
 
 const BIN: &str = env!("CARGO_BIN_EXE_check_galera");

@@ -1,11 +1,11 @@
 //! check_ldap_paging against a real Active Directory: Samba's AD DC in a network namespace of
-//! the test's own (`hastack_test_support::samba`), the plugin run inside it. What AD does that
+//! the test's own (`hastack_test_support::servers::samba`), the plugin run inside it. What AD does that
 //! OpenLDAP does not: its query policy, sub-codes in bind errors, continuation references,
 //! range retrieval of large attributes, and Samba's own TLS certificate (CN only).
 
 use std::time::Duration;
 
-use hastack_test_support::samba::{self, SambaDc};
+use hastack_test_support::servers::samba::{self, SambaDc};
 use hastack_test_support::{PluginOutput, PluginRun};
 
 const BIN: &str = env!("CARGO_BIN_EXE_check_ldap_paging");

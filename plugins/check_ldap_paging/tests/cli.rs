@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use hastack_test_support::ldap::{
+use hastack_test_support::servers::slapd::{
     Directory, READER_DN, READER_PASSWORD, ROOT_DN, ROOT_PASSWORD, Slapd, USERS,
 };
 use hastack_test_support::{PluginRun, TcpTarpit, assert_shared_cli_contract};

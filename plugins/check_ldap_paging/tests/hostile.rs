@@ -1,10 +1,10 @@
-//! Servers no directory should be, scripted (`hastack_test_support::scripted_ldap`): each
+//! Servers no directory should be, scripted (`hastack_test_support::scripted::ldap`): each
 //! answer ends the run with a clear CRITICAL (or UNKNOWN) line in time and bounded memory,
 //! never a panic, a hang or the password.
 
 use std::time::Duration;
 
-use hastack_test_support::scripted_ldap::{
+use hastack_test_support::scripted::ldap::{
     Reply, Request, ScriptedLdap, ad_root_dse, bind_response, entry, root_dse, search_done,
 };
 use hastack_test_support::{PluginOutput, PluginRun};

@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use hastack_test_support::icinga::{CheckResult, Daemon, Pki};
-use hastack_test_support::kernel;
-use hastack_test_support::ports::free_ports;
-use hastack_test_support::stack::{Stack, icinga_objects};
+use hastack_test_support::harness::kernel;
+use hastack_test_support::harness::ports::free_ports;
+use hastack_test_support::servers::icinga::{CheckResult, Daemon, Pki};
+use hastack_test_support::servers::stack::{Stack, icinga_objects};
 use hastack_test_support::{PLUGINS, built_plugins, repo_root};
 
 fn conf_files() -> Vec<PathBuf> {
@@ -183,14 +183,18 @@ fn an_agent_zone_runs_checks_for_the_master() {
     .unwrap_or_else(|e| panic!("agent: {e}"));
     let dir = hastack_test_support::tempdir().expect("tempdir");
     let inventory = dir.path().join("hosts.ini");
-    std::fs::write(&inventory, hastack_test_support::stack::INVENTORY_BAD).expect("write");
-    let services = vec![hastack_test_support::stack::Service {
+    std::fs::write(
+        &inventory,
+        hastack_test_support::servers::stack::INVENTORY_BAD,
+    )
+    .expect("write");
+    let services = vec![hastack_test_support::servers::stack::Service {
         name: "inventory-on-agent".into(),
         command: "split_order".into(),
         vars: vec![
             (
                 "split_order_inventory".into(),
-                hastack_test_support::stack::quote(&inventory.display().to_string()),
+                hastack_test_support::servers::stack::quote(&inventory.display().to_string()),
             ),
             (
                 "split_order_groups".into(),

@@ -13,11 +13,11 @@ use std::time::Duration;
 use clap::ArgAction;
 use hastack_packaging::checkcommand::key;
 use hastack_packaging::{Plugin, nagios, plugins};
-use hastack_test_support::nagios::{
+use hastack_test_support::harness::output::masked;
+use hastack_test_support::servers::nagios::{
     NagiosCore, NagiosResult, NagiosService, Nrpe, Packets, RecordedRun, RecordingPlugins, unix_now,
 };
-use hastack_test_support::output::masked;
-use hastack_test_support::stack::{Service, Stack};
+use hastack_test_support::servers::stack::{Service, Stack};
 use hastack_test_support::tempdir;
 use hastack_test_support::{built_plugins, repo_root};
 
@@ -352,7 +352,7 @@ fn nagios_core_records_every_output_whole() {
     );
     // The largest output, 40 times at once: the burst in which Nagios 4's worker loses what
     // passes 4 KB of an output written at once.
-    let refusing = hastack_test_support::ports::RefusingPorts::new(100);
+    let refusing = hastack_test_support::harness::ports::RefusingPorts::new(100);
     let big = big_galera(refusing.ports());
     for i in 0..40 {
         services.push(NagiosService {
@@ -488,7 +488,7 @@ fn nrpe_delivers_whole_outputs_with_v4_v3_and_v2_packets() {
         runs.push((service.name.clone(), binary, args, service.expect_state));
     }
     // NRPE reads at most 2 KB of a command line: 30 members, about 2.5 KB of output.
-    let refusing = hastack_test_support::ports::RefusingPorts::new(30);
+    let refusing = hastack_test_support::harness::ports::RefusingPorts::new(30);
     runs.push((
         "big-galera".into(),
         "check_galera".into(),

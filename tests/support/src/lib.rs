@@ -1,32 +1,16 @@
-//! Test support shared by every plugin's tests: free loopback ports, server processes stopped by
-//! PID whatever happens, bounded waits, running a plugin binary and reading its output, and hung
-//! peers (a TCP tarpit and a UDP black hole).
+//! Test support shared by every plugin's tests, in three parts: the [`harness`] (ports,
+//! processes stopped by PID, bounded waits, plugin runs and their output, the host's state),
+//! real [`servers`] from Debian's packages, and [`scripted`] peers for what no real server does.
 
-pub mod consul;
-pub mod contract;
-pub mod dns;
-pub mod galera;
-pub mod icinga;
-pub mod kernel;
-pub mod ldap;
-pub mod nagios;
-pub mod ntp;
-pub mod output;
-pub mod peers;
-pub mod ports;
-pub mod process;
-pub mod samba;
+pub mod harness;
 pub mod scripted;
-pub mod scripted_ldap;
-pub mod scripted_mysql;
-pub mod stack;
-pub mod tls;
+pub mod servers;
 
-pub use contract::assert_shared_cli_contract;
-pub use output::{Perf, PluginOutput, PluginRun};
-pub use peers::{TcpTarpit, UdpBlackHole, UdpPeer};
-pub use ports::{free_tcp_port, free_udp_port};
-pub use process::{Server, wait_until};
+pub use harness::contract::assert_shared_cli_contract;
+pub use harness::output::{Perf, PluginOutput, PluginRun};
+pub use harness::ports::{free_tcp_port, free_udp_port};
+pub use harness::process::{Server, wait_until};
+pub use scripted::peers::{TcpTarpit, UdpBlackHole, UdpPeer};
 pub use tempfile::{TempDir, tempdir};
 
 /// The suite's plugin binaries.

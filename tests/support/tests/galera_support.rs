@@ -1,7 +1,7 @@
 //! The Galera test cluster itself comes up Synced and reports size 3 (guards the plugin tests'
 //! premise).
 
-use hastack_test_support::galera::GaleraCluster;
+use hastack_test_support::servers::galera::GaleraCluster;
 
 #[test]
 fn three_node_cluster_comes_up_synced() {

@@ -1,6 +1,6 @@
 //! The Icinga 2 validation helper rejects what Icinga rejects (so the CheckCommand tests can fail).
 
-use hastack_test_support::icinga::validate;
+use hastack_test_support::servers::icinga::validate;
 use hastack_test_support::tempdir;
 
 #[test]

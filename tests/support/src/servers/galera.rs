@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::ports::free_ports;
-use crate::process::{Server, wait_until};
+use crate::harness::ports::free_ports;
+use crate::harness::process::{Server, wait_until};
 
 pub const MONITOR_USER: &str = "monitor";
 pub const MONITOR_PASSWORD: &str = "m0n-S3cret!pw";
@@ -473,12 +473,16 @@ fn tail(text: &str, lines: usize) -> String {
 /// On a fresh machine the first tests to need it build it one at a time (a lock file across
 /// threads and test processes; seen once in a fresh root: a bootstrap failed while another test
 /// built its own seed), the others wait and take it; a failed build is tried once more.
+///
+/// The seed and its lock are the user's own (their names carry the user id): root's files in
+/// /tmp are neither readable nor lockable by anyone else, and another user's no safer to copy.
 fn seed_datadir() -> Result<PathBuf, String> {
-    let cache = std::env::temp_dir().join(format!("hastack-galera-seed-{SEED_VERSION}"));
+    let uid = rustix::process::geteuid().as_raw();
+    let cache = std::env::temp_dir().join(format!("hastack-galera-seed-{SEED_VERSION}-uid{uid}"));
     if cache.join("grastate.dat").exists() {
         return Ok(cache);
     }
-    let lock_path = std::env::temp_dir().join(format!("hastack-galera-seed-{SEED_VERSION}.lock"));
+    let lock_path = cache.with_extension("lock");
     let lock = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -494,7 +498,7 @@ fn seed_datadir() -> Result<PathBuf, String> {
     for _ in 0..2 {
         let nonce = Instant::now().elapsed().as_nanos() ^ u128::from(std::process::id());
         let build = std::env::temp_dir().join(format!(
-            "hastack-galera-seed-build-{}-{nonce}",
+            "hastack-galera-seed-build-uid{uid}-{}-{nonce}",
             std::process::id()
         ));
         std::fs::create_dir_all(&build).map_err(|e| format!("{}: {e}", build.display()))?;

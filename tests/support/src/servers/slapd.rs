@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::ports::free_ports;
-use crate::process::{Server, wait_until};
-use crate::tls::{TlsFiles, make_self_signed_at, make_server_cert};
+use crate::harness::ports::free_ports;
+use crate::harness::process::{Server, wait_until};
+use crate::harness::tls::{TlsFiles, make_self_signed_at, make_server_cert};
 
 pub const SUFFIX: &str = "dc=example,dc=com";
 pub const USERS: &str = "ou=users,dc=example,dc=com";

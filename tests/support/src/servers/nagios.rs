@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::ports::free_tcp_port;
-use crate::process::{Server, wait_until};
+use crate::harness::ports::free_tcp_port;
+use crate::harness::process::{Server, wait_until};
+use crate::harness::system::{group_name, tool, user_name};
 
 /// One service Nagios runs: its name and `check_command` (`check_hastack_galera!-P 3306`).
 #[derive(Debug, Clone)]
@@ -48,19 +49,6 @@ pub struct NagiosCore {
     server: Server,
 }
 
-/// Run as the current user (Nagios drops to `nagios_user`, `nagios` unless told).
-fn current_user() -> (String, String) {
-    let id = |flag: &str| {
-        Command::new("id")
-            .arg(flag)
-            .output()
-            .ok()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-            .unwrap_or_default()
-    };
-    (id("-un"), id("-gn"))
-}
-
 impl NagiosCore {
     /// Validate (`nagios4 -v`) and start Nagios in `dir` with `command_files` (the shipped
     /// command definitions), `$USER1$` = `plugin_dir`, one host `hastack` (127.0.0.1) and
@@ -72,14 +60,13 @@ impl NagiosCore {
         services: &[NagiosService],
         interval: Duration,
     ) -> Result<NagiosCore, String> {
-        if !Path::new("/usr/sbin/nagios4").exists() {
-            return Err("nagios4 is not installed (scripts/setup installs nagios4-core)".into());
-        }
+        let nagios4 = tool("nagios4", "nagios4-core")?;
         for sub in ["etc", "var", "rw", "spool/checkresults", "archives"] {
             std::fs::create_dir_all(dir.join(sub)).map_err(|e| format!("{sub}: {e}"))?;
         }
         let d = dir.display();
-        let (user, group) = current_user();
+        // Run as the current user (Nagios drops to `nagios_user`, `nagios` unless told).
+        let (user, group) = (user_name(), group_name());
         let mut cfg = String::new();
         for file in command_files {
             let _ = writeln!(cfg, "cfg_file={}", file.display());
@@ -136,7 +123,7 @@ impl NagiosCore {
         }
         write(dir, "etc/objects.cfg", &objects)?;
         let config = dir.join("etc/nagios.cfg");
-        let verify = Command::new("nagios4")
+        let verify = Command::new(&nagios4)
             .arg("-v")
             .arg(&config)
             .output()
@@ -147,7 +134,7 @@ impl NagiosCore {
                 String::from_utf8_lossy(&verify.stdout)
             ));
         }
-        let mut command = Command::new("nagios4");
+        let mut command = Command::new(&nagios4);
         command.arg(&config);
         let server = Server::spawn("nagios4", command, dir.join("var/stdout.log"))
             .with_grace(Duration::from_secs(5));
@@ -303,9 +290,7 @@ impl Nrpe {
     /// Start NRPE in `dir` (which, with the plugins, the nagios user must be able to read)
     /// with `commands`: (name, command line).
     pub fn start(dir: &Path, commands: &[(String, String)]) -> Result<Nrpe, String> {
-        if !Path::new("/usr/sbin/nrpe").exists() {
-            return Err("nrpe is not installed (scripts/setup installs nagios-nrpe-server)".into());
-        }
+        let program = tool("nrpe", "nagios-nrpe-server")?;
         let port = free_tcp_port();
         let root = rustix::process::getuid().is_root();
         let mut cfg = format!(
@@ -322,7 +307,7 @@ impl Nrpe {
             let _ = writeln!(cfg, "command[{name}]={line}");
         }
         write(dir, "nrpe.cfg", &cfg)?;
-        let mut command = Command::new("nrpe");
+        let mut command = Command::new(program);
         command
             .arg("-n")
             .arg("-c")

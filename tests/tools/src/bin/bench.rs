@@ -13,13 +13,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use hastack_test_support::PLUGINS;
-use hastack_test_support::consul::{ConsulAgent, DnsConfig, many_instances};
-use hastack_test_support::dns::Forwarder;
-use hastack_test_support::galera::{GaleraCluster, MONITOR_PASSWORD, MONITOR_USER};
-use hastack_test_support::ldap::{
+use hastack_test_support::scripted::consul::{ConsulAgent, DnsConfig, many_instances};
+use hastack_test_support::servers::bind::Forwarder;
+use hastack_test_support::servers::chrony::NtpServer;
+use hastack_test_support::servers::galera::{GaleraCluster, MONITOR_PASSWORD, MONITOR_USER};
+use hastack_test_support::servers::slapd::{
     Directory, READER_DN, READER_PASSWORD, ROOT_DN, ROOT_PASSWORD, Slapd, USERS,
 };
-use hastack_test_support::ntp::NtpServer;
 
 /// One command line to time.
 #[derive(Clone)]
@@ -519,7 +519,7 @@ fn main() {
         huge_inventory_mb: 0.0,
         missing: Vec::new(),
     };
-    let dir = tempfile::tempdir().expect("tempdir");
+    let dir = hastack_test_support::tempdir().expect("tempdir");
 
     // Galera: one status read, and three nodes at once.
     match GaleraCluster::start(3) {

@@ -1,7 +1,8 @@
 //! A real Active Directory for the tests: Samba's AD DC in a network namespace of the test's
 //! own (`tests/support/samba/samba-dc`: a seed provisioned and filled once per machine, copied
 //! for each DC, about a second to start). Clients run inside the namespace through
-//! [`SambaDc::command`]. Stopped, and its namespace deleted, when dropped.
+//! [`SambaDc::command`], as the user running the tests. Stopped, and its namespace deleted, when
+//! dropped. The script needs root: a normal user's tests run it through `sudo -n`.
 //!
 //! The seed (see `tests/support/samba/README.md`): realm EXAMPLE.TEST, `dc1.example.test` at
 //! 10.99.0.1, 1002 users in OU=Users, a group of 1600 members, service accounts whose binds fail
@@ -10,6 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::harness::system::{as_root, tool};
 
 pub const BASE: &str = "DC=example,DC=test";
 pub const USERS: &str = "OU=Users,DC=example,DC=test";
@@ -47,9 +50,7 @@ pub struct SambaDc {
 impl SambaDc {
     /// Start a DC (building the seed first when this machine has none).
     pub fn start() -> Result<SambaDc, String> {
-        if !Path::new("/usr/sbin/samba").exists() {
-            return Err("samba is not installed (scripts/setup installs samba-ad-dc)".into());
-        }
+        tool("samba", "samba-ad-dc")?;
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let namespace = format!(
             "hastack-ad-{}-{}",
@@ -57,7 +58,7 @@ impl SambaDc {
             NEXT.fetch_add(1, Ordering::SeqCst)
         );
         let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
-        let out = Command::new(script())
+        let out = as_root(script())
             .arg("start")
             .arg(dir.path().join("dc"))
             .arg(&namespace)
@@ -77,19 +78,20 @@ impl SambaDc {
         self.dir.path().join("dc")
     }
 
-    /// The CA that signed the DC's certificate.
+    /// The CA that signed the DC's certificate (a copy anyone may read).
     pub fn ca(&self) -> PathBuf {
-        self.root().join("private/tls/ca.pem")
+        self.root().join("client/ca.pem")
     }
 
     /// The DC's TLS certificate (CN=DC1.example.test, no subjectAltName).
     pub fn certificate(&self) -> PathBuf {
-        self.root().join("private/tls/cert.pem")
+        self.root().join("client/cert.pem")
     }
 
-    /// `program ARGS` to be run inside the DC's namespace, with its /etc/hosts and resolv.conf.
+    /// `program ARGS` to be run inside the DC's namespace, with its /etc/hosts and resolv.conf,
+    /// as the user running the tests.
     pub fn command(&self, program: impl AsRef<Path>) -> Command {
-        let mut command = Command::new(script());
+        let mut command = as_root(script());
         command
             .arg("exec")
             .arg(self.root())
@@ -101,20 +103,19 @@ impl SambaDc {
     /// The script and the arguments before the program, for runners that take them apart
     /// ([`crate::PluginRun::wrapped`]).
     pub fn prefix(&self) -> (PathBuf, Vec<String>) {
-        (
-            script(),
-            vec![
-                "exec".into(),
-                self.root().display().to_string(),
-                self.namespace.clone(),
-            ],
-        )
+        let command = self.command("");
+        let mut args: Vec<String> = command
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        args.pop();
+        (PathBuf::from(command.get_program()), args)
     }
 }
 
 impl Drop for SambaDc {
     fn drop(&mut self) {
-        let _ = Command::new(script())
+        let _ = as_root(script())
             .arg("stop")
             .arg(self.root())
             .arg(&self.namespace)

@@ -6,11 +6,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::consul::ConsulAgent;
-use crate::dns::Forwarder;
-use crate::galera::{GaleraCluster, MONITOR_PASSWORD, MONITOR_USER};
-use crate::ldap::{Directory, READER_DN, READER_PASSWORD, ROOT_DN, ROOT_PASSWORD, Slapd, USERS};
-use crate::ntp::{Chrony, NtpServer, faketime_env};
+use crate::scripted::consul::ConsulAgent;
+use crate::servers::bind::Forwarder;
+use crate::servers::chrony::{Chrony, NtpServer, faketime_env};
+use crate::servers::galera::{GaleraCluster, MONITOR_PASSWORD, MONITOR_USER};
+use crate::servers::slapd::{
+    Directory, READER_DN, READER_PASSWORD, ROOT_DN, ROOT_PASSWORD, Slapd, USERS,
+};
 
 /// An Icinga 2 service of the stack and what it must report.
 #[derive(Debug, Clone)]

@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::harness::system::{group_name, tool, user_name};
+
 /// The argument keys (`"-H"`, `"--node"`) of a CheckCommand file.
 pub fn checkcommand_arguments(conf: &str) -> Vec<String> {
     conf.lines()
@@ -111,10 +113,6 @@ fn constants(plugin_dir: &Path, node: &str) -> String {
     )
 }
 
-fn whoami() -> String {
-    std::env::var("USER").unwrap_or_else(|_| "root".to_string())
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -126,9 +124,11 @@ mod tests {
 
 /// `-D` definitions that keep an icinga2 run inside `var` (never the system's directories).
 fn dir_defines(var: &Path) -> Vec<String> {
+    // Icinga runs as the test's user: as root it would otherwise drop to nagios, and anyone
+    // else cannot become another user ("setgroups() failed").
     let mut defines = vec![
-        "-DRunAsUser=root".to_string(),
-        "-DRunAsGroup=root".to_string(),
+        format!("-DRunAsUser={}", user_name()),
+        format!("-DRunAsGroup={}", group_name()),
     ];
     for (name, sub) in [
         ("DataDir", "lib"),
@@ -142,20 +142,20 @@ fn dir_defines(var: &Path) -> Vec<String> {
     defines
 }
 
-fn icinga2() -> Command {
-    let mut command = Command::new("icinga2");
+fn icinga2() -> Result<Command, String> {
+    let mut command = Command::new(tool("icinga2", "icinga2-bin")?);
     command
-        .env("ICINGA2_USER", whoami())
-        .env("ICINGA2_GROUP", whoami());
-    command
+        .env("ICINGA2_USER", user_name())
+        .env("ICINGA2_GROUP", group_name());
+    Ok(command)
 }
 
 fn run_icinga2(var: &Path, args: &[&str]) -> Result<(), String> {
-    let out = icinga2()
+    let out = icinga2()?
         .args(args)
         .args(dir_defines(var))
         .output()
-        .map_err(|e| format!("icinga2 (scripts/setup installs icinga2-bin): {e}"))?;
+        .map_err(|e| format!("icinga2: {e}"))?;
     if out.status.success() {
         Ok(())
     } else {
@@ -263,7 +263,7 @@ impl Daemon {
         ] {
             std::fs::write(dir.path().join(name), text).map_err(|e| e.to_string())?;
         }
-        let mut command = icinga2();
+        let mut command = icinga2()?;
         command
             .args(["daemon", "-c"])
             .arg(dir.path().join("icinga2.conf"))

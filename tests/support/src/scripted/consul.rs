@@ -62,7 +62,7 @@ use hickory_proto::rr::rdata::{A, AAAA, SOA, SRV};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinEncodable, BinEncoder, NameEncoding};
 
-use crate::peers::UdpPeer;
+use crate::scripted::peers::UdpPeer;
 
 /// The datacenter of the stand-in's catalog.
 pub const DATACENTER: &str = "dc1";

@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::scripted::Listener;
+use crate::scripted::listener::Listener;
 
 /// A text result set: its column names and rows.
 #[derive(Debug, Clone)]

@@ -1,8 +1,7 @@
 //! Real DNS servers for the tests: BIND configured like the production forwarder (the `consul`
 //! zone forwarded to the agent, everything else answered by the forwarder itself), BIND as a
 //! standard authoritative server (which, unlike Consul, sets TC on an answer too large for
-//! UDP), and a scripted server that sends whatever a test makes of each query (hostile
-//! answers). The Consul agent itself is [`crate::consul`]'s stand-in.
+//! UDP). The Consul agent itself is [`crate::scripted::consul`]'s stand-in.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,9 +9,9 @@ use std::time::Duration;
 
 use rustix::process::Signal;
 
-use crate::peers::UdpPeer;
-use crate::ports::free_ports;
-use crate::process::{Server, wait_until};
+use crate::harness::ports::free_ports;
+use crate::harness::process::{Server, wait_until};
+use crate::harness::system::{is_root, tool};
 
 /// The story's records as a zone file: `galeradb` on three nodes (one tagged pair), a degraded
 /// service with one instance, and `big`, whose 100 addresses fit neither a 512-byte nor a
@@ -186,9 +185,7 @@ impl Forwarder {
 }
 
 fn start_named(dir: tempfile::TempDir, recursion: bool, zones: &str) -> Result<Named, String> {
-    if !Path::new("/usr/sbin/named").exists() {
-        return Err("named is not installed (scripts/setup installs bind9)".into());
-    }
+    let program = tool("named", "bind9")?;
     let port = free_ports(1)[0];
     let d = dir.path().display();
     let recursion = match recursion {
@@ -204,10 +201,14 @@ fn start_named(dir: tempfile::TempDir, recursion: bool, zones: &str) -> Result<N
     );
     let conf_path: PathBuf = dir.path().join("named.conf");
     std::fs::write(&conf_path, conf).map_err(|e| format!("{}: {e}", conf_path.display()))?;
-    let mut command = Command::new("/usr/sbin/named");
-    command
-        .args(["-4", "-g", "-u", "root", "-c"])
-        .arg(&conf_path);
+    let mut command = Command::new(program);
+    // -g: foreground, logging to stderr. As root `-u root` keeps the test's user (named would
+    // drop to bind, which cannot write the temporary directory); anyone else stays themself.
+    command.args(["-4", "-g"]);
+    if is_root() {
+        command.args(["-u", "root"]);
+    }
+    command.arg("-c").arg(&conf_path);
     let server = Server::spawn("named", command, dir.path().join("named.log"))
         .with_grace(Duration::from_secs(5));
     let named = Named { port, server, dir };
@@ -240,39 +241,4 @@ pub fn dig(port: u16, name: &str, qtype: &str) -> String {
         .filter(|out| out.status.success())
         .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
         .unwrap_or_default()
-}
-
-/// A DNS server on a free loopback UDP port that answers each query with the datagrams `script`
-/// makes of it (raw bytes: malformed ones included), for the answers no real server sends.
-pub struct ScriptedDns(UdpPeer);
-
-/// What a script makes of a query: the datagrams to send back, in order.
-pub type Script = dyn Fn(&hickory_proto::op::Message) -> Vec<Vec<u8>> + Send;
-
-impl ScriptedDns {
-    pub fn start(script: Box<Script>) -> Result<ScriptedDns, String> {
-        let peer = UdpPeer::start(move |bytes, client, socket| {
-            if let Ok(query) = hickory_proto::op::Message::from_vec(bytes) {
-                for datagram in script(&query) {
-                    let _ = socket.send_to(&datagram, client);
-                }
-            }
-        })?;
-        Ok(ScriptedDns(peer))
-    }
-
-    /// `127.0.0.1:PORT`
-    pub fn addr(&self) -> String {
-        self.0.addr().to_string()
-    }
-}
-
-/// The response a standard server would start from: the query's ID, opcode and question, QR
-/// and AA set.
-pub fn reply_to(query: &hickory_proto::op::Message) -> hickory_proto::op::Message {
-    let mut reply = hickory_proto::op::Message::response(query.metadata.id, query.metadata.op_code);
-    reply.metadata.authoritative = true;
-    reply.metadata.recursion_desired = query.metadata.recursion_desired;
-    reply.queries = query.queries.clone();
-    reply
 }

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hastack_test_support::PLUGINS;
-use hastack_test_support::icinga::{Daemon, Pki};
-use hastack_test_support::ports::free_ports;
-use hastack_test_support::stack::{Stack, icinga_objects};
+use hastack_test_support::harness::ports::free_ports;
+use hastack_test_support::servers::icinga::{Daemon, Pki};
+use hastack_test_support::servers::stack::{Stack, icinga_objects};
 
 fn progress(started: Instant, text: &str) {
     eprintln!("[{:5.1} s] {text}", started.elapsed().as_secs_f64());

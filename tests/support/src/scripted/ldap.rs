@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::scripted::Listener;
+use crate::scripted::listener::Listener;
 use hastack_common::ber::{
     ENUMERATED, INTEGER, OCTET_STRING, Reader, SEQUENCE, SET, push_integer, push_tlv, tlv,
 };
