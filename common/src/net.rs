@@ -32,7 +32,11 @@ mod tests {
         assert_eq!(socket.peer_addr().expect("peer"), closed);
         socket.send(b"x").await.expect("send");
         let mut buf = [0u8; 8];
-        let error = socket.recv(&mut buf).await.expect_err("refused");
+        // Bounded: should another socket take the port meanwhile, this fails, never hangs.
+        let error = tokio::time::timeout(std::time::Duration::from_secs(5), socket.recv(&mut buf))
+            .await
+            .expect("an answer within 5 s")
+            .expect_err("refused");
         assert_eq!(error.kind(), io::ErrorKind::ConnectionRefused);
     }
 }

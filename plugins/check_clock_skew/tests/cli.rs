@@ -8,6 +8,7 @@ use check_clock_skew::evaluate::ChronyView;
 use check_clock_skew::probe::{self, ChronyEndpoint};
 use hastack_common::address::HostPort;
 use hastack_test_support::harness::kernel;
+use hastack_test_support::harness::output::masked;
 use hastack_test_support::scripted::ntp::{Reply, ScriptedNtp};
 use hastack_test_support::servers::chrony::{Chrony, NtpServer, Sync};
 use hastack_test_support::{PluginRun, UdpBlackHole, assert_shared_cli_contract, free_udp_port};
@@ -119,7 +120,19 @@ fn a_clock_3_s_behind_is_a_warning_at_w1_c5() {
     let out = plugin()
         .args(["-H", &late.addr(), "-w", "1", "-c", "5"])
         .run();
-    out.assert(1, "CLOCK SKEW WARNING - offset -3.000 s against ");
+    // Measured, so the last digit may move: the words exactly, the number from perfdata.
+    out.assert(1, "CLOCK SKEW WARNING - offset -");
+    assert!(
+        masked(out.summary_line())
+            .starts_with(&masked("CLOCK SKEW WARNING - offset -3.000 s against ")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        (out.perf("offset").number() + 3.0).abs() < 0.05,
+        "{}",
+        out.stdout
+    );
     assert!(
         out.summary_line().ends_with("(outside 1)"),
         "{}",
@@ -271,12 +284,15 @@ fn the_sample_with_the_smallest_round_trip_is_kept() {
     };
     let server = scripted(vec![slow.clone(), slow.clone(), prompt, slow]);
     let out = plugin().args(["-H", &server.addr()]).run();
-    out.assert(
-        2,
-        &format!(
-            "CLOCK SKEW CRITICAL - offset +5.000 s against {} (outside 2)",
-            server.addr()
-        ),
+    out.assert(2, "CLOCK SKEW CRITICAL - offset +");
+    let expected = format!(
+        "CLOCK SKEW CRITICAL - offset +5.000 s against {} (outside 2)",
+        server.addr()
+    );
+    assert!(
+        masked(out.summary_line()).starts_with(&masked(&expected)),
+        "{}",
+        out.stdout
     );
     assert!(
         (out.perf("offset").number() - 5.0).abs() < 0.01,
@@ -334,6 +350,19 @@ fn a_kiss_of_death_is_named() {
 
 #[test]
 fn an_ipv6_server_is_asked_at_its_bracketed_address() {
+    // A host without an IPv6 loopback (disable_ipv6, some containers) cannot serve there: the
+    // same address is then a clean CRITICAL that says why.
+    if std::net::UdpSocket::bind("[::1]:0").is_err() {
+        let out = plugin().args(["-H", "[::1]:123", "-t", "3"]).run();
+        out.assert(2, "CLOCK SKEW CRITICAL - ");
+        assert!(
+            out.summary_line()
+                .ends_with("[::1]:123: address not available"),
+            "{}",
+            out.stdout
+        );
+        return;
+    }
     let server = NtpServer::start_at("::1".parse().expect("::1"), None, Sync::Local)
         .unwrap_or_else(|e| panic!("chronyd on ::1: {e}"));
     let addr = server.addr();
@@ -351,35 +380,27 @@ fn an_ipv6_server_is_asked_at_its_bracketed_address() {
 #[test]
 fn the_local_clock_state_comes_from_the_kernel() {
     // No network at all. The verdict follows the kernel's maximum error, read here another way
-    // (Perl's syscall) before and after the run; the value lies between the readings.
-    let before = kernel::read().expect("adjtimex through perl");
-    let out = plugin().arg("--local-sync").run();
-    let after = kernel::read().expect("adjtimex through perl");
-    let (code, line) = before.expected_verdict();
-    assert_eq!(after.expected_verdict(), (code, line), "changed meanwhile");
-    out.assert(code, line);
-    if code == 2 && line.contains("not synchronised") {
+    // (Perl's syscall) before and after the run: it is either reading's, and the value lies
+    // between them.
+    let (out, around) =
+        kernel::Around::read(|| plugin().arg("--local-sync").run()).expect("adjtimex through perl");
+    let code = out.code.unwrap_or(-1);
+    assert!(
+        around.admits(code, &out.stdout),
+        "{around:?}\n{}",
+        out.stdout
+    );
+    if code == 2 && out.stdout.contains("local clock not synchronised") {
         plugin()
             .args(["--local-sync", "--unsynced-state", "warning"])
             .run()
             .assert(1, "CLOCK SKEW WARNING - local clock not synchronised");
     }
-    // STA_UNSYNC is said, not judged.
-    assert_eq!(
-        out.stdout.contains("kernel flag STA_UNSYNC set"),
-        before.says_unsync_flag(),
-        "{}",
-        out.stdout
-    );
     let maxerror = out.perf("maxerror");
     assert_eq!(maxerror.uom, "s");
-    let (low, high) = (
-        before.maxerror_us.min(after.maxerror_us) as f64 / 1e6,
-        before.maxerror_us.max(after.maxerror_us) as f64 / 1e6,
-    );
     assert!(
-        low <= maxerror.number() && maxerror.number() <= high,
-        "maxerror {} s not between the kernel's {low} s and {high} s",
+        around.admits_maxerror(maxerror.number()),
+        "maxerror {} s is not what the kernel had between {around:?}",
         maxerror.number()
     );
     assert_eq!((maxerror.warn.as_str(), maxerror.crit.as_str()), ("1", "5"));
@@ -911,7 +932,7 @@ fn timestamps_after_2036_read_right() {
         .args(["-H", &server.addr()])
         .env(
             "LD_PRELOAD",
-            hastack_test_support::servers::chrony::LIBFAKETIME,
+            hastack_test_support::harness::system::libfaketime().unwrap_or_else(|e| panic!("{e}")),
         )
         .env("FAKETIME", format!("@{client_at}"))
         .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")

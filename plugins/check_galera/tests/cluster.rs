@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use hastack_test_support::harness::ports::RefusingPorts;
+use hastack_test_support::harness::system::faketime_env;
 use hastack_test_support::servers::galera::{
     GaleraCluster, MONITOR_PASSWORD, MONITOR_USER, PlainMariadb,
 };
@@ -492,21 +493,11 @@ fn killed_members_warning_then_critical() {
 /// the cluster still forms, and only the clock comparison across members sees it.
 #[test]
 fn a_member_with_a_wrong_clock_is_named() {
-    let faketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
-    assert!(
-        std::path::Path::new(faketime).exists(),
-        "{faketime} is missing: scripts/setup installs libfaketime"
-    );
-    let cluster = GaleraCluster::start_with_env(3, |i| {
-        if i == 2 {
-            vec![
-                ("LD_PRELOAD".into(), faketime.into()),
-                ("FAKETIME".into(), "+1900s".into()),
-                ("FAKETIME_DONT_FAKE_MONOTONIC".into(), "1".into()),
-            ]
-        } else {
-            Vec::new()
-        }
+    let mut faketime = faketime_env("+1900s").unwrap_or_else(|e| panic!("{e}"));
+    faketime.push(("FAKETIME_DONT_FAKE_MONOTONIC".into(), "1".into()));
+    let cluster = GaleraCluster::start_with_env(3, |i| match i {
+        2 => faketime.clone(),
+        _ => Vec::new(),
     })
     .expect("galera cluster with a skewed node");
     let nodes = node_args(&cluster);

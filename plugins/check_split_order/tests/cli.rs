@@ -375,11 +375,20 @@ fn assert_agrees_with_ansible(files: &Files, name: &str, text: &str) {
         .env("HOME", files.dir.path())
         .env("ANSIBLE_INVENTORY_UNPARSED_FAILED", "true")
         .env("ANSIBLE_LOCAL_TEMP", files.dir.path().join("tmp"))
+        // Ansible refuses to start in a locale that is not UTF-8 (LC_ALL=C, an ungenerated
+        // LANG): C.UTF-8 is on every Debian system.
+        .env("LC_ALL", "C.UTF-8")
         .output()
         .expect("ansible-inventory runs (scripts/setup installs ansible-core)");
     let decoded = ini::decode(text.as_bytes());
     let ours_parsed = parse_like_the_plugin(name, text.as_bytes(), decoded.as_deref());
     if !accepted.status.success() {
+        // A refusal of the file, not Ansible failing to start.
+        let stderr = String::from_utf8_lossy(&accepted.stderr);
+        assert!(
+            stderr.contains("No inventory was parsed"),
+            "{name}: ansible-inventory failed for another reason: {stderr}"
+        );
         assert!(
             ours_parsed.is_err(),
             "{name}: Ansible refuses it ({}), we accept it",

@@ -137,8 +137,10 @@ fn run_directly(plugin_dir: &Path, binary: &str, args: &[String]) -> Printed {
     if let Some(at) = args.iter().position(|a| a == "--state-dir") {
         args[at + 1] = fresh.path().display().to_string();
     }
+    // A fresh history too where none is named: nothing of this host's earlier runs.
     let out = Command::new(plugin_dir.join(binary))
         .args(&args)
+        .env("STATE_DIRECTORY", fresh.path())
         .output()
         .expect("run the plugin");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();

@@ -97,6 +97,49 @@ impl KernelClock {
     }
 }
 
+/// Two readings of the kernel's clock, before and after a run: what the run read lies between.
+/// Between them the kernel adds 500 us a second to the maximum error, and a daemon may lower it
+/// (systemd-timesyncd resets it at each poll), so a verdict may cross a threshold meanwhile: the
+/// run's is either reading's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Around {
+    pub before: KernelClock,
+    pub after: KernelClock,
+}
+
+impl Around {
+    /// The kernel read before and after `run`, and what `run` returned.
+    pub fn read<T>(run: impl FnOnce() -> T) -> Result<(T, Around), String> {
+        let before = read()?;
+        let result = run();
+        let after = read()?;
+        Ok((result, Around { before, after }))
+    }
+
+    /// Whether `output`, with exit code `code`, is check_clock_skew's verdict on the state at
+    /// some moment between the readings: its line, and the kernel flag said or not.
+    pub fn admits(&self, code: i32, output: &str) -> bool {
+        [self.before, self.after].iter().any(|clock| {
+            let (expected, line) = clock.expected_verdict();
+            expected == code
+                && output.starts_with(line)
+                && output.contains("kernel flag STA_UNSYNC set") == clock.says_unsync_flag()
+        })
+    }
+
+    /// Whether a maximum error the run read (seconds) is one the kernel had between the
+    /// readings: between them while it only grew, at most the earlier one if a daemon lowered it.
+    pub fn admits_maxerror(&self, seconds: f64) -> bool {
+        let (before, after) = (self.before.maxerror_us, self.after.maxerror_us);
+        let (low, high) = match after >= before {
+            true => (before, after),
+            false => (0, before),
+        };
+        let micros = (seconds * 1e6).round() as i64;
+        low <= micros && micros <= high
+    }
+}
+
 /// `adjtimex`'s syscall number: 159 on x86_64, 171 in the generic table aarch64 uses.
 const ADJTIMEX: Option<u32> = if cfg!(target_arch = "x86_64") {
     Some(159)
@@ -182,5 +225,59 @@ mod tests {
             assert_eq!(clock.expected_verdict(), (code, line), "{clock:?}");
             assert_eq!(clock.says_unsync_flag(), flag, "{clock:?}");
         }
+    }
+
+    #[test]
+    fn a_run_between_two_readings_may_see_either() {
+        let clock = |status, maxerror_us| KernelClock {
+            status,
+            maxerror_us,
+            esterror_us: 0,
+        };
+        let ok = "CLOCK SKEW OK - local clock synchronised (maximum error 999.9 ms, estimated error 0 us)";
+        let warning = "CLOCK SKEW WARNING - local clock's maximum error 1.000 s (outside 1): ...";
+        let flagged =
+            |line: &str| format!("{line}\n\\_ [OK] local clock: ..., kernel flag STA_UNSYNC set");
+        // (before, after, code, output, admitted)
+        let table = [
+            // No daemon: the error grew across the 1 s line while the run read it.
+            (clock(0, 999_900), clock(0, 1_000_400), 0, ok.to_string(), true),
+            (clock(0, 999_900), clock(0, 1_000_400), 1, warning.to_string(), true),
+            (clock(0, 999_900), clock(0, 999_950), 1, warning.to_string(), false),
+            // A daemon lowered it meanwhile.
+            (clock(0, 1_024_000), clock(0, 300), 0, ok.to_string(), true),
+            // The flag follows the reading whose verdict it is.
+            (clock(STA_UNSYNC, 2), clock(STA_UNSYNC, 3), 0, flagged(ok), true),
+            (clock(STA_UNSYNC, 2), clock(STA_UNSYNC, 3), 0, ok.to_string(), false),
+            (clock(0, 2), clock(0, 3), 0, flagged(ok), false),
+            // Never disciplined: 16 s both times.
+            (
+                STATES[0].1,
+                STATES[0].1,
+                2,
+                "CLOCK SKEW CRITICAL - local clock not synchronised: no NTP daemon disciplines it (...)\n\\_ [CRITICAL] local clock: ..., kernel flag STA_UNSYNC set".to_string(),
+                true,
+            ),
+        ];
+        for (before, after, code, output, admitted) in table {
+            let around = Around { before, after };
+            assert_eq!(
+                around.admits(code, &output),
+                admitted,
+                "{around:?} {output}"
+            );
+        }
+        let grew = Around {
+            before: clock(0, 1_000),
+            after: clock(0, 2_000),
+        };
+        assert!(grew.admits_maxerror(0.0015) && !grew.admits_maxerror(0.0025));
+        assert!(!grew.admits_maxerror(0.0005));
+        let lowered = Around {
+            before: clock(0, 1_024_000),
+            after: clock(0, 300),
+        };
+        assert!(lowered.admits_maxerror(0.0001) && lowered.admits_maxerror(1.024));
+        assert!(!lowered.admits_maxerror(1.1));
     }
 }

@@ -289,7 +289,8 @@ impl PluginRun {
 
 /// The words of a plugin's text with every measured number, its sign and its unit replaced by
 /// `#`: two runs of one check say the same words, but a near-zero offset may be `+12 us` in one
-/// and `-8 us` or `0 us` in the next. A `-` or `+` inside a word (`clock-good-v2`) is kept.
+/// and `-8 us` or `0 us` in the next (chronyd's `12 us fast` or `8 us slow`). A `-` or `+`
+/// inside a word (`clock-good-v2`) is kept.
 pub fn masked(text: &str) -> String {
     let mut out = String::new();
     let mut in_number = false;
@@ -311,9 +312,30 @@ pub fn masked(text: &str) -> String {
             out.push(c);
         }
     }
-    for unit in ["# ns", "# us", "# ms", "# s"] {
-        out = out.replace(unit, "#");
+    // Units after a number, as words, then chronyd's "12 us fast" or "8 us slow": a sign in
+    // words.
+    for word in ["ns", "us", "ms", "s", "fast", "slow"] {
+        out = drop_word_after_number(&out, word);
     }
+    out
+}
+
+/// `text` with every `# WORD` that ends at a word boundary turned into `#`.
+fn drop_word_after_number(text: &str, word: &str) -> String {
+    let pattern = format!("# {word}");
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(&pattern) {
+        let after = &rest[at + pattern.len()..];
+        out.push_str(&rest[..at]);
+        if after.starts_with(|c: char| c.is_alphanumeric()) {
+            out.push_str(&pattern);
+        } else {
+            out.push('#');
+        }
+        rest = after;
+    }
+    out.push_str(rest);
     out
 }
 
@@ -353,6 +375,9 @@ mod tests {
             ("127.0.0.1:1234", "#:#"),
             ("a-b 3-4 x", "a-b #-# x"),
             ("(-3 s)", "(#)"),
+            ("system time 12 us fast, last", "system time #, last"),
+            ("system time 8.5 ms slow, last", "system time #, last"),
+            ("4 seconds, 2 servers", "# seconds, # servers"),
         ];
         for (text, shown) in table {
             assert_eq!(masked(text), shown, "{text}");

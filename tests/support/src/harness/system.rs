@@ -75,6 +75,30 @@ pub fn tool(name: &str, package: &str) -> Result<PathBuf, String> {
         .ok_or_else(|| format!("{name} is not installed (scripts/setup installs {package})"))
 }
 
+/// libfaketime's multi-threaded preload library (Debian's `libfaketime`), in whichever
+/// multiarch directory this machine has it.
+pub fn libfaketime() -> Result<PathBuf, String> {
+    let found = std::fs::read_dir("/usr/lib").ok().and_then(|dirs| {
+        dirs.flatten()
+            .map(|dir| dir.path().join("faketime/libfaketimeMT.so.1"))
+            .find(|path| path.exists())
+    });
+    found.ok_or_else(|| {
+        "/usr/lib/*/faketime/libfaketimeMT.so.1 is missing (scripts/setup installs libfaketime)"
+            .to_string()
+    })
+}
+
+/// The environment that shifts a process's wall clock by `offset` (`+1900s`, `-3s`: whole
+/// seconds, as libfaketime reads compound or fractional values wrongly for chronyd).
+pub fn faketime_env(offset: &str) -> Result<Vec<(String, String)>, String> {
+    Ok(vec![
+        ("LD_PRELOAD".into(), libfaketime()?.display().to_string()),
+        ("FAKETIME".into(), offset.into()),
+        ("FAKETIME_DONT_RESET".into(), "1".into()),
+    ])
+}
+
 /// A command that runs `program` as root: as it is when the tests run as root, else through
 /// `sudo -n` with the caller's environment kept (`-E`), so that a password given to a plugin
 /// through the environment still reaches it. Fails at once, without a prompt, where sudo would

@@ -75,7 +75,7 @@ pub fn make_self_signed_at(dir: &Path, offset: Option<&str>) -> Result<TlsFiles,
     let (cert, key) = (dir.join("self.pem"), dir.join("self.key"));
     let mut command = Command::new("openssl");
     if let Some(offset) = offset {
-        command.envs(crate::servers::chrony::faketime_env(offset));
+        command.envs(crate::harness::system::faketime_env(offset)?);
     }
     let out = command
         .args([

@@ -2,26 +2,12 @@
 //! stratum 8, optionally under libfaketime so its clock is deliberately wrong.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use crate::harness::ports::free_udp_port;
 use crate::harness::process::{Server, wait_until};
-use crate::harness::system::{is_root, tool};
-
-/// libfaketime's multi-threaded preload library (Debian's `libfaketime`).
-pub const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
-
-/// The environment that shifts a process's wall clock by `offset` (`+1900s`, `-3s`: whole
-/// seconds, as libfaketime reads compound or fractional values wrongly for chronyd).
-pub fn faketime_env(offset: &str) -> Vec<(String, String)> {
-    vec![
-        ("LD_PRELOAD".into(), LIBFAKETIME.into()),
-        ("FAKETIME".into(), offset.into()),
-        ("FAKETIME_DONT_RESET".into(), "1".into()),
-    ]
-}
+use crate::harness::system::{faketime_env, is_root, tool};
 
 /// How the server's own clock state looks to clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,14 +60,11 @@ impl NtpServer {
     /// A chronyd as `chrony` says.
     pub fn start_chrony(chrony: &Chrony) -> Result<NtpServer, String> {
         let (bind, offset) = (chrony.bind, chrony.offset.as_deref());
-        if !Path::new("/usr/sbin/chronyd").exists() {
-            return Err("chronyd is not installed (scripts/setup installs chrony)".into());
-        }
-        if offset.is_some() && !Path::new(LIBFAKETIME).exists() {
-            return Err(format!(
-                "{LIBFAKETIME} is missing (scripts/setup installs libfaketime)"
-            ));
-        }
+        let program = tool("chronyd", "chrony")?;
+        let faketime = match offset {
+            Some(offset) => faketime_env(offset)?,
+            None => Vec::new(),
+        };
         // chronyd accepts a command socket only in a directory no one else can enter: 0700.
         let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
         {
@@ -131,7 +114,7 @@ impl NtpServer {
         ));
         let conf_path = dir.path().join("chrony.conf");
         std::fs::write(&conf_path, conf).map_err(|e| format!("{}: {e}", conf_path.display()))?;
-        let mut command = Command::new(tool("chronyd", "chrony")?);
+        let mut command = Command::new(program);
         // -d: foreground (the PID is chronyd's); -x: never touch the system clock. It runs as
         // the test's user, so that the temporary directory stays its own: as root `-u root`
         // (else it drops to _chrony), as anyone else `-U` (chronyd refuses "Not superuser"
@@ -142,9 +125,7 @@ impl NtpServer {
             false => command.arg("-U"),
         };
         command.arg("-f").arg(&conf_path);
-        if let Some(offset) = offset {
-            command.envs(faketime_env(offset));
-        }
+        command.envs(faketime);
         let server = Server::spawn("chronyd", command, dir.path().join("chronyd.log"))
             .with_grace(Duration::from_secs(5));
         let ntp = NtpServer {

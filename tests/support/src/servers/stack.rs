@@ -6,9 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::harness::system::faketime_env;
 use crate::scripted::consul::ConsulAgent;
 use crate::servers::bind::Forwarder;
-use crate::servers::chrony::{Chrony, NtpServer, faketime_env};
+use crate::servers::chrony::{Chrony, NtpServer};
 use crate::servers::galera::{GaleraCluster, MONITOR_PASSWORD, MONITOR_USER};
 use crate::servers::slapd::{
     Directory, READER_DN, READER_PASSWORD, ROOT_DN, ROOT_PASSWORD, Slapd, USERS,
@@ -55,12 +56,10 @@ impl Stack {
     pub fn start(mut progress: impl FnMut(&str)) -> Result<Stack, String> {
         let started = Instant::now();
         progress("starting a 3-node Galera cluster (node3's clock 1900 s ahead)");
-        let galera = GaleraCluster::start_with_env(3, |i| {
-            if i == 2 {
-                faketime_env("+1900s")
-            } else {
-                Vec::new()
-            }
+        let faketime = faketime_env("+1900s")?;
+        let galera = GaleraCluster::start_with_env(3, |i| match i {
+            2 => faketime.clone(),
+            _ => Vec::new(),
         })?;
         progress(&format!(
             "Galera cluster up after {:.1} s; starting chronyd, BIND, slapd",
