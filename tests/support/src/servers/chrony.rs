@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::harness::ports::free_udp_port;
 use crate::harness::process::{Server, wait_until};
-use crate::harness::system::{faketime_env, is_root, tool};
+use crate::harness::system::{faketime_env, is_root, tool, user_name};
 
 /// How the server's own clock state looks to clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,14 +116,14 @@ impl NtpServer {
         std::fs::write(&conf_path, conf).map_err(|e| format!("{}: {e}", conf_path.display()))?;
         let mut command = Command::new(program);
         // -d: foreground (the PID is chronyd's); -x: never touch the system clock. It runs as
-        // the test's user, so that the temporary directory stays its own: as root `-u root`
-        // (else it drops to _chrony), as anyone else `-U` (chronyd refuses "Not superuser"
-        // unless told that it needs no privilege: with -x and ports above 1023 it needs none).
-        command.args(["-d", "-x"]);
-        match is_root() {
-            true => command.args(["-u", "root"]),
-            false => command.arg("-U"),
-        };
+        // the test's user, so that the temporary directory stays its own: `-u USER` (root
+        // would drop to _chrony, and the command socket's directory must be the user's), and
+        // when that is not root `-U` (chronyd refuses "Not superuser" unless told that it
+        // needs no privilege: with -x and ports above 1023 it needs none).
+        command.args(["-d", "-x", "-u", user_name()]);
+        if !is_root() {
+            command.arg("-U");
+        }
         command.arg("-f").arg(&conf_path);
         command.envs(faketime);
         let server = Server::spawn("chronyd", command, dir.path().join("chronyd.log"))
