@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use clap::{ArgAction, Args};
 
-use crate::State;
 use crate::report::OutputLimit;
+use crate::threshold::Thresholds;
+use crate::{Range, State};
 
 /// `-t/--timeout`, `--timeout-state` and `-v`, as the monitoring-plugins guidelines define them.
 #[derive(Debug, Clone, Args)]
@@ -34,6 +35,183 @@ impl CommonArgs {
     }
 }
 
+/// One warning/critical pair of range options, declared once: `--NAME-warning RANGE` and
+/// `--NAME-critical RANGE` (`-w/--warning` and `-c/--critical` for a plugin's main value),
+/// their help written from one description. Made with [`crate::threshold_pair!`] and listed in
+/// a [`ThresholdSet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThresholdPair {
+    /// clap ids of the two options (`fc_warning`, `fc_critical`).
+    pub ids: [&'static str; 2],
+    pub longs: [&'static str; 2],
+    pub shorts: Option<[char; 2]>,
+    /// What the ranges judge, completing "Warning range for ...".
+    pub what: &'static str,
+    pub heading: &'static str,
+    /// The ranges used when neither option is given (one given replaces both).
+    pub defaults: Option<[&'static str; 2]>,
+    /// An option both need (`--local-sync` for the kernel's maximum error).
+    pub requires: Option<&'static str>,
+}
+
+/// `threshold_pair!(fc, "fc", "the fraction ...", "Thresholds")`: the pair `--fc-warning` and
+/// `--fc-critical`, with ids `fc_warning` and `fc_critical`.
+#[macro_export]
+macro_rules! threshold_pair {
+    ($name:ident, $long:literal, $what:literal, $heading:literal) => {
+        $crate::cli::ThresholdPair {
+            ids: [
+                concat!(stringify!($name), "_warning"),
+                concat!(stringify!($name), "_critical"),
+            ],
+            longs: [concat!($long, "-warning"), concat!($long, "-critical")],
+            shorts: None,
+            what: $what,
+            heading: $heading,
+            defaults: None,
+            requires: None,
+        }
+    };
+}
+
+impl ThresholdPair {
+    /// The plugin's main pair: also `-w/--warning` and `-c/--critical`.
+    pub const fn main(self) -> ThresholdPair {
+        ThresholdPair {
+            longs: ["warning", "critical"],
+            shorts: Some(['w', 'c']),
+            ..self
+        }
+    }
+
+    pub const fn defaults(self, warning: &'static str, critical: &'static str) -> ThresholdPair {
+        ThresholdPair {
+            defaults: Some([warning, critical]),
+            ..self
+        }
+    }
+
+    pub const fn requires(self, option: &'static str) -> ThresholdPair {
+        ThresholdPair {
+            requires: Some(option),
+            ..self
+        }
+    }
+
+    /// `--fc-warning/--fc-critical`, as messages name the pair.
+    pub fn options(&self) -> String {
+        format!("--{}/--{}", self.longs[0], self.longs[1])
+    }
+
+    fn arg(&self, index: usize) -> clap::Arg {
+        let level = ["Warning", "Critical"][index];
+        let mut help = format!("{level} range for {}", self.what);
+        if let Some(defaults) = self.defaults {
+            help.push_str(&format!(" [default: {}]", defaults[index]));
+        }
+        let mut arg = clap::Arg::new(self.ids[index])
+            .long(self.longs[index])
+            .value_name("RANGE")
+            .value_parser(|text: &str| text.parse::<Range>())
+            .help(help)
+            .help_heading(self.heading);
+        if let Some(shorts) = self.shorts {
+            arg = arg.short(shorts[index]);
+        }
+        if let Some(option) = self.requires {
+            arg = arg.requires(option);
+        }
+        arg
+    }
+}
+
+/// The threshold pairs of one plugin, in the order `--help` lists them.
+pub trait ThresholdSet {
+    const PAIRS: &'static [ThresholdPair];
+}
+
+/// The ranges given for every pair of `T`, flattened into the plugin's clap definition
+/// (`#[command(flatten)] thresholds: ThresholdArgs<MyPairs>`), so that `--help`, the man page
+/// and the CheckCommand all take them from the one list.
+pub struct ThresholdArgs<T> {
+    given: Vec<[Option<Range>; 2]>,
+    set: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for ThresholdArgs<T> {
+    fn clone(&self) -> ThresholdArgs<T> {
+        ThresholdArgs {
+            given: self.given.clone(),
+            set: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for ThresholdArgs<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ThresholdArgs")
+            .field("given", &self.given)
+            .finish()
+    }
+}
+
+impl<T: ThresholdSet> ThresholdArgs<T> {
+    fn index(pair: &ThresholdPair) -> Option<usize> {
+        T::PAIRS.iter().position(|p| p.ids == pair.ids)
+    }
+
+    fn given_ranges(&self, pair: &ThresholdPair) -> [Option<Range>; 2] {
+        Self::index(pair)
+            .and_then(|i| self.given.get(i).cloned())
+            .unwrap_or_default()
+    }
+
+    /// Whether the operator gave either option of `pair`.
+    pub fn given(&self, pair: &ThresholdPair) -> bool {
+        self.given_ranges(pair).iter().any(Option::is_some)
+    }
+
+    /// The thresholds for `pair`: the ranges given, else its defaults.
+    pub fn get(&self, pair: &ThresholdPair) -> Thresholds {
+        let [warning, critical] = self.given_ranges(pair);
+        match (warning, critical, pair.defaults) {
+            (None, None, Some([w, c])) => Thresholds::new(w.parse().ok(), c.parse().ok()),
+            (warning, critical, _) => Thresholds::new(warning, critical),
+        }
+    }
+}
+
+impl<T: ThresholdSet> clap::FromArgMatches for ThresholdArgs<T> {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        let given = T::PAIRS
+            .iter()
+            .map(|pair| pair.ids.map(|id| matches.get_one::<Range>(id).cloned()))
+            .collect();
+        Ok(ThresholdArgs {
+            given,
+            set: std::marker::PhantomData,
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl<T: ThresholdSet> clap::Args for ThresholdArgs<T> {
+    fn augment_args(mut command: clap::Command) -> clap::Command {
+        for pair in T::PAIRS {
+            command = command.arg(pair.arg(0)).arg(pair.arg(1));
+        }
+        command
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_args(command)
+    }
+}
+
 /// The longest timeout accepted: a plugin outliving a check interval helps nobody.
 const MAX_TIMEOUT_SECS: f64 = 3600.0;
 
@@ -51,11 +229,6 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
         ));
     }
     Ok(Duration::from_secs_f64(seconds))
-}
-
-/// A duration in seconds as people write it: `10s`, `0.5s`.
-pub fn format_seconds(duration: Duration) -> String {
-    format!("{}s", duration.as_secs_f64())
 }
 
 #[cfg(test)]
@@ -76,9 +249,68 @@ mod tests {
         );
     }
 
+    struct Pairs;
+
+    const SIZE: ThresholdPair =
+        crate::threshold_pair!(size, "size", "the size", "Thresholds").main();
+    const LAG: ThresholdPair =
+        crate::threshold_pair!(recv_queue, "recv-queue", "the queue", "Thresholds")
+            .defaults("1", "5");
+
+    impl ThresholdSet for Pairs {
+        const PAIRS: &'static [ThresholdPair] = &[SIZE, LAG];
+    }
+
+    fn parse(args: &[&str]) -> Result<ThresholdArgs<Pairs>, clap::Error> {
+        use clap::{Args, FromArgMatches};
+        let command = ThresholdArgs::<Pairs>::augment_args(clap::Command::new("t"));
+        let matches =
+            command.try_get_matches_from(std::iter::once("t").chain(args.iter().copied()))?;
+        ThresholdArgs::from_arg_matches(&matches)
+    }
+
+    fn r(text: &str) -> Option<Range> {
+        Some(text.parse().expect("range"))
+    }
+
     #[test]
-    fn seconds_read_naturally() {
-        assert_eq!(format_seconds(Duration::from_secs(5)), "5s");
-        assert_eq!(format_seconds(Duration::from_millis(1500)), "1.5s");
+    fn threshold_pairs_from_one_definition() {
+        let none = parse(&[]).expect("parse");
+        assert_eq!(none.get(&SIZE), Thresholds::default());
+        assert!(!none.given(&SIZE) && !none.given(&LAG));
+        assert_eq!(none.get(&LAG), Thresholds::new(r("1"), r("5")));
+        let given =
+            parse(&["-w", "3:", "--critical", "2:", "--recv-queue-critical", "9"]).expect("parse");
+        assert_eq!(given.get(&SIZE), Thresholds::new(r("3:"), r("2:")));
+        // One option given replaces both defaults of its pair.
+        assert_eq!(given.get(&LAG), Thresholds::new(None, r("9")));
+        assert!(given.given(&LAG));
+        assert_eq!(LAG.options(), "--recv-queue-warning/--recv-queue-critical");
+        let error = parse(&["--recv-queue-warning", "20:10"]).expect_err("start > end");
+        assert!(
+            error.to_string().contains(
+                "invalid value '20:10' for '--recv-queue-warning <RANGE>': invalid range '20:10': start is greater than end"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn threshold_pair_help_comes_from_the_description() {
+        use clap::Args;
+        let command = ThresholdArgs::<Pairs>::augment_args(clap::Command::new("t"));
+        let help = |id: &str| {
+            command
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .and_then(|a| a.get_help())
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(help("size_warning"), "Warning range for the size");
+        assert_eq!(
+            help("recv_queue_critical"),
+            "Critical range for the queue [default: 5]"
+        );
     }
 }

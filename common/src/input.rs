@@ -16,24 +16,6 @@ pub const OPTION_FILE_CAP: u64 = 256 * 1024;
 /// PEM CA files; the largest system bundles are about 250 KB.
 pub const CA_FILE_CAP: u64 = 4 * 1024 * 1024;
 
-/// A byte count as people read it: `4096 bytes`, `64 MiB`, `256 TiB`.
-pub fn format_bytes(bytes: u64) -> String {
-    const MIB: u64 = 1024 * 1024;
-    const GIB: u64 = 1024 * MIB;
-    const TIB: u64 = 1024 * GIB;
-    if bytes >= TIB && bytes.is_multiple_of(TIB) {
-        format!("{} TiB", bytes / TIB)
-    } else if bytes >= GIB && bytes.is_multiple_of(GIB) {
-        format!("{} GiB", bytes / GIB)
-    } else if bytes >= MIB && bytes.is_multiple_of(MIB) {
-        format!("{} MiB", bytes / MIB)
-    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
-        format!("{} KiB", bytes / 1024)
-    } else {
-        format!("{bytes} bytes")
-    }
-}
-
 /// Why an input file gave no content: a fact naming the file, which a plugin turns into the
 /// UNKNOWN usage line ([`CheckError`] converts from it) or judges otherwise.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,7 +44,7 @@ impl fmt::Display for InputError {
             InputProblem::TooLarge(cap) => write!(
                 f,
                 "{what} '{path}' is larger than the {} this check reads",
-                format_bytes(*cap)
+                crate::units::bytes(*cap as f64)
             ),
             InputProblem::NotText(offset) => write!(
                 f,
@@ -187,15 +169,5 @@ mod tests {
             err.to_string(),
             "cannot read CA file '/nonexistent/x': no such file or directory"
         );
-    }
-
-    #[test]
-    fn byte_counts_read_naturally() {
-        assert_eq!(format_bytes(4096), "4 KiB");
-        assert_eq!(format_bytes(64 * 1024 * 1024), "64 MiB");
-        assert_eq!(format_bytes(1000), "1000 bytes");
-        assert_eq!(format_bytes(3 << 30), "3 GiB");
-        assert_eq!(format_bytes(1 << 48), "256 TiB");
-        assert_eq!(format_bytes((1 << 30) + (1 << 20)), "1025 MiB");
     }
 }

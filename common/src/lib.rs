@@ -12,21 +12,25 @@ pub mod history;
 pub mod input;
 pub mod memory;
 pub mod net;
+pub mod peer;
 pub mod perfdata;
 pub mod range;
 pub mod report;
 pub mod runtime;
 pub mod secret;
 pub mod state;
+pub mod threshold;
 #[cfg(feature = "tls")]
 pub mod tls;
 pub mod units;
 
-pub use cli::CommonArgs;
+pub use cli::{CommonArgs, ThresholdArgs, ThresholdPair, ThresholdSet};
 pub use error::CheckError;
-pub use perfdata::{Metric, Uom, Value};
+pub use peer::{Failure, Outcome, Peer};
+pub use perfdata::{Labels, Metric, Uom, Value};
 pub use range::{Range, RangeError};
 pub use report::Report;
 pub use runtime::{Config, Context, Plugin};
 pub use secret::Secret;
 pub use state::State;
+pub use threshold::{Checked, Thresholds};

@@ -7,6 +7,7 @@
 #![allow(unsafe_code)] // The second audited exception: GlobalAlloc is an unsafe trait.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Declared in each plugin's `main.rs` with `#[global_allocator]`.
@@ -51,11 +52,68 @@ unsafe impl GlobalAlloc for Allocator {
 
 static REFUSED: AtomicBool = AtomicBool::new(false);
 
-/// The first refusal prints the UNKNOWN line (its few small allocations are what a machine
-/// that just refused a huge one still gives); a refusal while doing so aborts as Rust would.
+/// The out-of-memory line, written without allocating and without the runtime's `finish`: the
+/// refusal may come from inside `finish` itself (the first write to stdout allocates its
+/// buffer), where waiting for the finishing caller would wait forever. The text goes straight
+/// to file descriptor 1 from a buffer on the stack, and the process ends at once with 3.
 fn refused(size: usize) -> ! {
-    if REFUSED.swap(true, Ordering::SeqCst) {
-        std::process::abort();
+    if !REFUSED.swap(true, Ordering::SeqCst) {
+        let mut line = StackLine::new();
+        let _ = write!(
+            line,
+            "{} UNKNOWN - out of memory: an allocation of ",
+            crate::runtime::service_name()
+        );
+        let _ = crate::units::write_bytes(&mut line, size as f64);
+        let _ = writeln!(
+            line,
+            " was refused (a server's answer or the input asked for more than this machine gives)"
+        );
+        write_stdout(line.as_bytes());
     }
-    crate::runtime::out_of_memory(size)
+    // A second refusal (another thread) ends the same way, without a second line.
+    // SAFETY: _exit takes no pointers; it ends the process without running anything else.
+    unsafe { libc::_exit(i32::from(crate::State::Unknown.exit_code())) }
+}
+
+/// A line of text in a fixed buffer on the stack: what does not fit is cut.
+struct StackLine {
+    bytes: [u8; 512],
+    len: usize,
+}
+
+impl StackLine {
+    fn new() -> StackLine {
+        StackLine {
+            bytes: [0; 512],
+            len: 0,
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+impl fmt::Write for StackLine {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let room = self.bytes.len() - self.len;
+        let take = text.len().min(room);
+        self.bytes[self.len..self.len + take].copy_from_slice(&text.as_bytes()[..take]);
+        self.len += take;
+        Ok(())
+    }
+}
+
+/// All of `bytes` to file descriptor 1, retried on interruption; nothing to do on failure.
+fn write_stdout(mut bytes: &[u8]) {
+    while !bytes.is_empty() {
+        // SAFETY: the pointer and length describe `bytes`, alive and unchanged for the call.
+        let written = unsafe { libc::write(1, bytes.as_ptr().cast(), bytes.len()) };
+        match written {
+            n if n > 0 => bytes = &bytes[n.unsigned_abs().min(bytes.len())..],
+            _ if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {}
+            _ => return,
+        }
+    }
 }

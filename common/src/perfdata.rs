@@ -3,7 +3,10 @@
 
 use std::fmt;
 
-use crate::range::{Range, Thresholds};
+use std::collections::HashSet;
+
+use crate::range::Range;
+use crate::threshold::Thresholds;
 
 /// The units the plugin guidelines allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -135,18 +138,10 @@ impl Metric {
         self
     }
 
-    pub fn thresholds(mut self, thresholds: Thresholds) -> Metric {
+    /// The thresholds that judged the value: only [`Thresholds::check`] sets them, so perfdata
+    /// never carries a threshold the check did not judge by.
+    pub(crate) fn thresholds(mut self, thresholds: Thresholds) -> Metric {
         self.thresholds = thresholds;
-        self
-    }
-
-    pub fn warning(mut self, range: Option<Range>) -> Metric {
-        self.thresholds.warning = range;
-        self
-    }
-
-    pub fn critical(mut self, range: Option<Range>) -> Metric {
-        self.thresholds.critical = range;
         self
     }
 
@@ -182,14 +177,10 @@ impl fmt::Display for Metric {
             write!(f, "'{}'", self.label)?;
         }
         write!(f, "={}{}", self.value, self.uom.as_str())?;
-        let threshold = |r: &Option<Range>| {
-            r.as_ref()
-                .and_then(Range::perfdata_threshold)
-                .map(Value::Float)
-        };
+        let threshold = |r: Option<&Range>| r.and_then(Range::perfdata_threshold).map(Value::Float);
         let fields = [
-            threshold(&self.thresholds.warning),
-            threshold(&self.thresholds.critical),
+            threshold(self.thresholds.warning()),
+            threshold(self.thresholds.critical()),
             self.min,
             self.max,
         ];
@@ -208,6 +199,53 @@ impl fmt::Display for Metric {
     }
 }
 
+/// The labels of one output's per-item metrics: `{item}_{metric}`, the item's name made
+/// label-safe (`127.0.0.1:3307` -> `127.0.0.1_3307`: what a perfdata parser reads unquoted) and
+/// unique within the output (three members named `db` are `db`, `db_2`, `db_3`), so that no two
+/// items ever write to one graph.
+#[derive(Debug, Default)]
+pub struct Labels {
+    taken: HashSet<String>,
+}
+
+/// One item's label prefix, from [`Labels::item`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemLabel(String);
+
+impl Labels {
+    pub fn new() -> Labels {
+        Labels::default()
+    }
+
+    /// The prefix for the item called `name`: the first of `name`, `name_2`, `name_3`... that
+    /// no earlier item has.
+    pub fn item(&mut self, name: &str) -> ItemLabel {
+        let safe: String = name
+            .chars()
+            .map(
+                |c| match c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') {
+                    true => c,
+                    false => '_',
+                },
+            )
+            .collect();
+        let mut candidate = safe.clone();
+        let mut n = 1;
+        while !self.taken.insert(candidate.clone()) {
+            n += 1;
+            candidate = format!("{safe}_{n}");
+        }
+        ItemLabel(candidate)
+    }
+}
+
+impl ItemLabel {
+    /// `{item}_{metric}`.
+    pub fn of(&self, metric: &str) -> String {
+        format!("{}_{metric}", self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,15 +260,13 @@ mod tests {
             (Metric::new("cluster_size", 3u32), "cluster_size=3"),
             (
                 Metric::new("cluster_size", 3u32)
-                    .warning(range("3:"))
-                    .critical(range("2:"))
+                    .thresholds(Thresholds::new(range("3:"), range("2:")))
                     .min(0u32),
                 "cluster_size=3;;;0",
             ),
             (
                 Metric::new("flow_control_paused", 2.51089e-05)
-                    .warning(range("0.1"))
-                    .critical(range("0.5"))
+                    .thresholds(Thresholds::new(range("0.1"), range("0.5")))
                     .min(0u8)
                     .max(1u8),
                 "flow_control_paused=0.0000251089;0.1;0.5;0;1",
@@ -238,7 +274,7 @@ mod tests {
             (
                 Metric::new("clock_skew", 1900.25)
                     .uom(Uom::Seconds)
-                    .critical(range("~:5")),
+                    .thresholds(Thresholds::new(None, range("~:5"))),
                 "clock_skew=1900.25s;;5",
             ),
             (
@@ -262,14 +298,29 @@ mod tests {
             (Metric::new("host.example-1_x", 1u8), "host.example-1_x=1"),
             (Metric::new("", 1u8), "''=1"),
             (
-                Metric::new("inv", 1u8)
-                    .warning(range("@1:2"))
-                    .critical(range("10:")),
+                Metric::new("inv", 1u8).thresholds(Thresholds::new(range("@1:2"), range("10:"))),
                 "inv=1",
             ),
         ];
         for (metric, expected) in table {
             assert_eq!(metric.to_string(), expected);
+        }
+    }
+
+    #[test]
+    fn item_labels_are_safe_and_unique() {
+        let mut labels = Labels::new();
+        let table = [
+            ("node1", "node1_offset"),
+            ("127.0.0.1:3307", "127.0.0.1_3307_offset"),
+            ("db", "db_offset"),
+            ("db", "db_2_offset"),
+            ("db_2", "db_2_2_offset"),
+            ("db", "db_3_offset"),
+            ("[::1]:123", "___1__123_offset"),
+        ];
+        for (name, label) in table {
+            assert_eq!(labels.item(name).of("offset"), label, "{name}");
         }
     }
 

@@ -1,4 +1,4 @@
-//! Nagios ranges (`[@][start:][end]`) and warning/critical thresholds built from them.
+//! Nagios ranges (`[@][start:][end]`): parsed strictly, said back as written, and judging values.
 //!
 //! The grammar follows the monitoring-plugins guidelines: `start` defaults to 0, `~` is negative
 //! infinity, an empty `end` is positive infinity, endpoints are inside the range, and a value
@@ -8,8 +8,6 @@
 
 use std::fmt;
 use std::str::FromStr;
-
-use crate::State;
 
 /// A parsed Nagios range. `start` may be `-inf` (`~`), `end` may be `+inf` (empty end).
 ///
@@ -179,6 +177,10 @@ impl FromStr for Range {
         if body.is_empty() {
             return Err(error("nothing follows '@'"));
         }
+        if body == ":" {
+            // monitoring-plugins' own parsers and their reference suites refuse it.
+            return Err(error("':' alone bounds nothing (write ~: for every value)"));
+        }
         let (start, end) = match body.split_once(':') {
             Some((start, end)) => {
                 let start = match start {
@@ -226,40 +228,6 @@ fn parse_number(text: &str) -> Result<f64, String> {
         return Err(format!("'{text}' is too large"));
     }
     Ok(value)
-}
-
-/// A warning and a critical range for one metric; either may be absent.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Thresholds {
-    pub warning: Option<Range>,
-    pub critical: Option<Range>,
-}
-
-impl Thresholds {
-    pub fn new(warning: Option<Range>, critical: Option<Range>) -> Thresholds {
-        Thresholds { warning, critical }
-    }
-
-    /// Critical is checked before warning; returns the state and the range that fired.
-    pub fn evaluate(&self, value: f64) -> (State, Option<&Range>) {
-        if let Some(range) = self.critical.as_ref().filter(|r| r.alerts(value)) {
-            return (State::Critical, Some(range));
-        }
-        if let Some(range) = self.warning.as_ref().filter(|r| r.alerts(value)) {
-            return (State::Warning, Some(range));
-        }
-        (State::Ok, None)
-    }
-
-    /// When `value` alerts: the state and why, for a summary (`(Critical, "outside 2:")`).
-    pub fn violation(&self, value: f64) -> Option<(State, String)> {
-        let (state, range) = self.evaluate(value);
-        range.map(|range| (state, range.violation()))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.warning.is_none() && self.critical.is_none()
-    }
 }
 
 #[cfg(test)]
@@ -342,6 +310,8 @@ mod tests {
             ("@@1", "end '@1' is not a plain decimal number"),
             ("0x10", "end '0x10' is not a plain decimal number"),
             ("1,5", "end '1,5' is not a plain decimal number"),
+            (":", "':' alone bounds nothing (write ~: for every value)"),
+            ("@:", "':' alone bounds nothing (write ~: for every value)"),
         ];
         for &(input, reason) in table {
             let err = input.parse::<Range>().expect_err(input);
@@ -421,20 +391,6 @@ mod tests {
         for (input, expected) in table {
             assert_eq!(r(input).perfdata_threshold(), expected, "{input}");
         }
-    }
-
-    #[test]
-    fn critical_is_evaluated_before_warning() {
-        let t = Thresholds::new(Some(r("3:")), Some(r("2:")));
-        assert_eq!(t.evaluate(3.0), (State::Ok, None));
-        assert_eq!(t.evaluate(2.0), (State::Warning, Some(&r("3:"))));
-        assert_eq!(t.evaluate(1.0), (State::Critical, Some(&r("2:"))));
-        assert_eq!(Thresholds::default().evaluate(f64::NAN), (State::Ok, None));
-        assert_eq!(t.violation(3.0), None);
-        assert_eq!(
-            t.violation(1.0),
-            Some((State::Critical, "outside 2:".to_string()))
-        );
     }
 
     #[test]

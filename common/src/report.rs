@@ -1,6 +1,7 @@
 //! The report a check produces: findings that decide the state and the summary, long-output
 //! detail lines, and perfdata; rendered as the plugin guidelines define the output.
 
+use crate::units::plural;
 use crate::{Metric, State};
 
 /// What a check found. The state is the worst finding; the summary names the worst problems
@@ -134,15 +135,15 @@ impl Report {
     }
 
     /// A per-item metric (one node's, one server's): left out first when the output is cut.
-    pub fn metric(&mut self, metric: Metric) -> &mut Report {
-        self.metrics.push(metric);
+    pub fn metric(&mut self, metric: impl Into<Metric>) -> &mut Report {
+        self.metrics.push(metric.into());
         self
     }
 
     /// A headline metric (an aggregate or a total: `skew`, `hosts`, `cluster_size`): rendered
     /// before every per-item metric, and the last perfdata a cut output leaves out.
-    pub fn headline(&mut self, metric: Metric) -> &mut Report {
-        self.metrics.insert(self.headline_metrics, metric);
+    pub fn headline(&mut self, metric: impl Into<Metric>) -> &mut Report {
+        self.metrics.insert(self.headline_metrics, metric.into());
         self.headline_metrics += 1;
         self
     }
@@ -431,22 +432,10 @@ pub fn clean(text: &str) -> String {
         .collect()
 }
 
-/// A count with its noun: `1 entry`, `3 entries`.
-pub fn plural<N: std::fmt::Display + PartialEq + From<u8>>(n: N, one: &str, many: &str) -> String {
-    let noun = if n == N::from(1) { one } else { many };
-    format!("{n} {noun}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn counts_carry_their_noun() {
-        assert_eq!(plural(1u64, "entry", "entries"), "1 entry");
-        assert_eq!(plural(0usize, "value", "values"), "0 values");
-        assert_eq!(plural(1500u64, "value", "values"), "1500 values");
-    }
     use crate::Uom;
 
     #[test]

@@ -11,15 +11,15 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use clap::error::ErrorKind;
 
-use crate::cli::{CommonArgs, format_seconds};
+use crate::cli::CommonArgs;
 use crate::report::{status_line, status_line_with};
 use crate::{CheckError, Report, State};
 
 /// What [`Plugin::into_config`] gives: what to probe, and how to judge what the probe finds.
 #[derive(Debug)]
-pub struct Config<Target, Judgement> {
+pub struct Config<Target, Criteria> {
     pub target: Target,
-    pub judge: Judgement,
+    pub criteria: Criteria,
 }
 
 /// A plugin, in the three steps every plugin reads in: `cli` (a clap definition flattening
@@ -37,28 +37,26 @@ pub trait Plugin: Parser {
     /// Everything the probe found, failures included.
     type Facts;
     /// How the facts are judged: thresholds, states for findings.
-    type Judgement;
+    type Criteria;
 
     fn common(&self) -> &CommonArgs;
 
     /// Validate the options (ranges, combinations) and read the files they name (through
     /// [`crate::input`], under the run's deadline) into a config.
-    fn into_config(
-        self,
-        ctx: &Context,
-    ) -> Result<Config<Self::Target, Self::Judgement>, CheckError>;
+    fn into_config(self, ctx: &Context)
+    -> Result<Config<Self::Target, Self::Criteria>, CheckError>;
 
     /// I/O only, bounded by `ctx`'s deadline. Must not print or exit.
     fn probe(target: &Self::Target, ctx: &Context) -> impl Future<Output = Self::Facts>;
 
     /// Pure: the facts judged into a report, or the one line that says why there is none.
-    fn evaluate(facts: &Self::Facts, judge: &Self::Judgement) -> Result<Report, CheckError>;
+    fn evaluate(facts: &Self::Facts, criteria: &Self::Criteria) -> Result<Report, CheckError>;
 }
 
 /// `impl Plugin` for a plugin crate shaped as every hastack plugin is: `cli::Cli` with a
-/// `common: CommonArgs` field and `Cli::into_config`; `probe::{Target, probe}`;
-/// `evaluate::{Facts, Judgement, evaluate}`. `plugin!(Cli, "GALERA");` in `lib.rs` is all the
-/// wiring a plugin has.
+/// `common: CommonArgs` field and `Cli::into_config`; `probe::{Target, probe}`; `facts::Facts`
+/// (what probe writes and evaluate reads); `evaluate::{Criteria, evaluate}`.
+/// `plugin!(Cli, "GALERA");` in `lib.rs` is all the wiring a plugin has.
 // `crate::` is meant: the paths name the calling plugin's own modules.
 #[allow(clippy::crate_in_macro_def)]
 #[macro_export]
@@ -67,8 +65,8 @@ macro_rules! plugin {
         impl $crate::Plugin for $cli {
             const SERVICE: &'static str = $service;
             type Target = crate::probe::Target;
-            type Facts = crate::evaluate::Facts;
-            type Judgement = crate::evaluate::Judgement;
+            type Facts = crate::facts::Facts;
+            type Criteria = crate::evaluate::Criteria;
 
             fn common(&self) -> &$crate::CommonArgs {
                 &self.common
@@ -78,7 +76,7 @@ macro_rules! plugin {
                 self,
                 ctx: &$crate::Context,
             ) -> ::std::result::Result<
-                $crate::Config<Self::Target, Self::Judgement>,
+                $crate::Config<Self::Target, Self::Criteria>,
                 $crate::CheckError,
             > {
                 <$cli>::into_config(self, ctx)
@@ -93,9 +91,9 @@ macro_rules! plugin {
 
             fn evaluate(
                 facts: &Self::Facts,
-                judge: &Self::Judgement,
+                criteria: &Self::Criteria,
             ) -> ::std::result::Result<$crate::Report, $crate::CheckError> {
-                crate::evaluate::evaluate(facts, judge)
+                crate::evaluate::evaluate(facts, criteria)
             }
         }
     };
@@ -132,7 +130,7 @@ impl std::fmt::Display for TimedOut {
         write!(
             f,
             "timed out after {} while {}",
-            format_seconds(self.after),
+            crate::units::budget(self.after),
             self.stage
         )
     }
@@ -196,7 +194,7 @@ impl Context {
         self.verbosity
     }
 
-    /// Name the stage now running, in words that complete "timed out after 5s while ...".
+    /// Name the stage now running, in words that complete "timed out after 5 s while ...".
     pub fn set_stage(&self, stage: impl Into<String>) {
         if let Ok(mut current) = self.stage.lock() {
             *current = stage.into();
@@ -268,7 +266,7 @@ pub fn main<P: Plugin>() -> ! {
     );
     // The deadline covers everything from here: option files, password files, FIFOs.
     start_watchdog::<P>(ctx.clone());
-    let Config { target, judge } = match cli.into_config(&ctx) {
+    let Config { target, criteria } = match cli.into_config(&ctx) {
         Ok(config) => config,
         Err(error) => finish(&error_line::<P>(&error), error.state()),
     };
@@ -293,7 +291,7 @@ pub fn main<P: Plugin>() -> ! {
     let Ok(facts) = facts else {
         finish(&timeout_line(P::SERVICE, &ctx), ctx.timeout_state())
     };
-    match P::evaluate(&facts, &judge) {
+    match P::evaluate(&facts, &criteria) {
         Ok(report) => finish(
             &report.render_within(P::SERVICE, ctx.verbosity(), common.output_limit),
             report.state(),
@@ -380,20 +378,10 @@ fn usage_error_output<P: Plugin>(error: &clap::Error) -> String {
 /// The running plugin's service name, for lines printed where `P` is not known.
 static SERVICE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
 
-/// An allocation the machine refused (see [`crate::memory`]): one UNKNOWN line, exit 3.
-pub(crate) fn out_of_memory(size: usize) -> ! {
-    let service = SERVICE.get().copied().unwrap_or("CHECK");
-    finish(
-        &status_line(
-            service,
-            State::Unknown,
-            &format!(
-                "out of memory: an allocation of {} was refused (a server's answer or the input asked for more than this machine gives)",
-                crate::input::format_bytes(size as u64)
-            ),
-        ),
-        State::Unknown,
-    )
+/// The running plugin's service name (`CHECK` before the runtime knows it), for lines printed
+/// where `P` is not known; reading it never allocates.
+pub(crate) fn service_name() -> &'static str {
+    SERVICE.get().copied().unwrap_or("CHECK")
 }
 
 /// A panic anywhere ends the run as one UNKNOWN line and exit 3, never 101 or an abort.
@@ -491,7 +479,7 @@ mod tests {
         let err = result.expect_err("must time out");
         assert_eq!(
             err.to_string(),
-            "timed out after 0.02s while waiting for the MySQL handshake from 10.0.0.2:3306"
+            "timed out after 0.02 s while waiting for the MySQL handshake from 10.0.0.2:3306"
         );
         assert_eq!(
             ctx.stage(),
@@ -502,7 +490,7 @@ mod tests {
         assert!(
             error
                 .message()
-                .starts_with("timed out after 0.02s while waiting")
+                .starts_with("timed out after 0.02 s while waiting")
         );
     }
 
@@ -511,12 +499,12 @@ mod tests {
         let ctx = Context::new(Instant::now(), Duration::from_secs(5), State::Critical, 0);
         assert_eq!(
             timeout_line("GALERA", &ctx),
-            "GALERA CRITICAL - timed out after 5s while running the check"
+            "GALERA CRITICAL - timed out after 5 s while running the check"
         );
         ctx.set_stage("reading the password file '/tmp/a|b\nc'");
         assert_eq!(
             timeout_line("GALERA", &ctx),
-            "GALERA CRITICAL - timed out after 5s while reading the password file '/tmp/a/b c'"
+            "GALERA CRITICAL - timed out after 5 s while reading the password file '/tmp/a/b c'"
         );
     }
 }

@@ -10,9 +10,10 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 
 use crate::certificate::Certificate;
 
-/// How the plugin was told whom to trust, for the hint that follows an untrusted certificate.
+/// What the operator gave the plugin to trust (a CA option, given or not), for the hint that
+/// follows an untrusted certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Trust<'a> {
+pub struct TrustGiven<'a> {
     /// The plugin's option that names a CA file (`--ca-file`, `--tls-ca`).
     pub ca_option: &'a str,
     /// Whether that option was given: the hint to give it is then wrong.
@@ -42,18 +43,18 @@ pub fn find_rustls<'a>(error: &'a (dyn StdError + 'static)) -> Option<&'a rustls
 }
 
 /// A rustls error as the certificate or handshake problem it is.
-pub fn describe(error: &rustls::Error, trust: Trust<'_>) -> String {
+pub fn describe(error: &rustls::Error, given: TrustGiven<'_>) -> String {
     use rustls::CertificateError as C;
     match error {
         rustls::Error::InvalidCertificate(cert) => match cert {
-            C::UnknownIssuer => match trust.ca_given {
+            C::UnknownIssuer => match given.ca_given {
                 false => format!(
                     "the server certificate is signed by an unknown CA (give the CA with {})",
-                    trust.ca_option
+                    given.ca_option
                 ),
                 true => format!(
                     "the server certificate is not signed by the CA in {}",
-                    trust.ca_option
+                    given.ca_option
                 ),
             },
             C::NotValidForName => "the server certificate is not valid for this host name".into(),
@@ -75,8 +76,8 @@ pub fn describe(error: &rustls::Error, trust: Trust<'_>) -> String {
             }
             other if format!("{other:?}").contains("CaUsedAsEndEntity") => format!(
                 "the server presents a CA certificate as its own (a self-signed certificate with CA:TRUE{})",
-                match trust.ca_given {
-                    true => format!(", given in {}", trust.ca_option),
+                match given.ca_given {
+                    true => format!(", given in {}", given.ca_option),
                     false => String::new(),
                 }
             ),
@@ -85,7 +86,7 @@ pub fn describe(error: &rustls::Error, trust: Trust<'_>) -> String {
         rustls::Error::AlertReceived(alert) => format!("the server sent TLS alert {alert:?}"),
         rustls::Error::InvalidMessage(_) => format!(
             "the server does not speak TLS there (is this {} port?)",
-            trust.port_kind
+            given.port_kind
         ),
         other => format!("TLS handshake failed: {other}"),
     }
@@ -242,14 +243,14 @@ impl rustls::client::danger::ServerCertVerifier for Verifier {
 /// or becomes valid. Other errors as [`describe`] words them.
 pub fn describe_presented(
     error: &rustls::Error,
-    trust: Trust<'_>,
+    given: TrustGiven<'_>,
     presented: Option<&Certificate>,
     host: &str,
     accept_cn_option: &str,
 ) -> String {
     use rustls::CertificateError as C;
     let Some(cert) = presented else {
-        return describe(error, trust);
+        return describe(error, given);
     };
     match error {
         rustls::Error::InvalidCertificate(
@@ -280,7 +281,7 @@ pub fn describe_presented(
                 crate::certificate::date(cert.not_before)
             )
         }
-        other => describe(other, trust),
+        other => describe(other, given),
     }
 }
 
@@ -289,12 +290,12 @@ mod tests {
     use super::*;
     use rustls::CertificateError as C;
 
-    const NOT_GIVEN: Trust<'static> = Trust {
+    const NOT_GIVEN: TrustGiven<'static> = TrustGiven {
         ca_option: "--ca-file",
         ca_given: false,
         port_kind: "an LDAPS",
     };
-    const GIVEN: Trust<'static> = Trust {
+    const GIVEN: TrustGiven<'static> = TrustGiven {
         ca_option: "--ca-file",
         ca_given: true,
         port_kind: "an LDAPS",

@@ -18,7 +18,7 @@ fn a_check_that_never_returns_ends_with_the_timeout_state() {
     let out = fixture().args(["--mode", "hang", "-t", "1"]).run();
     out.assert(
         3,
-        "CONTRACT UNKNOWN - timed out after 1s while waiting for a peer that never answers",
+        "CONTRACT UNKNOWN - timed out after 1 s while waiting for a peer that never answers",
     );
     assert_eq!(out.line_count(), 1);
     assert!(out.elapsed >= Duration::from_secs(1), "{:?}", out.elapsed);
@@ -29,7 +29,7 @@ fn a_check_that_never_returns_ends_with_the_timeout_state() {
         .run();
     out.assert(
         2,
-        "CONTRACT CRITICAL - timed out after 1s while waiting for a peer that never answers",
+        "CONTRACT CRITICAL - timed out after 1 s while waiting for a peer that never answers",
     );
 }
 
@@ -40,7 +40,7 @@ fn a_check_that_blocks_its_thread_is_ended_by_the_watchdog() {
         .run();
     out.assert(
         1,
-        "CONTRACT WARNING - timed out after 0.8s while blocked in a synchronous call",
+        "CONTRACT WARNING - timed out after 0.8 s while blocked in a synchronous call",
     );
     assert_eq!(out.line_count(), 1);
     out.assert_ended_within(Duration::from_millis(800) + SLACK);
@@ -54,6 +54,19 @@ fn panics_are_one_unknown_line_and_exit_3() {
         assert!(out.first_line().contains("boom"), "{}", out.stdout);
         assert_eq!(out.line_count(), 1, "{mode}: {}", out.stdout);
     }
+}
+
+#[test]
+fn a_refused_allocation_while_the_final_line_is_printed_is_one_line_at_once() {
+    // stdout's buffer is allocated on its first use, inside the runtime's finish: a refusal
+    // there once waited for the finishing caller (itself) forever.
+    let out = fixture().args(["--mode", "oom-while-finishing"]).run();
+    out.assert(
+        3,
+        "CONTRACT UNKNOWN - out of memory: an allocation of 4194304 TiB was refused (a server's answer or the input asked for more than this machine gives)",
+    );
+    assert_eq!(out.line_count(), 1, "{}", out.stdout);
+    out.assert_ended_within(Duration::from_secs(1));
 }
 
 #[test]
@@ -89,7 +102,9 @@ fn option_files_are_read_under_the_deadline_and_a_cap() {
         .replace('\n', " ");
     out.assert(
         3,
-        &format!("CONTRACT UNKNOWN - timed out after 1s while reading the password file '{shown}'"),
+        &format!(
+            "CONTRACT UNKNOWN - timed out after 1 s while reading the password file '{shown}'"
+        ),
     );
     assert_eq!(out.line_count(), 1, "{}", out.stdout);
     out.assert_ended_within(Duration::from_secs(1) + SLACK);

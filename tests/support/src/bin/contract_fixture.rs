@@ -1,4 +1,10 @@
 //! A plugin that misbehaves on request, to test the runtime contract through a real binary.
+// The suite's allocator, wrapped to refuse one allocation on request: GlobalAlloc is an unsafe
+// trait (the plugins' own exception, common/src/memory.rs, is the other place).
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -26,7 +32,41 @@ enum Mode {
     PanicPipe,
     /// Return a CRITICAL error
     Refused,
+    /// Have the allocation of stdout's buffer refused: it happens inside the runtime's finish,
+    /// while the final line is being printed
+    OomWhileFinishing,
 }
+
+/// Set by `--mode oom-while-finishing`: the next allocation of 1024 bytes (stdout's line buffer,
+/// made on stdout's first use, inside the runtime's `finish`) is refused.
+static REFUSE_STDOUT_BUFFER: AtomicBool = AtomicBool::new(false);
+
+/// hastack_common's allocator, refusing one allocation on request.
+struct Refusing;
+
+// SAFETY: every call goes to hastack_common's allocator with the caller's arguments, except the
+// one refused, which asks it for an impossible size so that its refusal path runs.
+unsafe impl GlobalAlloc for Refusing {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let allocator = hastack_common::memory::Allocator;
+        if layout.size() == 1024 && REFUSE_STDOUT_BUFFER.swap(false, Ordering::SeqCst) {
+            // 4 EiB: no machine gives it; the layout is valid (under isize::MAX).
+            let impossible = Layout::from_size_align(1 << 62, 1).unwrap_or(layout);
+            // SAFETY: a valid layout of non-zero size.
+            return unsafe { allocator.alloc(impossible) };
+        }
+        // SAFETY: the caller upholds `alloc`'s contract.
+        unsafe { allocator.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from this allocator with `layout`.
+        unsafe { hastack_common::memory::Allocator.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Refusing = Refusing;
 
 #[derive(Debug, Parser)]
 #[command(name = "contract_fixture", version, about = "Runtime contract fixture")]
@@ -59,7 +99,7 @@ enum Facts {
     Refused,
 }
 
-struct Judgement {
+struct Criteria {
     thresholds: Thresholds,
     password: Option<Secret>,
 }
@@ -68,13 +108,13 @@ impl Plugin for Cli {
     const SERVICE: &'static str = "CONTRACT";
     type Target = Target;
     type Facts = Facts;
-    type Judgement = Judgement;
+    type Criteria = Criteria;
 
     fn common(&self) -> &CommonArgs {
         &self.common
     }
 
-    fn into_config(self, ctx: &Context) -> Result<Config<Target, Judgement>, CheckError> {
+    fn into_config(self, ctx: &Context) -> Result<Config<Target, Criteria>, CheckError> {
         let password = match &self.password_file {
             Some(path) => Some(Secret::from_file(ctx, "password file", path)?),
             None => Secret::from_env("CONTRACT_PASSWORD")?,
@@ -84,7 +124,7 @@ impl Plugin for Cli {
                 mode: self.mode,
                 value: self.value,
             },
-            judge: Judgement {
+            criteria: Criteria {
                 thresholds: Thresholds::new(self.warning, self.critical),
                 password,
             },
@@ -117,26 +157,30 @@ impl Plugin for Cli {
                 Facts::Refused
             }
             Mode::Refused => Facts::Refused,
+            Mode::OomWhileFinishing => {
+                REFUSE_STDOUT_BUFFER.store(true, Ordering::SeqCst);
+                Facts::Value(target.value)
+            }
         }
     }
 
-    fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> {
+    fn evaluate(facts: &Facts, criteria: &Criteria) -> Result<Report, CheckError> {
         let value = match facts {
             Facts::Value(value) => *value,
             Facts::TimedOut(timed_out) => return Err(timed_out.clone().into()),
             Facts::Refused => return Err(CheckError::critical("127.0.0.1:1: connection refused")),
         };
-        let (state, range) = judge.thresholds.evaluate(value);
+        let (state, range) = criteria.thresholds.evaluate(value);
         let mut report = Report::new();
         let text = match range {
             Some(range) => format!("value {value} ({})", range.violation()),
             None => format!("value {value}"),
         };
         report.add(state, text);
-        if let Some(password) = &judge.password {
+        if let Some(password) = &criteria.password {
             report.detail_at(3, State::Ok, format!("password {password} ({password:?})"));
         }
-        report.metric(Metric::new("value", value).thresholds(judge.thresholds.clone()));
+        report.metric(Metric::new("value", value).thresholds(criteria.thresholds.clone()));
         Ok(report)
     }
 }
