@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use check_consul_dns::evaluate::{
-    DnsServer, Expected, Facts, Judgement, QueryType, Question, ServerOutcome, Transport, evaluate,
+    DnsServer, Expected, Facts, Criteria, QueryType, Question, ServerOutcome, Transport, evaluate,
 };
 use check_consul_dns::probe::read_answer;
 use hastack_common::Range;
@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
             ServerOutcome { server: server(53), main: Ok(answer), also: Vec::new() },
         ];
         let range = |t: &str| t.parse::<Range>().ok();
-        let judge = Judgement {
+        let criteria = Criteria {
             instances: Thresholds::new(range("3:"), range("1:")),
             time: Thresholds::new(range("0.5"), range("1")),
             expected: vec![
@@ -54,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
         };
         for shown in [&outcomes[..1], &outcomes[..]] {
             let facts = Facts { question: question.clone(), servers: shown.to_vec() };
-            let Ok(report) = evaluate(&facts, &judge) else {
+            let Ok(report) = evaluate(&facts, &criteria) else {
                 panic!("no report from answers");
             };
             let output = report.render("CONSUL DNS", 3);

@@ -2,12 +2,14 @@
 
 use clap::Parser;
 use hastack_common::address::HostPort;
-use hastack_common::range::Thresholds;
-use hastack_common::{CheckError, CommonArgs, Context, Range, State};
+use hastack_common::{
+    CheckError, CommonArgs, Context, Range, State, ThresholdArgs, ThresholdPair, ThresholdSet,
+    Thresholds, threshold_pair,
+};
 
 use crate::candm;
-use crate::evaluate::{Judgement, Server};
-use crate::probe::{ChronyEndpoint, Target};
+use crate::evaluate::Criteria;
+use crate::probe::{ChronyEndpoint, Server, Target};
 
 pub const DEFAULT_PORT: u16 = 123;
 /// Offset and skew defaults for database clusters: chrony keeps healthy clocks within
@@ -27,6 +29,70 @@ pub const DEFAULT_MAXERROR_CRITICAL: &str = "5";
 pub const DEFAULT_STALE: f64 = 3600.0;
 /// chronyd's command port on this host, when `--chrony` names none.
 pub const DEFAULT_CHRONY: &str = "127.0.0.1:323";
+
+const OFFSET: ThresholdPair = threshold_pair!(
+    offset,
+    "offset",
+    "the absolute offset in seconds (with one server, and for chronyd's system time: 0.5 and 2 unless given)",
+    "Thresholds"
+)
+.main();
+const SKEW: ThresholdPair = threshold_pair!(
+    skew,
+    "skew",
+    "the skew between servers (the largest offset minus the smallest) in seconds",
+    "Thresholds"
+)
+.defaults(DEFAULT_WARNING, DEFAULT_CRITICAL);
+const JITTER: ThresholdPair = threshold_pair!(
+    jitter,
+    "jitter",
+    "each server's jitter (the spread of its samples) in seconds",
+    "Thresholds"
+)
+.defaults(DEFAULT_JITTER_WARNING, DEFAULT_JITTER_CRITICAL);
+const STRATUM: ThresholdPair = threshold_pair!(
+    stratum,
+    "stratum",
+    "each server's stratum, e.g. 1:4",
+    "Thresholds"
+);
+const ROOT_DISTANCE: ThresholdPair = threshold_pair!(
+    root_distance,
+    "root-distance",
+    "the root distance (of each server, and of chronyd) in seconds",
+    "Thresholds"
+);
+const DELAY: ThresholdPair = threshold_pair!(
+    delay,
+    "delay",
+    "each server's round trip in seconds",
+    "Thresholds"
+);
+const MAXERROR: ThresholdPair = threshold_pair!(
+    maxerror,
+    "maxerror",
+    "the kernel's maximum error in seconds",
+    "Local clock"
+)
+.defaults(DEFAULT_MAXERROR_WARNING, DEFAULT_MAXERROR_CRITICAL)
+.requires("local_sync");
+
+/// check_clock_skew's warning/critical pairs, in the order `--help` lists them.
+#[derive(Debug, Clone)]
+pub struct Pairs;
+
+impl ThresholdSet for Pairs {
+    const PAIRS: &'static [ThresholdPair] = &[
+        OFFSET,
+        SKEW,
+        JITTER,
+        STRATUM,
+        ROOT_DISTANCE,
+        DELAY,
+        MAXERROR,
+    ];
+}
 
 /// Clock offset against NTP servers, skew between peers, and the local clock's sync state.
 ///
@@ -66,64 +132,6 @@ pub struct Cli {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_SAMPLES, value_parser = clap::value_parser!(u8).range(1..=16), help_heading = "Servers")]
     pub samples: u8,
 
-    /// Warning range for the absolute offset in seconds [default with one server: 0.5]
-    #[arg(
-        short = 'w',
-        long = "warning",
-        value_name = "RANGE",
-        help_heading = "Thresholds"
-    )]
-    pub offset_warning: Option<Range>,
-
-    /// Critical range for the absolute offset in seconds [default with one server: 2]
-    #[arg(
-        short = 'c',
-        long = "critical",
-        value_name = "RANGE",
-        help_heading = "Thresholds"
-    )]
-    pub offset_critical: Option<Range>,
-
-    /// Warning range for the skew between servers in seconds [default: 0.5]
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub skew_warning: Option<Range>,
-
-    /// Critical range for the skew between servers in seconds [default: 2]
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub skew_critical: Option<Range>,
-
-    /// Warning range for each server's jitter (the spread of its samples) in seconds [default: 0.1]
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub jitter_warning: Option<Range>,
-
-    /// Critical range for each server's jitter in seconds [default: 1]
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub jitter_critical: Option<Range>,
-
-    /// Warning range for each server's stratum, e.g. 1:4
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub stratum_warning: Option<Range>,
-
-    /// Critical range for each server's stratum
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub stratum_critical: Option<Range>,
-
-    /// Warning range for the root distance (of each server, and of chronyd) in seconds
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub root_distance_warning: Option<Range>,
-
-    /// Critical range for the root distance in seconds
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub root_distance_critical: Option<Range>,
-
-    /// Warning range for each server's round trip in seconds
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub delay_warning: Option<Range>,
-
-    /// Critical range for each server's round trip in seconds
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub delay_critical: Option<Range>,
-
     /// A reference time (a server's, or chronyd's last update) older than this is a WARNING (0: never)
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_STALE, value_parser = parse_stale, help_heading = "Thresholds")]
     pub stale: f64,
@@ -150,30 +158,15 @@ pub struct Cli {
     #[arg(long, value_name = "STATE", value_enum, default_value_t = State::Critical, requires = "local_sync", help_heading = "Local clock")]
     pub unsynced_state: State,
 
-    /// Warning range for the kernel's maximum error in seconds [default: 1]
-    #[arg(
-        long,
-        value_name = "RANGE",
-        requires = "local_sync",
-        help_heading = "Local clock"
-    )]
-    pub maxerror_warning: Option<Range>,
-
-    /// Critical range for the kernel's maximum error in seconds [default: 5]
-    #[arg(
-        long,
-        value_name = "RANGE",
-        requires = "local_sync",
-        help_heading = "Local clock"
-    )]
-    pub maxerror_critical: Option<Range>,
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs<Pairs>,
 
     #[command(flatten)]
     pub common: CommonArgs,
 }
 
 /// The validated options: the servers to ask and how to judge them.
-pub type Config = hastack_common::Config<Target, Judgement>;
+pub type Config = hastack_common::Config<Target, Criteria>;
 
 impl Cli {
     pub fn into_config(self, _ctx: &Context) -> Result<Config, CheckError> {
@@ -182,7 +175,29 @@ impl Cli {
                 "nothing to check: name an NTP server with -H, or add --chrony or --local-sync",
             ));
         }
-        let chrony = match &self.chrony {
+        let chrony = self.chrony_endpoint()?;
+        let servers = self.servers()?;
+        if servers.len() < 2 && self.thresholds.given(&SKEW) {
+            return Err(CheckError::usage(format!(
+                "{} compare servers: name at least two with -H",
+                SKEW.options()
+            )));
+        }
+        let criteria = self.criteria(servers.len());
+        Ok(Config {
+            target: Target {
+                servers,
+                samples: self.samples,
+                chrony,
+                local_sync: self.local_sync,
+            },
+            criteria,
+        })
+    }
+
+    /// `--chrony`: chronyd's UDP command port, or the path of its socket.
+    fn chrony_endpoint(&self) -> Result<Option<ChronyEndpoint>, CheckError> {
+        Ok(match &self.chrony {
             Some(spec) if spec.starts_with('/') => Some(ChronyEndpoint::Socket(spec.into())),
             Some(spec) => Some(ChronyEndpoint::Udp(
                 HostPort::parse(spec, candm::DEFAULT_PORT, "UDP").map_err(|why| {
@@ -192,7 +207,12 @@ impl Cli {
                 })?,
             )),
             None => None,
-        };
+        })
+    }
+
+    /// The `-H` servers, each named as the output says it: `HOST` on the default port, else
+    /// `HOST:PORT`; none given twice.
+    fn servers(&self) -> Result<Vec<Server>, CheckError> {
         let mut servers: Vec<Server> = Vec::new();
         for spec in &self.hosts {
             let address = HostPort::parse(spec, self.port, "UDP").map_err(|why| {
@@ -211,69 +231,42 @@ impl Cli {
             }
             servers.push(Server { address, name });
         }
-        let several = servers.len() > 1;
-        if !several && (self.skew_warning.is_some() || self.skew_critical.is_some()) {
-            return Err(CheckError::usage(
-                "--skew-warning/--skew-critical compare servers: name at least two with -H",
-            ));
-        }
-        let default = |text: &str| text.parse::<Range>().ok();
-        // Options given replace both defaults of their pair.
-        let pair = |w: Option<Range>, c: Option<Range>, dw: &str, dc: &str| match (&w, &c) {
-            (None, None) => Thresholds::new(default(dw), default(dc)),
-            _ => Thresholds::new(w, c),
-        };
-        let chrony_offset = pair(
-            self.offset_warning.clone(),
-            self.offset_critical.clone(),
-            DEFAULT_WARNING,
-            DEFAULT_CRITICAL,
-        );
-        let offset = if several || self.offset_warning.is_some() || self.offset_critical.is_some() {
-            Thresholds::new(self.offset_warning, self.offset_critical)
-        } else {
-            Thresholds::new(default(DEFAULT_WARNING), default(DEFAULT_CRITICAL))
-        };
-        let skew = if self.skew_warning.is_some() || self.skew_critical.is_some() {
-            Thresholds::new(self.skew_warning, self.skew_critical)
-        } else {
-            Thresholds::new(default(DEFAULT_WARNING), default(DEFAULT_CRITICAL))
-        };
+        Ok(servers)
+    }
 
-        Ok(Config {
-            target: Target {
-                servers,
-                samples: self.samples,
-                chrony,
-                local_sync: self.local_sync,
+    /// The thresholds: `-w/-c` judge one server's offset by default, several servers' offsets
+    /// only when given (their skew is what compares them), and chronyd's system time always.
+    fn criteria(&self, servers: usize) -> Criteria {
+        let defaults = || {
+            Thresholds::new(
+                DEFAULT_WARNING.parse::<Range>().ok(),
+                DEFAULT_CRITICAL.parse::<Range>().ok(),
+            )
+        };
+        let given_offset = self.thresholds.given(&OFFSET);
+        let offset = match servers > 1 || given_offset {
+            true => self.thresholds.get(&OFFSET),
+            false => defaults(),
+        };
+        Criteria {
+            offset,
+            skew: self.thresholds.get(&SKEW),
+            jitter: self.thresholds.get(&JITTER),
+            stratum: self.thresholds.get(&STRATUM),
+            root_distance: self.thresholds.get(&ROOT_DISTANCE),
+            delay: self.thresholds.get(&DELAY),
+            stale: Thresholds::warning_above((self.stale > 0.0).then_some(self.stale)),
+            maxerror: self.thresholds.get(&MAXERROR),
+            unsynced_state: self.unsynced_state,
+            usable_sources: Thresholds::new(
+                Some(Range::at_least(f64::from(self.min_sources))),
+                None,
+            ),
+            chrony_offset: match given_offset {
+                true => self.thresholds.get(&OFFSET),
+                false => defaults(),
             },
-            judge: Judgement {
-                offset,
-                skew,
-                jitter: pair(
-                    self.jitter_warning,
-                    self.jitter_critical,
-                    DEFAULT_JITTER_WARNING,
-                    DEFAULT_JITTER_CRITICAL,
-                ),
-                stratum: Thresholds::new(self.stratum_warning, self.stratum_critical),
-                root_distance: Thresholds::new(
-                    self.root_distance_warning,
-                    self.root_distance_critical,
-                ),
-                delay: Thresholds::new(self.delay_warning, self.delay_critical),
-                stale: (self.stale > 0.0).then_some(self.stale),
-                maxerror: pair(
-                    self.maxerror_warning,
-                    self.maxerror_critical,
-                    DEFAULT_MAXERROR_WARNING,
-                    DEFAULT_MAXERROR_CRITICAL,
-                ),
-                unsynced_state: self.unsynced_state,
-                min_sources: self.min_sources,
-                chrony_offset,
-            },
-        })
+        }
     }
 }
 
@@ -304,22 +297,22 @@ mod tests {
     #[test]
     fn one_server_gets_the_database_defaults() {
         let c = config(&["-H", "ntp1"]).expect("config");
-        assert_eq!(c.judge.offset, Thresholds::new(r("0.5"), r("2")));
+        assert_eq!(c.criteria.offset, Thresholds::new(r("0.5"), r("2")));
         assert_eq!(c.target.servers[0].name, "ntp1");
         assert_eq!(c.target.servers[0].address.port, 123);
         let c = config(&["-H", "ntp1", "-w", "1", "-c", "5"]).expect("config");
-        assert_eq!(c.judge.offset, Thresholds::new(r("1"), r("5")));
+        assert_eq!(c.criteria.offset, Thresholds::new(r("1"), r("5")));
     }
 
     #[test]
     fn several_servers_judge_skew_and_offsets_only_when_asked() {
         let c = config(&["-H", "db1", "-H", "db2:4123", "-p", "23"]).expect("config");
-        assert!(c.judge.offset.is_empty());
-        assert_eq!(c.judge.skew, Thresholds::new(r("0.5"), r("2")));
+        assert!(c.criteria.offset.is_empty());
+        assert_eq!(c.criteria.skew, Thresholds::new(r("0.5"), r("2")));
         let names: Vec<&str> = c.target.servers.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["db1:23", "db2:4123"]);
         let c = config(&["-H", "::1", "-H", "[::1]:124", "--skew-critical", "1"]).expect("c");
-        assert_eq!(c.judge.skew, Thresholds::new(None, r("1")));
+        assert_eq!(c.criteria.skew, Thresholds::new(None, r("1")));
         assert_eq!(c.target.servers[0].name, "[::1]");
         assert_eq!(c.target.servers[1].name, "[::1]:124");
     }
@@ -359,6 +352,6 @@ mod tests {
     fn local_sync_alone_needs_no_server() {
         let c = config(&["--local-sync", "--unsynced-state", "warning"]).expect("config");
         assert!(c.target.servers.is_empty() && c.target.local_sync);
-        assert_eq!(c.judge.unsynced_state, State::Warning);
+        assert_eq!(c.criteria.unsynced_state, State::Warning);
     }
 }

@@ -5,18 +5,18 @@ use std::io;
 
 /// What `adjtimex` says about the local clock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timex {
+pub(crate) struct Timex {
     /// `STA_UNSYNC` is set: no daemon disciplines the clock.
-    pub unsynchronised: bool,
+    pub(crate) unsynchronised: bool,
     /// Maximum error, microseconds.
-    pub maxerror_us: i64,
+    pub(crate) maxerror_us: i64,
     /// Estimated error, microseconds.
-    pub esterror_us: i64,
+    pub(crate) esterror_us: i64,
 }
 
 /// Read the kernel's clock state without changing it (`modes = 0`).
 #[allow(unsafe_code)]
-pub fn read_timex() -> io::Result<Timex> {
+pub(crate) fn read_timex() -> io::Result<Timex> {
     // SAFETY: `libc::timex` is a plain C struct of integers, for which all-zero bytes are a
     // valid value; zero `modes` makes adjtimex a read-only query, and the pointer is to a live,
     // exclusively borrowed local that outlives the call.

@@ -1,5 +1,5 @@
-//! Asking NTP servers (SNTP over UDP, via sntpc) and the kernel (adjtimex): I/O only, returning
-//! plain facts for `evaluate`.
+//! Asking NTP servers (SNTP over UDP, via sntpc), chronyd (its command protocol) and the kernel
+//! (adjtimex): I/O only, returning the plain facts of `facts` for `evaluate`.
 
 use std::io;
 use std::net::SocketAddr;
@@ -8,18 +8,27 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use futures_util::future::join_all;
-use hastack_common::Context;
 use hastack_common::address::HostPort;
 use hastack_common::error::describe_io_error;
 use hastack_common::net::connected_udp;
+use hastack_common::runtime::TimedOut;
+use hastack_common::{Context, Outcome, Peer};
 use sntpc::{NtpContext, NtpUdpSocket, SendRequestResult, StdTimestampGen};
 use tokio::net::UdpSocket;
 
 use crate::candm::{self, ReplyError, Request};
-use crate::evaluate::{
-    ChronyFailure, ChronyOutcome, ChronyView, Facts, Failure, LocalClock, Measurement, Server,
-    ServerOutcome,
-};
+use crate::facts::{ChronyProblem, ChronyView, Facts, LocalClock, Measurement, NtpRefusal};
+
+type Failure = hastack_common::Failure<NtpRefusal>;
+type ChronyFailure = hastack_common::Failure<ChronyProblem>;
+
+/// One NTP server to ask, as the operator named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    pub address: HostPort,
+    /// How the output names it: `HOST` for the default port, `HOST:PORT` otherwise.
+    pub name: String,
+}
 
 /// What to ask: the NTP servers, chronyd, and whether to read the kernel's state of the local
 /// clock.
@@ -54,9 +63,9 @@ pub async fn probe(target: &Target, ctx: &Context) -> Facts {
     let local = target.local_sync.then(local_clock);
     let chrony = async {
         match &target.chrony {
-            Some(endpoint) => Some(ChronyOutcome {
-                endpoint: endpoint.to_string(),
-                result: read_chrony(endpoint, ctx.parts_deadline()).await,
+            Some(endpoint) => Some(Outcome {
+                peer: Peer::named("chronyd", endpoint.to_string()),
+                result: read_chrony(endpoint, ctx).await,
             }),
             None => None,
         }
@@ -73,11 +82,19 @@ pub async fn probe(target: &Target, ctx: &Context) -> Facts {
 const MAX_CHRONY_SOURCES: u32 = 256;
 
 /// chronyd's tracking and sources, as `chronyc tracking` and `chronyc sources` read them, by
-/// `deadline`.
+/// the context's deadline for concurrent parts.
 pub async fn read_chrony(
     endpoint: &ChronyEndpoint,
-    deadline: Instant,
+    ctx: &Context,
 ) -> Result<ChronyView, ChronyFailure> {
+    let deadline = ctx.parts_deadline();
+    let no_answer = |what: &str| {
+        ChronyFailure::NoAnswer(TimedOut {
+            stage: format!("waiting for chronyd's {what}"),
+            after: ctx.parts_budget(),
+            state: ctx.timeout_state(),
+        })
+    };
     let socket = ChronySocket::open(endpoint).await?;
     let mut sequence = first_sequence();
     let mut next = || {
@@ -86,18 +103,21 @@ pub async fn read_chrony(
     };
     let tracking = socket
         .exchange(Request::Tracking, next(), deadline, candm::decode_tracking)
-        .await?;
+        .await?
+        .ok_or_else(|| no_answer("tracking report"))?;
     let read_at = now_unix();
     let count = socket
         .exchange(Request::NSources, next(), deadline, candm::decode_n_sources)
-        .await?;
+        .await?
+        .ok_or_else(|| no_answer("count of sources"))?;
     let mut sources = Vec::new();
     for index in 0..count.min(MAX_CHRONY_SOURCES) {
         let decode = |bytes: &[u8], sequence: u32| candm::decode_source(bytes, index, sequence);
         sources.push(
             socket
                 .exchange(Request::SourceData(index), next(), deadline, decode)
-                .await?,
+                .await?
+                .ok_or_else(|| no_answer("sources"))?,
         );
     }
     Ok(ChronyView {
@@ -138,9 +158,9 @@ impl ChronySocket {
                 let target = (address.host.as_str(), address.port);
                 let addr = tokio::net::lookup_host(target)
                     .await
-                    .map_err(|e| ChronyFailure::Io(format!("cannot resolve {address}: {e}")))?
+                    .map_err(|e| ChronyFailure::Resolve(describe_resolve_error(&e)))?
                     .next()
-                    .ok_or_else(|| ChronyFailure::Io(format!("no address for {address}")))?;
+                    .ok_or_else(|| ChronyFailure::Resolve("no address found".into()))?;
                 Ok(ChronySocket::Udp(
                     connected_udp(addr).await.map_err(failure)?,
                 ))
@@ -150,11 +170,10 @@ impl ChronySocket {
                 let path = dir.join(format!("check_clock_skew.{}.sock", std::process::id()));
                 let _ = std::fs::remove_file(&path);
                 let socket = tokio::net::UnixDatagram::bind(&path).map_err(|e| {
-                    ChronyFailure::Io(format!(
-                        "cannot create a socket in {} (chronyd answers there: run as root or in chrony's group, or use its UDP port): {}",
-                        dir.display(),
-                        describe_io_error(&e)
-                    ))
+                    ChronyFailure::Specific(ChronyProblem::NoClientSocket {
+                        dir: dir.display().to_string(),
+                        why: describe_io_error(&e),
+                    })
                 })?;
                 let opened = ChronySocket::Unix { socket, path };
                 if let ChronySocket::Unix { socket, .. } = &opened {
@@ -180,31 +199,35 @@ impl ChronySocket {
     }
 
     /// Send `request` and decode its reply; resent as chronyc does (after 1 s, then 2 s)
-    /// until `deadline`. Replies to other sequence numbers are skipped.
+    /// until `deadline`. Replies to other sequence numbers are skipped. None: no answer.
     async fn exchange<T>(
         &self,
         request: Request,
         sequence: u32,
         deadline: Instant,
         decode: impl Fn(&[u8], u32) -> Result<T, ReplyError>,
-    ) -> Result<T, ChronyFailure> {
+    ) -> Result<Option<T>, ChronyFailure> {
         let mut buf = [0u8; 1024];
         let mut wait = std::time::Duration::from_secs(1);
         for attempt in 0..3u16 {
             self.send(&request.encode(sequence, attempt))
                 .await
-                .map_err(chrony_io)?;
+                .map_err(io_failure)?;
             let give_up = (Instant::now() + wait).min(deadline);
             loop {
                 let n = match tokio::time::timeout_at(give_up.into(), self.recv(&mut buf)).await {
                     Err(_) => break,
-                    Ok(result) => result.map_err(chrony_io)?,
+                    Ok(result) => result.map_err(io_failure)?,
                 };
                 match decode(&buf[..n], sequence) {
-                    Ok(value) => return Ok(value),
+                    Ok(value) => return Ok(Some(value)),
                     Err(ReplyError::NotOurs) => continue,
                     Err(ReplyError::Malformed(why)) => return Err(ChronyFailure::Malformed(why)),
-                    Err(refusal) => return Err(ChronyFailure::Refusal(refusal.words())),
+                    Err(refusal) => {
+                        return Err(ChronyFailure::Specific(ChronyProblem::Refusal(
+                            refusal.words(),
+                        )));
+                    }
                 }
             }
             if Instant::now() >= deadline {
@@ -212,7 +235,7 @@ impl ChronySocket {
             }
             wait *= 2;
         }
-        Err(ChronyFailure::NoAnswer)
+        Ok(None)
     }
 }
 
@@ -224,16 +247,13 @@ impl Drop for ChronySocket {
     }
 }
 
-fn chrony_io(error: io::Error) -> ChronyFailure {
-    match error.kind() {
-        io::ErrorKind::ConnectionRefused => ChronyFailure::Refused,
-        _ => ChronyFailure::Io(describe_io_error(&error)),
-    }
-}
-
 /// Ask every server at once, each by [`Context::parts_deadline`]: one that never answers is
 /// reported as such while the others still count.
-async fn query_all(servers: &[Server], samples: u8, ctx: &Context) -> Vec<ServerOutcome> {
+async fn query_all(
+    servers: &[Server],
+    samples: u8,
+    ctx: &Context,
+) -> Vec<Outcome<Measurement, NtpRefusal>> {
     let deadline = ctx.parts_deadline();
     let names: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
     ctx.set_stage(format!("waiting for NTP answers from {}", names.join(", ")));
@@ -250,15 +270,21 @@ async fn query_server(
     samples: u8,
     ctx: &Context,
     deadline: Instant,
-) -> ServerOutcome {
+) -> Outcome<Measurement, NtpRefusal> {
+    // What a server that never answers within its share of the run is.
+    let no_answer = Failure::NoAnswer(TimedOut {
+        stage: "waiting for NTP answers".into(),
+        after: ctx.parts_budget(),
+        state: ctx.timeout_state(),
+    });
     let result = match resolve(server, ctx, deadline).await {
         Ok(addrs) => {
             // A name may resolve to several addresses (localhost: ::1 and 127.0.0.1): the
-            // next one is tried when one refuses.
-            let mut result = Err(Failure::NoResponse(None));
+            // next one is tried when one refuses or cannot be reached.
+            let mut result = Err(no_answer.clone());
             for addr in addrs {
-                result = sample(addr, samples, deadline).await;
-                if !matches!(result, Err(Failure::NoResponse(Some(_)))) {
+                result = sample(addr, samples, deadline, &no_answer).await;
+                if !matches!(result, Err(Failure::Refused | Failure::Io(_))) {
                     break;
                 }
             }
@@ -266,8 +292,8 @@ async fn query_server(
         }
         Err(failure) => Err(failure),
     };
-    ServerOutcome {
-        server: server.clone(),
+    Outcome {
+        peer: Peer::at(server.name.clone()),
         result,
     }
 }
@@ -308,9 +334,13 @@ fn describe_resolve_error(error: &io::Error) -> String {
 /// deadline. The next request goes out as soon as an answer arrives, or when the last one has
 /// waited its share of the time; an answer to any request still outstanding is kept, so a slow
 /// server is measured with the samples that fit, never dropped for being slow.
-async fn sample(addr: SocketAddr, samples: u8, deadline: Instant) -> Result<Measurement, Failure> {
+async fn sample(
+    addr: SocketAddr,
+    samples: u8,
+    deadline: Instant,
+    no_answer: &Failure,
+) -> Result<Measurement, Failure> {
     let wanted = usize::from(samples);
-    let io_failure = |e: io::Error| Failure::NoResponse(Some(describe_io_error(&e)));
     // Connected, so the kernel reports an ICMP "port unreachable" as connection refused.
     let socket = Sender {
         socket: connected_udp(addr).await.map_err(io_failure)?,
@@ -331,7 +361,9 @@ async fn sample(addr: SocketAddr, samples: u8, deadline: Instant) -> Result<Meas
         if Instant::now() >= next_send && sent < most {
             let request = sntpc::sntp_send_request(addr, &socket, context)
                 .await
-                .map_err(|e| classify(e, socket.take_error()))?;
+                .map_err(|e| {
+                    classify(e, socket.take_error()).unwrap_or_else(|| no_answer.clone())
+                })?;
             if let Some(transmit) = socket.last_sent() {
                 outstanding.push((transmit, request));
             }
@@ -352,7 +384,7 @@ async fn sample(addr: SocketAddr, samples: u8, deadline: Instant) -> Result<Meas
         // The origin timestamp says which request this answers.
         let origin = datagram.get(24..32);
         let Some(index) = outstanding.iter().position(|(t, _)| Some(&t[..]) == origin) else {
-            last_problem = Some(Failure::BadAnswer(
+            last_problem = Some(Failure::Malformed(
                 "the answer does not match the request".into(),
             ));
             continue;
@@ -369,10 +401,8 @@ async fn sample(addr: SocketAddr, samples: u8, deadline: Instant) -> Result<Meas
             }
             // The server itself is unusable: say so rather than average around it.
             Err(e) => match classify(e, None) {
-                failure @ (Failure::KissOfDeath(_) | Failure::NotSynchronised(_)) => {
-                    return Err(failure);
-                }
-                failure => last_problem = Some(failure),
+                Some(failure @ Failure::Specific(_)) => return Err(failure),
+                failure => last_problem = failure.or(last_problem),
             },
         }
     }
@@ -380,7 +410,7 @@ async fn sample(addr: SocketAddr, samples: u8, deadline: Instant) -> Result<Meas
         .iter()
         .min_by(|a, b| a.delay.total_cmp(&b.delay))
         .copied()
-        .ok_or_else(|| last_problem.unwrap_or(Failure::NoResponse(None)))?;
+        .ok_or_else(|| last_problem.unwrap_or_else(|| no_answer.clone()))?;
     Ok(Measurement {
         offset: best.offset,
         delay: best.delay,
@@ -449,36 +479,41 @@ fn now_unix() -> f64 {
         .unwrap_or(0.0)
 }
 
-fn classify(error: sntpc::Error, io_error: Option<io::Error>) -> Failure {
+/// An sntpc error as the failure it is; none for a request that went unanswered.
+fn classify(error: sntpc::Error, io_error: Option<io::Error>) -> Option<Failure> {
     use sntpc::Error as E;
-    match error {
-        E::Network => Failure::NoResponse(io_error.map(|e| describe_io_error(&e))),
+    let refused = |text: &str| Failure::Specific(NtpRefusal::NotSynchronised(text.into()));
+    let malformed = |text: &str| Failure::Malformed(text.into());
+    Some(match error {
+        E::Network => return io_error.map(io_failure),
         E::KissOfDeath(code) => {
             let text = code.as_str();
             if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                Failure::KissOfDeath(text.to_string())
+                Failure::Specific(NtpRefusal::KissOfDeath(text.to_string()))
             } else {
                 // Stratum 0 without a readable code: an unsynchronised server, not a kiss.
-                Failure::NotSynchronised("stratum 0".into())
+                refused("stratum 0")
             }
         }
-        E::UnsynchronizedClock => Failure::NotSynchronised("leap indicator 3: alarm".into()),
-        E::IncorrectStratumHeaders => Failure::NotSynchronised("stratum 16".into()),
-        E::ExcessiveRootDistance => {
-            Failure::NotSynchronised("root distance over 16 s from its reference".into())
-        }
-        E::IncorrectOriginTimestamp => {
-            Failure::BadAnswer("the answer does not match the request".into())
-        }
-        E::IncorrectMode => Failure::BadAnswer("not a server-mode packet".into()),
-        E::IncorrectResponseVersion => Failure::BadAnswer("unexpected NTP version".into()),
-        E::IncorrectPayload => Failure::BadAnswer("too short for an NTP packet".into()),
-        E::InvalidTimestamp => Failure::BadAnswer("zero transmit timestamp".into()),
-        E::BackwardReferenceTimestamp => {
-            Failure::BadAnswer("reference time later than transmit time".into())
-        }
-        E::ResponseAddressMismatch => Failure::BadAnswer("answer from another address".into()),
-        other => Failure::BadAnswer(format!("{other:?}")),
+        E::UnsynchronizedClock => refused("leap indicator 3: alarm"),
+        E::IncorrectStratumHeaders => refused("stratum 16"),
+        E::ExcessiveRootDistance => refused("root distance over 16 s from its reference"),
+        E::IncorrectOriginTimestamp => malformed("the answer does not match the request"),
+        E::IncorrectMode => malformed("not a server-mode packet"),
+        E::IncorrectResponseVersion => malformed("unexpected NTP version"),
+        E::IncorrectPayload => malformed("too short for an NTP packet"),
+        E::InvalidTimestamp => malformed("zero transmit timestamp"),
+        E::BackwardReferenceTimestamp => malformed("reference time later than transmit time"),
+        E::ResponseAddressMismatch => malformed("answer from another address"),
+        other => Failure::Malformed(format!("{other:?}")),
+    })
+}
+
+/// A socket error: nothing listens there (ICMP port unreachable), or the system's words.
+fn io_failure<S>(error: io::Error) -> hastack_common::Failure<S> {
+    match error.kind() {
+        io::ErrorKind::ConnectionRefused => hastack_common::Failure::Refused,
+        _ => hastack_common::Failure::Io(describe_io_error(&error)),
     }
 }
 
@@ -540,13 +575,9 @@ impl NtpUdpSocket for Replay<'_> {
 }
 
 /// The kernel's sync state of the local clock.
+/// The kernel's sync state of the local clock, or the system's words for why it is unreadable.
 fn local_clock() -> Result<LocalClock, String> {
-    let timex = crate::kernel::read_timex().map_err(|e| {
-        format!(
-            "cannot read the kernel clock state (adjtimex): {}",
-            describe_io_error(&e)
-        )
-    })?;
+    let timex = crate::kernel::read_timex().map_err(|e| describe_io_error(&e))?;
     Ok(LocalClock {
         unsynchronised: timex.unsynchronised,
         maxerror: timex.maxerror_us as f64 / 1e6,
@@ -587,19 +618,39 @@ mod tests {
     }
 
     #[test]
-    fn sntp_errors_in_words() {
+    fn sntp_errors_are_told_apart() {
         let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
-        assert_eq!(
-            classify(sntpc::Error::Network, Some(refused)),
-            Failure::NoResponse(Some("connection refused".into()))
-        );
-        assert_eq!(
-            classify(sntpc::Error::UnsynchronizedClock, None),
-            Failure::NotSynchronised("leap indicator 3: alarm".into())
-        );
-        assert_eq!(
-            classify(sntpc::Error::IncorrectStratumHeaders, None),
-            Failure::NotSynchronised("stratum 16".into())
-        );
+        let table = [
+            (sntpc::Error::Network, Some(refused), Some(Failure::Refused)),
+            (
+                sntpc::Error::Network,
+                Some(io::Error::from(io::ErrorKind::AddrNotAvailable)),
+                Some(Failure::Io("address not available".into())),
+            ),
+            // Unanswered: the caller's NoAnswer.
+            (sntpc::Error::Network, None, None),
+            (
+                sntpc::Error::UnsynchronizedClock,
+                None,
+                Some(Failure::Specific(NtpRefusal::NotSynchronised(
+                    "leap indicator 3: alarm".into(),
+                ))),
+            ),
+            (
+                sntpc::Error::IncorrectStratumHeaders,
+                None,
+                Some(Failure::Specific(NtpRefusal::NotSynchronised(
+                    "stratum 16".into(),
+                ))),
+            ),
+            (
+                sntpc::Error::IncorrectMode,
+                None,
+                Some(Failure::Malformed("not a server-mode packet".into())),
+            ),
+        ];
+        for (error, io, expected) in table {
+            assert_eq!(classify(error, io), expected);
+        }
     }
 }

@@ -7,7 +7,7 @@ use hastack_common::address::HostPort;
 use hastack_common::range::Thresholds;
 use hastack_common::{CheckError, CommonArgs, Context, Range};
 
-use crate::evaluate::{DnsServer, Expected, Judgement, QueryType, Question};
+use crate::evaluate::{DnsServer, Expected, Criteria, QueryType, Question};
 use crate::probe::Target;
 
 pub const DEFAULT_PORT: u16 = 8600;
@@ -123,7 +123,7 @@ pub struct Cli {
 }
 
 /// The validated options: the servers and the question, and how to judge the answers.
-pub type Config = hastack_common::Config<Target, Judgement>;
+pub type Config = hastack_common::Config<Target, Criteria>;
 
 impl Cli {
     pub fn into_config(self, _ctx: &Context) -> Result<Config, CheckError> {
@@ -184,7 +184,7 @@ impl Cli {
                 question,
                 also_resolve,
             },
-            judge: Judgement {
+            criteria: Criteria {
                 instances: Thresholds::new(self.instances_warning, self.instances_critical),
                 time: Thresholds::new(self.time_warning, self.time_critical),
                 expected,
@@ -467,7 +467,7 @@ mod tests {
         ])
         .expect("c");
         let e: Vec<(String, Option<u16>)> = c
-            .judge
+            .criteria
             .expected
             .iter()
             .map(|e| (e.host.clone(), e.port))
@@ -481,7 +481,7 @@ mod tests {
             ]
         );
         let c = config(&["-s", "x", "--type", "AAAA", "--expect", "fd00::1"]).expect("c");
-        assert_eq!(c.judge.expected[0].host, "fd00::1");
+        assert_eq!(c.criteria.expected[0].host, "fd00::1");
     }
 
     #[test]

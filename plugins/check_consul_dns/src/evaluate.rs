@@ -200,7 +200,7 @@ impl std::fmt::Display for Expected {
 
 /// How the answers are judged.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Judgement {
+pub struct Criteria {
     pub instances: Thresholds,
     pub time: Thresholds,
     pub expected: Vec<Expected>,
@@ -208,7 +208,7 @@ pub struct Judgement {
 }
 
 /// The report for every server asked, in the order given.
-pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> {
+pub fn evaluate(facts: &Facts, criteria: &Criteria) -> Result<Report, CheckError> {
     let (outcomes, question) = (&facts.servers, &facts.question);
     let mut report = Report::new();
     let single = outcomes.len() == 1;
@@ -226,7 +226,7 @@ pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> 
         match &outcome.main {
             Ok(answer) if answer.rcode == Rcode::NoError && !answer.instances.is_empty() => {
                 answered.push((outcome, answer));
-                judge_answer(&mut report, outcome, answer, &what, judge);
+                judge_answer(&mut report, outcome, answer, &what, criteria);
             }
             Ok(answer) => {
                 let text = describe_empty(outcome, answer, question);
@@ -252,25 +252,25 @@ pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> 
                     round_micros(answer.time.as_secs_f64()),
                 )
                 .uom(Uom::Seconds)
-                .thresholds(judge.time.clone())
+                .thresholds(criteria.time.clone())
                 .min(0u8),
             );
         }
     }
-    judge_expected(&mut report, &answered, judge);
+    judge_expected(&mut report, &answered, criteria);
     judge_agreement(&mut report, &answered);
     judge_also_resolved(&mut report, outcomes);
     if let Some(fewest) = answered.iter().map(|(_, a)| a.instances.len()).min() {
         report.headline(
             Metric::new("instances", fewest)
-                .thresholds(judge.instances.clone())
+                .thresholds(criteria.instances.clone())
                 .min(0u8),
         );
     } else if outcomes.iter().any(|o| o.main.is_ok()) {
         // Every server answered, none with instances: zero is a measurement too.
         report.headline(
             Metric::new("instances", 0u8)
-                .thresholds(judge.instances.clone())
+                .thresholds(criteria.instances.clone())
                 .min(0u8),
         );
     }
@@ -290,17 +290,17 @@ fn judge_answer(
     outcome: &ServerOutcome,
     answer: &Answer,
     what: &str,
-    judge: &Judgement,
+    criteria: &Criteria,
 ) {
     let server = &outcome.server;
     let count = answer.instances.len();
     let mut state = State::Ok;
-    if let Some((s, why)) = judge.instances.violation(count as f64) {
+    if let Some((s, why)) = criteria.instances.violation(count as f64) {
         report.add(s, format!("{server} returned {count} {what} ({why})"));
         state = state.worst(s);
     }
     let seconds = answer.time.as_secs_f64();
-    if let Some((s, why)) = judge.time.violation(seconds) {
+    if let Some((s, why)) = criteria.time.violation(seconds) {
         report.add(
             s,
             format!(
@@ -422,8 +422,8 @@ fn describe_failure(server: &str, failure: &Failure) -> String {
     }
 }
 
-fn judge_expected(report: &mut Report, answered: &[(&ServerOutcome, &Answer)], judge: &Judgement) {
-    for expected in &judge.expected {
+fn judge_expected(report: &mut Report, answered: &[(&ServerOutcome, &Answer)], criteria: &Criteria) {
+    for expected in &criteria.expected {
         let missing: Vec<String> = answered
             .iter()
             .filter(|(_, a)| !a.instances.iter().any(|i| expected.matches(i)))
@@ -436,14 +436,14 @@ fn judge_expected(report: &mut Report, answered: &[(&ServerOutcome, &Answer)], j
             );
         }
     }
-    if !judge.exact {
+    if !criteria.exact {
         return;
     }
     for (outcome, answer) in answered {
         let unexpected: Vec<&Instance> = answer
             .instances
             .iter()
-            .filter(|i| !judge.expected.iter().any(|e| e.matches(i)))
+            .filter(|i| !criteria.expected.iter().any(|e| e.matches(i)))
             .collect();
         if !unexpected.is_empty() {
             report.add(
@@ -658,12 +658,12 @@ mod tests {
         Some(text.parse().expect("range"))
     }
 
-    fn first_line(outcomes: &[ServerOutcome], judge: &Judgement) -> (State, String) {
+    fn first_line(outcomes: &[ServerOutcome], criteria: &Criteria) -> (State, String) {
         let facts = Facts {
             question: galeradb(),
             servers: outcomes.to_vec(),
         };
-        let report = evaluate(&facts, judge).expect("a report");
+        let report = evaluate(&facts, criteria).expect("a report");
         let out = report.render("CONSUL DNS", 0);
         (
             report.state(),
@@ -675,7 +675,7 @@ mod tests {
 
     #[test]
     fn outcomes_in_words() {
-        let judge = Judgement::default();
+        let criteria = Criteria::default();
         let table: Vec<(Result<Answer, Failure>, State, &str)> = vec![
             (
                 Ok(answer(Rcode::NoError, a(THREE))),
@@ -735,7 +735,7 @@ mod tests {
             ),
         ];
         for (main, state, line) in table {
-            let (got_state, got_line) = first_line(&[outcome(8600, main)], &judge);
+            let (got_state, got_line) = first_line(&[outcome(8600, main)], &criteria);
             assert_eq!((got_state, got_line.as_str()), (state, line));
         }
     }
@@ -743,15 +743,15 @@ mod tests {
     #[test]
     fn counts_expectations_and_time() {
         let ok = || vec![outcome(8600, Ok(answer(Rcode::NoError, a(&THREE[..2]))))];
-        let judge = Judgement {
+        let criteria = Criteria {
             instances: Thresholds::new(r("3:"), r("1:")),
-            ..Judgement::default()
+            ..Criteria::default()
         };
         assert_eq!(
-            first_line(&ok(), &judge),
+            first_line(&ok(), &criteria),
             (State::Warning, "CONSUL DNS WARNING - 127.0.0.1:8600 returned 2 instances of galeradb (outside 3:) | instances=2;;;0 time=0.00042s;;;0".to_string())
         );
-        let judge = Judgement {
+        let criteria = Criteria {
             expected: vec![
                 Expected {
                     host: "127.0.0.11".into(),
@@ -762,9 +762,9 @@ mod tests {
                     port: None,
                 },
             ],
-            ..Judgement::default()
+            ..Criteria::default()
         };
-        let (state, line) = first_line(&ok(), &judge);
+        let (state, line) = first_line(&ok(), &criteria);
         assert_eq!(state, State::Critical);
         assert!(
             line.starts_with(
@@ -772,15 +772,15 @@ mod tests {
             ),
             "{line}"
         );
-        let judge = Judgement {
+        let criteria = Criteria {
             expected: vec![Expected {
                 host: "127.0.0.11".into(),
                 port: None,
             }],
             exact: true,
-            ..Judgement::default()
+            ..Criteria::default()
         };
-        let (state, line) = first_line(&ok(), &judge);
+        let (state, line) = first_line(&ok(), &criteria);
         assert_eq!(state, State::Warning);
         assert!(
             line.starts_with(
@@ -788,11 +788,11 @@ mod tests {
             ),
             "{line}"
         );
-        let judge = Judgement {
+        let criteria = Criteria {
             time: Thresholds::new(r("0.0001"), None),
-            ..Judgement::default()
+            ..Criteria::default()
         };
-        let (state, line) = first_line(&ok(), &judge);
+        let (state, line) = first_line(&ok(), &criteria);
         assert_eq!(state, State::Warning);
         assert!(line.starts_with("CONSUL DNS WARNING - 127.0.0.1:8600 answered in 420 us (outside 0.0001) | instances=2;;;0 time=0.00042s;0.0001;;0"), "{line}");
     }
@@ -803,7 +803,7 @@ mod tests {
             outcome(8600, Ok(answer(Rcode::NoError, a(THREE)))),
             outcome(53, Ok(answer(Rcode::NoError, a(&THREE[..2])))),
         ];
-        let (state, line) = first_line(&outcomes, &Judgement::default());
+        let (state, line) = first_line(&outcomes, &Criteria::default());
         assert_eq!(state, State::Warning);
         assert_eq!(
             line,
@@ -813,19 +813,19 @@ mod tests {
             outcome(53, Ok(answer(Rcode::NoError, a(&THREE[..2])))),
             outcome(8600, Ok(answer(Rcode::NoError, a(THREE)))),
         ];
-        let (_, line) = first_line(&reversed, &Judgement::default());
+        let (_, line) = first_line(&reversed, &Criteria::default());
         assert!(line.starts_with("CONSUL DNS WARNING - 127.0.0.1:53 returned 2 instances, 127.0.0.1:8600 returned 3, missing 127.0.0.13 |"), "{line}");
         let crossed = [
             outcome(53, Ok(answer(Rcode::NoError, a(&THREE[..2])))),
             outcome(8600, Ok(answer(Rcode::NoError, a(&THREE[1..])))),
         ];
-        let (_, line) = first_line(&crossed, &Judgement::default());
+        let (_, line) = first_line(&crossed, &Criteria::default());
         assert!(line.starts_with("CONSUL DNS WARNING - 127.0.0.1:8600 and 127.0.0.1:53 disagree: 127.0.0.1:8600 lacks 127.0.0.11 while 127.0.0.1:53 lacks 127.0.0.13 |"), "{line}");
         let agree = [
             outcome(8600, Ok(answer(Rcode::NoError, a(THREE)))),
             outcome(53, Ok(answer(Rcode::NoError, a(THREE)))),
         ];
-        let (state, line) = first_line(&agree, &Judgement::default());
+        let (state, line) = first_line(&agree, &Criteria::default());
         assert_eq!(state, State::Ok);
         assert!(
             line.starts_with(
@@ -848,7 +848,7 @@ mod tests {
                 Ok(answer(Rcode::ServFail, vec![])),
             ),
         ];
-        let (state, line) = first_line(&[good], &Judgement::default());
+        let (state, line) = first_line(&[good], &Criteria::default());
         assert_eq!(state, State::Critical);
         assert!(line.starts_with("CONSUL DNS CRITICAL - 127.0.0.1:53 cannot resolve nowhere.example: SERVFAIL (server failure) |"), "{line}");
     }
@@ -925,7 +925,7 @@ mod tests {
                 outcome(53, Ok(forwarder.clone())),
                 outcome(8600, Ok(agent(transport))),
             ];
-            let (state, first) = first_line(&outcomes, &Judgement::default());
+            let (state, first) = first_line(&outcomes, &Criteria::default());
             assert_eq!(state, State::Warning);
             assert!(first.starts_with(line), "{first}");
         }
@@ -974,7 +974,7 @@ mod tests {
                 question: galeradb(),
                 servers: vec![outcome(8600, Ok(full(plain.clone())))],
             };
-            let report = evaluate(&facts, &Judgement::default()).expect("report");
+            let report = evaluate(&facts, &Criteria::default()).expect("report");
             assert_eq!(report.state(), State::Ok);
             for (verbosity, line) in [(0, quiet), (1, verbose)] {
                 let rendered = report.render("CONSUL DNS", verbosity);

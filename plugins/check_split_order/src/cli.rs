@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, ValueEnum};
 use hastack_common::{CheckError, CommonArgs, Context, Range};
 
-use crate::evaluate::Judgement;
+use crate::evaluate::Criteria;
 use crate::inventory::Format;
 use crate::probe::Target;
 
@@ -73,7 +73,7 @@ pub enum FormatArg {
 }
 
 /// The validated options: the files to read, and how to judge the inventory.
-pub type Config = hastack_common::Config<Target, Judgement>;
+pub type Config = hastack_common::Config<Target, Criteria>;
 
 impl Cli {
     /// Options that contradict themselves are usage errors: a group counted twice, an output
@@ -108,7 +108,7 @@ impl Cli {
                 terraform_output: self.terraform_output,
                 max_file_size: self.max_file_size,
             },
-            judge: Judgement {
+            criteria: Criteria {
                 format,
                 counts: self.groups,
                 order,

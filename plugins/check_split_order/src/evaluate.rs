@@ -96,7 +96,7 @@ pub struct Facts {
 
 /// How the inventory is read and judged.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Judgement {
+pub struct Criteria {
     /// `--format`; `None`: as Ansible's plugin chain decides.
     pub format: Option<Format>,
     pub counts: Vec<(String, Range)>,
@@ -109,11 +109,11 @@ pub struct Judgement {
 
 /// Parse what was read and judge it: an unreadable or oversized file is UNKNOWN naming it, an
 /// inventory that does not parse CRITICAL at `file:line`.
-pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> {
+pub fn evaluate(facts: &Facts, criteria: &Criteria) -> Result<Report, CheckError> {
     let maps = match &facts.terraform_output {
         Some(file) => {
             let json = contents(file)?;
-            terraform::read_maps(json, &judge.maps).map_err(|why| {
+            terraform::read_maps(json, &criteria.maps).map_err(|why| {
                 CheckError::usage(format!(
                     "Terraform output file '{}': {why}",
                     file.path.display()
@@ -125,15 +125,15 @@ pub fn evaluate(facts: &Facts, judge: &Judgement) -> Result<Report, CheckError> 
     let bytes = contents(&facts.inventory)?;
     let path = &facts.inventory.path;
     let decoded = ini::decode(bytes);
-    let (format, parsed) = parse(bytes, decoded.as_deref(), path, judge.format);
+    let (format, parsed) = parse(bytes, decoded.as_deref(), path, criteria.format);
     let file = path.display().to_string();
     let inventory =
         parsed.map_err(|e| CheckError::critical(format!("{file}:{}: {}", e.line, e.message)))?;
     let expect = Expectations {
-        counts: judge.counts.clone(),
-        order: judge.order.clone(),
-        exclusive: judge.exclusive.clone(),
-        allow_ungrouped: judge.allow_ungrouped,
+        counts: criteria.counts.clone(),
+        order: criteria.order.clone(),
+        exclusive: criteria.exclusive.clone(),
+        allow_ungrouped: criteria.allow_ungrouped,
         maps,
     };
     Ok(judge_inventory(&file, format, &inventory, &expect))

@@ -605,7 +605,7 @@ fn endless_and_oversized_files_end_at_once_naming_the_cap() {
     out.assert(
         3,
         &format!(
-            "SPLIT ORDER UNKNOWN - timed out after 1s while reading the inventory '{}'",
+            "SPLIT ORDER UNKNOWN - timed out after 1 s while reading the inventory '{}'",
             fifo.display()
         ),
     );
