@@ -5,12 +5,10 @@
 
 use std::time::Duration;
 
-use check_consul_dns::evaluate::{
-    DnsServer, Expected, Facts, Criteria, QueryType, Question, ServerOutcome, Transport, evaluate,
-};
+use check_consul_dns::evaluate::{Criteria, Expected, evaluate};
+use check_consul_dns::facts::{Facts, QueryType, Question, ServerAnswers, Transport};
 use check_consul_dns::probe::read_answer;
-use hastack_common::Range;
-use hastack_common::range::Thresholds;
+use hastack_common::{Outcome, Peer, Range, Thresholds};
 use hickory_proto::op::Message;
 use hickory_proto::rr::RecordType;
 use libfuzzer_sys::fuzz_target;
@@ -35,12 +33,13 @@ fuzz_target!(|data: &[u8]| {
             query_type,
             service: (data.len() % 3 != 0).then(|| "galeradb".into()),
         };
-        let server = |port: u16| DnsServer {
-            addr: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        let server = |port: u16, answer| Outcome {
+            peer: Peer::at(format!("127.0.0.1:{port}")),
+            result: Ok(answer),
         };
         let outcomes = [
-            ServerOutcome { server: server(8600), main: Ok(answer.clone()), also: vec![("example.org.".into(), Ok(answer.clone()))] },
-            ServerOutcome { server: server(53), main: Ok(answer), also: Vec::new() },
+            ServerAnswers { main: server(8600, answer.clone()), also: vec![("example.org.".into(), Ok(answer.clone()))] },
+            ServerAnswers { main: server(53, answer), also: Vec::new() },
         ];
         let range = |t: &str| t.parse::<Range>().ok();
         let criteria = Criteria {

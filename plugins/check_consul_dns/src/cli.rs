@@ -4,13 +4,37 @@ use std::net::{IpAddr, SocketAddr};
 
 use clap::Parser;
 use hastack_common::address::HostPort;
-use hastack_common::range::Thresholds;
-use hastack_common::{CheckError, CommonArgs, Context, Range};
+use hastack_common::{
+    CheckError, CommonArgs, Context, ThresholdArgs, ThresholdPair, ThresholdSet, threshold_pair,
+};
 
-use crate::evaluate::{DnsServer, Expected, Criteria, QueryType, Question};
-use crate::probe::Target;
+use crate::evaluate::{Criteria, Expected};
+use crate::facts::{QueryType, Question};
+use crate::probe::{DnsServer, Target};
 
 pub const DEFAULT_PORT: u16 = 8600;
+
+const INSTANCES: ThresholdPair = threshold_pair!(
+    instances,
+    "instances",
+    "the number of instances, e.g. 3: (zero instances is always CRITICAL)",
+    "Thresholds"
+)
+.main();
+const TIME: ThresholdPair = threshold_pair!(
+    time,
+    "time",
+    "each server's response time (seconds)",
+    "Thresholds"
+);
+
+/// check_consul_dns's warning/critical pairs, in the order `--help` lists them.
+#[derive(Debug, Clone)]
+pub struct Pairs;
+
+impl ThresholdSet for Pairs {
+    const PAIRS: &'static [ThresholdPair] = &[INSTANCES, TIME];
+}
 
 /// Service discovery through Consul's DNS interface, directly or through a forwarder.
 ///
@@ -80,23 +104,8 @@ pub struct Cli {
     #[arg(long = "type", value_name = "TYPE", value_enum, default_value_t = QueryType::A, help_heading = "Name")]
     pub query_type: QueryType,
 
-    /// Warning range for the number of instances, e.g. 3:
-    #[arg(
-        short = 'w',
-        long = "warning",
-        value_name = "RANGE",
-        help_heading = "Thresholds"
-    )]
-    pub instances_warning: Option<Range>,
-
-    /// Critical range for the number of instances, e.g. 1: (zero instances is always CRITICAL)
-    #[arg(
-        short = 'c',
-        long = "critical",
-        value_name = "RANGE",
-        help_heading = "Thresholds"
-    )]
-    pub instances_critical: Option<Range>,
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs<Pairs>,
 
     /// An instance that must be returned (repeatable): ADDR for A/AAAA, ADDR[:PORT] or TARGET:PORT for SRV
     #[arg(long, value_name = "ADDR[:PORT]", help_heading = "Thresholds")]
@@ -105,14 +114,6 @@ pub struct Cli {
     /// With --expect: any other instance is a WARNING
     #[arg(long, requires = "expect", help_heading = "Thresholds")]
     pub exact: bool,
-
-    /// Warning range for each server's response time (seconds)
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub time_warning: Option<Range>,
-
-    /// Critical range for each server's response time (seconds)
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub time_critical: Option<Range>,
 
     /// A name outside Consul that must also resolve through every server (repeatable)
     #[arg(long, value_name = "NAME", help_heading = "Thresholds")]
@@ -185,8 +186,8 @@ impl Cli {
                 also_resolve,
             },
             criteria: Criteria {
-                instances: Thresholds::new(self.instances_warning, self.instances_critical),
-                time: Thresholds::new(self.time_warning, self.time_critical),
+                instances: self.thresholds.get(&INSTANCES),
+                time: self.thresholds.get(&TIME),
                 expected,
                 exact: self.exact,
             },

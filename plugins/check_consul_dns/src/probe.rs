@@ -6,20 +6,33 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use hastack_common::Context;
 use hastack_common::error::describe_io_error;
 use hastack_common::net::connected_udp;
+use hastack_common::runtime::TimedOut;
+use hastack_common::{Context, Failure, Outcome, Peer};
 use hickory_proto::op::{Edns, Message, OpCode, Query, ResponseCode};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::BinEncodable;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::evaluate::{
-    Answer, DnsServer, Facts, Failure, Instance, PlainView, QueryType, Question, Rcode,
-    ServerOutcome, Transport, WithoutEdns,
+use crate::facts::{
+    Answer, Facts, Instance, PlainView, QueryType, Question, Rcode, ServerAnswers, Transport,
+    WithoutEdns,
 };
 use crate::wire;
+
+/// A DNS server to ask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsServer {
+    pub addr: SocketAddr,
+}
+
+impl std::fmt::Display for DnsServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.addr)
+    }
+}
 
 /// What to ask: the servers, the question, the names outside Consul, and over which transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,10 +72,11 @@ async fn query_all(
     also_resolve: &[String],
     tcp: bool,
     ctx: &Context,
-) -> Vec<ServerOutcome> {
+) -> Vec<ServerAnswers> {
     let deadline = Deadline {
         at: ctx.parts_deadline(),
         after: ctx.parts_budget(),
+        ctx,
     };
     let names: Vec<String> = servers.iter().map(ToString::to_string).collect();
     ctx.set_stage(format!("waiting for DNS answers from {}", names.join(", ")));
@@ -89,9 +103,11 @@ async fn query_all(
             )
         }));
         let (main, also) = tokio::join!(main, also);
-        ServerOutcome {
-            server: server.clone(),
-            main,
+        ServerAnswers {
+            main: Outcome {
+                peer: Peer::at(server.to_string()),
+                result: main,
+            },
             also,
         }
     }))
@@ -103,7 +119,7 @@ async fn resolve_address(
     server: SocketAddr,
     name: &str,
     tcp: bool,
-    deadline: Deadline,
+    deadline: Deadline<'_>,
 ) -> Result<Answer, Failure> {
     let a = ask(server, name, QueryType::A, tcp, deadline).await?;
     if a.rcode == Rcode::NoError && a.instances.is_empty() {
@@ -115,9 +131,11 @@ async fn resolve_address(
 /// When the servers' share of the run ends, and how long after the run's start that is (what a
 /// server that never answers is said to have had).
 #[derive(Debug, Clone, Copy)]
-struct Deadline {
+struct Deadline<'a> {
     at: Instant,
     after: Duration,
+    /// The run's context, whose `--timeout-state` a stage that hung carries.
+    ctx: &'a Context,
 }
 
 /// The EDNS buffer the check advertises: DNS Flag Day 2020's 1232 bytes, which crosses networks
@@ -162,7 +180,7 @@ async fn ask(
     name: &str,
     query_type: QueryType,
     tcp: bool,
-    deadline: Deadline,
+    deadline: Deadline<'_>,
 ) -> Result<Answer, Failure> {
     let started = Instant::now();
     let record_type = record_type(query_type);
@@ -209,7 +227,7 @@ const PLAIN_GRACE_MIN: Duration = Duration::from_millis(200);
 async fn ask_with_plain_view(
     server: SocketAddr,
     question: &Question,
-    deadline: Deadline,
+    deadline: Deadline<'_>,
 ) -> Result<Answer, Failure> {
     let started = Instant::now();
     let main = ask(server, &question.name, question.query_type, false, deadline);
@@ -244,7 +262,7 @@ async fn ask_without_edns(
     server: SocketAddr,
     name: &str,
     query_type: QueryType,
-    deadline: Deadline,
+    deadline: Deadline<'_>,
 ) -> WithoutEdns {
     let record_type = record_type(query_type);
     let asked = async {
@@ -305,16 +323,22 @@ fn may_have_been_trimmed(response: &Message, length: usize) -> bool {
 
 /// `exchange` bounded by `deadline`: past it, no answer within the run's share of time.
 async fn by<T>(
-    deadline: Deadline,
+    deadline: Deadline<'_>,
     tcp: bool,
     exchange: impl Future<Output = Result<T, Failure>>,
 ) -> Result<T, Failure> {
     tokio::time::timeout_at(deadline.at.into(), exchange)
         .await
-        .unwrap_or(Err(Failure::NoAnswer {
-            waited: deadline.after,
-            tcp,
-        }))
+        .unwrap_or_else(|_| {
+            Err(Failure::NoAnswer(TimedOut {
+                stage: match tcp {
+                    true => "waiting for an answer over TCP".into(),
+                    false => "waiting for an answer".into(),
+                },
+                after: deadline.after,
+                state: deadline.ctx.timeout_state(),
+            }))
+        })
 }
 
 fn record_type(query_type: QueryType) -> RecordType {
@@ -327,7 +351,7 @@ fn record_type(query_type: QueryType) -> RecordType {
 
 fn io_failure(error: io::Error) -> Failure {
     match error.kind() {
-        io::ErrorKind::ConnectionRefused => Failure::ConnectionRefused,
+        io::ErrorKind::ConnectionRefused => Failure::Refused,
         _ => Failure::Io(describe_io_error(&error)),
     }
 }
@@ -379,7 +403,7 @@ fn answer_to(bytes: &[u8], request: &Request) -> Result<Option<Message>, Failure
     if u16::from_be_bytes([hi, lo]) != request.id {
         return Ok(None);
     }
-    let malformed = |what: String| Err(Failure::Malformed(format!("a malformed answer: {what}")));
+    let malformed = |what: String| Err(Failure::Malformed(what));
     if bytes.len() < 12 {
         return malformed(format!("{} bytes, shorter than a DNS header", bytes.len()));
     }
@@ -651,7 +675,7 @@ mod tests {
         query[2] &= 0x7f;
         assert_eq!(
             judged(&query, &request),
-            Err("a malformed answer: a query, not a response (QR=0)".into())
+            Err("a query, not a response (QR=0)".into())
         );
         let mut other = Message::response(request.id, OpCode::Query);
         other.add_query(Query::query(name("other.example."), RecordType::A));
@@ -665,17 +689,17 @@ mod tests {
         loop_.extend_from_slice(&[0xc0, at as u8]); // ...whose name points at itself
         assert_eq!(
             judged(&loop_, &request),
-            Err("a malformed answer: a compression pointer that does not point backwards (a loop, or forwards) in the answer section".into())
+            Err("a compression pointer that does not point backwards (a loop, or forwards) in the answer section".into())
         );
         let mut status = ours.clone();
         status[2] = (status[2] & 0x87) | (2 << 3);
         assert_eq!(
             judged(&status, &request),
-            Err("a malformed answer: opcode 2 (STATUS) instead of 0 (QUERY)".into())
+            Err("opcode 2 (STATUS) instead of 0 (QUERY)".into())
         );
         assert_eq!(
             judged(&ours[..5], &request),
-            Err("a malformed answer: 5 bytes, shorter than a DNS header".into())
+            Err("5 bytes, shorter than a DNS header".into())
         );
     }
 

@@ -243,7 +243,7 @@ fn a_degraded_service_and_servers_that_disagree() {
     assert_eq!(out.perf("instances").value, "2");
     assert!(
         out.perfdata()
-            .contains_key(&format!("time_{}", healthy.addr())),
+            .contains_key(&format!("{}_time", healthy.addr().replace(':', "_"))),
         "{}",
         out.stdout
     );
@@ -283,7 +283,9 @@ fn a_hung_agent_ends_by_our_deadline_not_binds() {
             .run();
         out.assert(
             2,
-            &format!("CONSUL DNS CRITICAL - no answer from {server} within 2.7 s"),
+            &format!(
+                "CONSUL DNS CRITICAL - {server}: no answer within 2.7 s while waiting for an answer"
+            ),
         );
         out.assert_ended_within(Duration::from_millis(3500));
     }
@@ -300,7 +302,13 @@ fn a_hung_agent_ends_by_our_deadline_not_binds() {
             "galeradb",
         ])
         .run();
-    out.assert(2, "CONSUL DNS CRITICAL - no answer from ");
+    out.assert(2, "CONSUL DNS CRITICAL - 127.0.0.1:");
+    assert!(
+        out.summary_line()
+            .ends_with(": no answer within 1.8 s while waiting for an answer"),
+        "{}",
+        out.stdout
+    );
     assert_eq!(out.long_output().len(), 2, "{}", out.stdout);
     out.assert_ended_within(Duration::from_millis(2500));
     consul.resume();
@@ -322,7 +330,7 @@ fn a_udp_black_hole_ends_within_the_deadline() {
     out.assert(
         2,
         &format!(
-            "CONSUL DNS CRITICAL - no answer from 127.0.0.1:{} within 1.8 s",
+            "CONSUL DNS CRITICAL - 127.0.0.1:{}: no answer within 1.8 s while waiting for an answer",
             hole.port()
         ),
     );
@@ -735,7 +743,7 @@ fn an_answer_to_another_question_is_said_at_once() {
     out.assert(
         2,
         &format!(
-            "CONSUL DNS CRITICAL - {} sent an answer to another question (other.example. IN A)",
+            "CONSUL DNS CRITICAL - {}: malformed answer: an answer to another question (other.example. IN A)",
             server.addr()
         ),
     );
@@ -773,7 +781,7 @@ fn a_query_instead_of_a_response_is_said_at_once() {
     asked(&server, "A").assert(
         2,
         &format!(
-            "CONSUL DNS CRITICAL - {} sent a malformed answer: a query, not a response (QR=0)",
+            "CONSUL DNS CRITICAL - {}: malformed answer: a query, not a response (QR=0)",
             server.addr()
         ),
     );
@@ -863,14 +871,14 @@ fn malformed_answers_are_said_at_once() {
         out.assert(
             2,
             &format!(
-                "CONSUL DNS CRITICAL - {} sent a malformed answer: {what}",
+                "CONSUL DNS CRITICAL - {}: malformed answer: {what}",
                 server.addr()
             ),
         );
         assert_eq!(
             out.summary_line(),
             format!(
-                "CONSUL DNS CRITICAL - {} sent a malformed answer: {what}",
+                "CONSUL DNS CRITICAL - {}: malformed answer: {what}",
                 server.addr()
             )
         );
@@ -894,7 +902,7 @@ fn another_opcode_is_said_at_once() {
     out.assert(
         2,
         &format!(
-            "CONSUL DNS CRITICAL - {} sent a malformed answer: opcode 2 (STATUS) instead of 0 (QUERY)",
+            "CONSUL DNS CRITICAL - {}: malformed answer: opcode 2 (STATUS) instead of 0 (QUERY)",
             server.addr()
         ),
     );
