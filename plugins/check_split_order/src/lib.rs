@@ -2,11 +2,12 @@
 //! under the wrong group header.
 //!
 //! `cli` validates the options; `probe` reads the files (each under a size cap enforced while
-//! reading); `evaluate` picks the format as Ansible's plugin chain would, parses (through
-//! `inventory` and `terraform`, the parsers) and judges.
+//! reading) into `facts`; `evaluate` picks the format as Ansible's plugin chain would, parses
+//! (through `inventory` and `terraform`, the parsers) and judges.
 
 pub mod cli;
 pub mod evaluate;
+pub mod facts;
 pub mod inventory;
 pub mod probe;
 pub mod terraform;

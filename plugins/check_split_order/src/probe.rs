@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use hastack_common::Context;
 use hastack_common::input::read_capped;
 
-use crate::evaluate::{Facts, File};
+use crate::facts::{Facts, File};
 
 /// The files to read.
 #[derive(Debug, Clone, PartialEq, Eq)]

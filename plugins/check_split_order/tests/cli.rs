@@ -130,8 +130,8 @@ fn the_story_inventory_is_critical_and_the_fix_is_ok() {
                 "SPLIT ORDER CRITICAL - [webservers] is empty ({shown}:{empty_line}): {where_empty} / [monitoring_servers] holds 3 hosts (outside 1:1): mon1, web1, web2 |"
             ),
         );
-        assert_eq!(out.perf("hosts_monitoring_servers").value, "3");
-        assert_eq!(out.perf("hosts_webservers").value, "0");
+        assert_eq!(out.perf("monitoring_servers_hosts").value, "3");
+        assert_eq!(out.perf("webservers_hosts").value, "0");
         assert_eq!(
             (
                 out.perf("hosts").value.as_str(),
@@ -169,7 +169,7 @@ fn the_story_inventory_is_critical_and_the_fix_is_ok() {
             0,
             &format!("SPLIT ORDER OK - {}: 3 hosts in 2 groups ([monitoring_servers] 1, [webservers] 2), section order, exclusive groups and Terraform addresses as expected |", path.display()),
         );
-        assert_eq!(out.perf("hosts_webservers").value, "2");
+        assert_eq!(out.perf("webservers_hosts").value, "2");
     }
 }
 
@@ -701,7 +701,7 @@ fn group_names_are_kept_as_written() {
             shown = path.display()
         ),
     );
-    assert_eq!(out.perf("hosts_a-b").value, "1");
+    assert_eq!(out.perf("a-b_hosts").value, "1");
     assert_eq!(out.perf("groups").value, "3");
 }
 
@@ -888,7 +888,7 @@ fn ranges_are_echoed_as_typed() {
         2,
         "SPLIT ORDER CRITICAL - [webservers] holds 2 hosts (outside :1): web1, web2 |",
     );
-    let perf = out.perf("hosts_webservers");
+    let perf = out.perf("webservers_hosts");
     assert_eq!((perf.value.as_str(), perf.crit.as_str()), ("2", "1"));
     check(&good)
         .args(["-g", "webservers=:2"])

@@ -134,12 +134,7 @@ fn parse_lines<'a>(text: &'a str, inv: &mut Inventory<'a>) -> Result<(), ParseEr
              as part of the first line: save it without one",
         ));
     }
-    let mut group = inv.group(Text::Borrowed("ungrouped"));
-    let mut state = SectionKind::Hosts;
-    // Groups Ansible has added (`groupname in self.inventory.groups`).
-    let mut added: Vec<bool> = vec![true; inv.groups.len()];
-    let mut pending: Vec<Pending> = Vec::new();
-    let mut pending_of: HashMap<usize, usize> = HashMap::new();
+    let mut parser = IniParser::new(inv);
     for (index, raw) in py_lines(text).enumerate() {
         let line_no = index + 1;
         let line = py_strip(raw);
@@ -147,48 +142,7 @@ fn parse_lines<'a>(text: &'a str, inv: &mut Inventory<'a>) -> Result<(), ParseEr
             continue;
         }
         if let Some((name, tag)) = section_header(line) {
-            let kind = match tag {
-                None | Some("hosts") => SectionKind::Hosts,
-                Some("children") => SectionKind::Children,
-                Some("vars") => SectionKind::Vars,
-                Some(other) => {
-                    return Err(error(
-                        line_no,
-                        format!("section [{name}:{other}] has unknown type: {other}"),
-                    ));
-                }
-            };
-            group = inv.group(Text::Borrowed(name));
-            added.resize(inv.groups.len(), false);
-            state = kind;
-            if !added[group] {
-                if kind == SectionKind::Vars && !pending_of.contains_key(&group) {
-                    pending_of.insert(group, pending.len());
-                    pending.push(Pending {
-                        group,
-                        open: true,
-                        line: line_no,
-                        kind,
-                        parents: Vec::new(),
-                    });
-                }
-                added[group] = true;
-            }
-            if kind != SectionKind::Vars {
-                inv.declare(group, line_no);
-                if let Some(at) = pending_of.remove(&group) {
-                    let declaration = &mut pending[at];
-                    declaration.open = false;
-                    for parent in std::mem::take(&mut declaration.parents) {
-                        inv.add_child(parent, group, line_no)?;
-                    }
-                }
-            }
-            inv.sections.push(Section {
-                group,
-                kind,
-                line: line_no,
-            });
+            parser.section(name, tag, line_no)?;
             continue;
         }
         if line.starts_with('[') && line.ends_with(']') {
@@ -199,56 +153,142 @@ fn parse_lines<'a>(text: &'a str, inv: &mut Inventory<'a>) -> Result<(), ParseEr
                 ),
             ));
         }
-        match state {
-            SectionKind::Hosts => host_line(inv, group, line, line_no)?,
-            SectionKind::Vars => {
-                if !line.contains('=') {
-                    return Err(error(
-                        line_no,
-                        format!(
-                            "expected key=value in [{}:vars], got: {line}",
-                            inv.groups[group].name
-                        ),
-                    ));
+        parser.entry(line, line_no)?;
+    }
+    parser.undefined()
+}
+
+/// Ansible's INI parser as it walks the file: the section it is in, the groups it has added,
+/// and the declarations still waited for.
+struct IniParser<'i, 'a> {
+    inv: &'i mut Inventory<'a>,
+    group: usize,
+    state: SectionKind,
+    /// Groups Ansible has added (`groupname in self.inventory.groups`).
+    added: Vec<bool>,
+    pending: Vec<Pending>,
+    pending_of: HashMap<usize, usize>,
+}
+
+impl<'i, 'a> IniParser<'i, 'a> {
+    fn new(inv: &'i mut Inventory<'a>) -> IniParser<'i, 'a> {
+        let group = inv.group(Text::Borrowed("ungrouped"));
+        let added = vec![true; inv.groups.len()];
+        IniParser {
+            inv,
+            group,
+            state: SectionKind::Hosts,
+            added,
+            pending: Vec::new(),
+            pending_of: HashMap::new(),
+        }
+    }
+
+    /// `[name]` or `[name:tag]`: the section that the next lines belong to.
+    fn section(
+        &mut self,
+        name: &'a str,
+        tag: Option<&str>,
+        line_no: usize,
+    ) -> Result<(), ParseError> {
+        let kind = match tag {
+            None | Some("hosts") => SectionKind::Hosts,
+            Some("children") => SectionKind::Children,
+            Some("vars") => SectionKind::Vars,
+            Some(other) => {
+                return Err(error(
+                    line_no,
+                    format!("section [{name}:{other}] has unknown type: {other}"),
+                ));
+            }
+        };
+        let group = self.inv.group(Text::Borrowed(name));
+        self.added.resize(self.inv.groups.len(), false);
+        (self.group, self.state) = (group, kind);
+        if !self.added[group] {
+            if kind == SectionKind::Vars && !self.pending_of.contains_key(&group) {
+                self.wait_for(group, line_no, kind, Vec::new());
+            }
+            self.added[group] = true;
+        }
+        if kind != SectionKind::Vars {
+            self.inv.declare(group, line_no);
+            if let Some(at) = self.pending_of.remove(&group) {
+                let declaration = &mut self.pending[at];
+                declaration.open = false;
+                for parent in std::mem::take(&mut declaration.parents) {
+                    self.inv.add_child(parent, group, line_no)?;
                 }
             }
+        }
+        self.inv.sections.push(Section {
+            group,
+            kind,
+            line: line_no,
+        });
+        Ok(())
+    }
+
+    /// A declaration Ansible waits for: a group named before its own section.
+    fn wait_for(&mut self, group: usize, line: usize, kind: SectionKind, parents: Vec<usize>) {
+        self.pending_of.insert(group, self.pending.len());
+        self.pending.push(Pending {
+            group,
+            open: true,
+            line,
+            kind,
+            parents,
+        });
+    }
+
+    /// A line inside the current section.
+    fn entry(&mut self, line: &'a str, line_no: usize) -> Result<(), ParseError> {
+        let group = self.group;
+        let name = || self.inv.groups[group].name.to_string();
+        match self.state {
+            SectionKind::Hosts => host_line(self.inv, group, line, line_no),
+            SectionKind::Vars if !line.contains('=') => Err(error(
+                line_no,
+                format!("expected key=value in [{}:vars], got: {line}", name()),
+            )),
+            SectionKind::Vars => Ok(()),
             SectionKind::Children => {
-                let name = group_name_line(line).ok_or_else(|| {
+                let child = group_name_line(line).ok_or_else(|| {
                     error(
                         line_no,
                         format!(
                             "expected a group name in [{}:children], got: {line}",
-                            inv.groups[group].name
+                            name()
                         ),
                     )
                 })?;
-                let child = inv.group(Text::Borrowed(name));
-                added.resize(inv.groups.len(), false);
-                if added[child] {
-                    inv.add_child(group, child, line_no)?;
-                } else {
-                    match pending_of.get(&child) {
-                        Some(&at) => pending[at].parents.push(group),
-                        None => {
-                            pending_of.insert(child, pending.len());
-                            pending.push(Pending {
-                                group: child,
-                                open: true,
-                                line: line_no,
-                                kind: SectionKind::Children,
-                                parents: vec![group],
-                            });
-                        }
-                    }
-                }
+                self.child(child, line_no)
             }
         }
     }
-    // The first declaration still waited for, as Ansible reports it.
-    let first = pending.iter().find(|p| p.open);
-    if let Some(declaration) = first {
-        let name = &inv.groups[declaration.group].name;
-        return Err(match declaration.kind {
+
+    /// A group named in a `[parent:children]` section: a child now if Ansible has added it,
+    /// else once its own section comes.
+    fn child(&mut self, name: &'a str, line_no: usize) -> Result<(), ParseError> {
+        let child = self.inv.group(Text::Borrowed(name));
+        self.added.resize(self.inv.groups.len(), false);
+        if self.added[child] {
+            return self.inv.add_child(self.group, child, line_no);
+        }
+        match self.pending_of.get(&child) {
+            Some(&at) => self.pending[at].parents.push(self.group),
+            None => self.wait_for(child, line_no, SectionKind::Children, vec![self.group]),
+        }
+        Ok(())
+    }
+
+    /// The first declaration still waited for at the end, as Ansible reports it.
+    fn undefined(self) -> Result<(), ParseError> {
+        let Some(declaration) = self.pending.iter().find(|p| p.open) else {
+            return Ok(());
+        };
+        let name = &self.inv.groups[declaration.group].name;
+        Err(match declaration.kind {
             SectionKind::Vars => error(
                 declaration.line,
                 format!("section [{name}:vars] is not valid for an undefined group: {name}"),
@@ -257,16 +297,15 @@ fn parse_lines<'a>(text: &'a str, inv: &mut Inventory<'a>) -> Result<(), ParseEr
                 let parent = declaration
                     .parents
                     .last()
-                    .map(|&p| inv.groups[p].name.to_string())
+                    .map(|&p| self.inv.groups[p].name.to_string())
                     .unwrap_or_default();
                 error(
                     declaration.line,
                     format!("section [{parent}:children] includes an undefined group: {name}"),
                 )
             }
-        });
+        })
     }
-    Ok(())
 }
 
 /// `[name]`, `[name:tag]`, with trailing blanks or a `# comment`: Ansible's section pattern

@@ -282,98 +282,99 @@ impl<'a> Reader<'a> {
                 self.scalar(role, scalar);
                 Ok(false)
             }
-            Ev::MapStart { tag, line } => {
-                let mapping = match tag.as_deref() {
-                    None | Some("!") => true,
-                    Some(t) if t == format!("{CORE}map") || t == format!("{CORE}python/dict") => {
-                        true
-                    }
-                    Some(t) if t == format!("{CORE}set") => false,
-                    Some(t) => {
-                        self.construct_error(
-                            line,
-                            format!(
-                                "could not determine a constructor for the tag '{t}' on a mapping"
-                            ),
-                        );
-                        self.push_map(Role::Skip, false);
-                        return Ok(true);
-                    }
-                };
-                let found = if mapping { "a mapping" } else { "a set" };
-                let role = match role {
-                    Role::Merge(inner) | Role::MergeItem(inner) => {
-                        if !mapping {
-                            self.construct_error(
-                                line,
-                                "expected a mapping for merging, but found a set",
-                            );
-                        }
-                        self.push_map(*inner, true);
-                        return Ok(true);
-                    }
-                    Role::Plugin(key_line) => {
-                        if matches!(self.source.peek()?, Some(Ev::MapEnd)) {
-                            self.declare_group(Text::Borrowed("plugin"), key_line);
-                        } else {
-                            self.plugin_error(key_line);
-                        }
-                        Role::Skip
-                    }
-                    role if mapping => role,
-                    Role::Skip | Role::AnsibleHost(_) => Role::Skip,
-                    role => {
-                        self.wrong_shape(&role, line, found);
-                        Role::Skip
-                    }
-                };
-                let role = match role {
-                    Role::Vars(_) | Role::AnsibleHost(_) => Role::Skip,
-                    role => role,
-                };
-                self.push_map(role, false);
-                Ok(true)
-            }
-            Ev::SeqStart { tag, line } => {
-                match tag.as_deref() {
-                    None | Some("!") => {}
-                    Some(t)
-                        if [
-                            format!("{CORE}seq"),
-                            format!("{CORE}omap"),
-                            format!("{CORE}pairs"),
-                        ]
-                        .iter()
-                        .any(|known| known == t) => {}
-                    Some(t) => self.construct_error(
-                        line,
-                        format!("could not determine a constructor for the tag '{t}' on a list"),
-                    ),
-                }
-                match role {
-                    Role::Merge(inner) => {
-                        self.stack.push(Frame::Seq(Some(*inner)));
-                        return Ok(true);
-                    }
-                    Role::MergeItem(_) => self
-                        .construct_error(line, "expected a mapping for merging, but found a list"),
-                    Role::HostVars(_) | Role::Plugin(_)
-                        if matches!(self.source.peek()?, Some(Ev::SeqEnd)) =>
-                    {
-                        // An empty list is false: no variables, or no plugin.
-                        if let Role::Plugin(key_line) = role {
-                            self.declare_group(Text::Borrowed("plugin"), key_line);
-                        }
-                    }
-                    Role::Plugin(key_line) => self.plugin_error(key_line),
-                    Role::Skip | Role::AnsibleHost(_) => {}
-                    role => self.wrong_shape(&role, line, "a list"),
-                }
-                self.stack.push(Frame::Seq(None));
-                Ok(true)
-            }
+            Ev::MapStart { tag, line } => self.map_start(role, tag.as_deref(), line),
+            Ev::SeqStart { tag, line } => self.seq_start(role, tag.as_deref(), line),
             Ev::MapEnd | Ev::SeqEnd => Ok(false),
         }
+    }
+
+    /// A mapping starts, to be read in `role` (a merge, the plugin key, or what the role
+    /// takes); `Ok(true)`: the frame it opened.
+    fn map_start(&mut self, role: Role, tag: Option<&str>, line: usize) -> Result<bool, Fail> {
+        let mapping = match tag {
+            None | Some("!") => true,
+            Some(t) if t == format!("{CORE}map") || t == format!("{CORE}python/dict") => true,
+            Some(t) if t == format!("{CORE}set") => false,
+            Some(t) => {
+                self.construct_error(
+                    line,
+                    format!("could not determine a constructor for the tag '{t}' on a mapping"),
+                );
+                self.push_map(Role::Skip, false);
+                return Ok(true);
+            }
+        };
+        let found = if mapping { "a mapping" } else { "a set" };
+        let role = match role {
+            Role::Merge(inner) | Role::MergeItem(inner) => {
+                if !mapping {
+                    self.construct_error(line, "expected a mapping for merging, but found a set");
+                }
+                self.push_map(*inner, true);
+                return Ok(true);
+            }
+            Role::Plugin(key_line) => {
+                if matches!(self.source.peek()?, Some(Ev::MapEnd)) {
+                    self.declare_group(Text::Borrowed("plugin"), key_line);
+                } else {
+                    self.plugin_error(key_line);
+                }
+                Role::Skip
+            }
+            role if mapping => role,
+            Role::Skip | Role::AnsibleHost(_) => Role::Skip,
+            role => {
+                self.wrong_shape(&role, line, found);
+                Role::Skip
+            }
+        };
+        let role = match role {
+            Role::Vars(_) | Role::AnsibleHost(_) => Role::Skip,
+            role => role,
+        };
+        self.push_map(role, false);
+        Ok(true)
+    }
+
+    /// A sequence starts, to be read in `role`; `Ok(true)`: the frame it opened.
+    fn seq_start(&mut self, role: Role, tag: Option<&str>, line: usize) -> Result<bool, Fail> {
+        match tag {
+            None | Some("!") => {}
+            Some(t)
+                if [
+                    format!("{CORE}seq"),
+                    format!("{CORE}omap"),
+                    format!("{CORE}pairs"),
+                ]
+                .iter()
+                .any(|known| known == t) => {}
+            Some(t) => self.construct_error(
+                line,
+                format!("could not determine a constructor for the tag '{t}' on a list"),
+            ),
+        }
+        match role {
+            Role::Merge(inner) => {
+                self.stack.push(Frame::Seq(Some(*inner)));
+                return Ok(true);
+            }
+            Role::MergeItem(_) => {
+                self.construct_error(line, "expected a mapping for merging, but found a list")
+            }
+            Role::HostVars(_) | Role::Plugin(_)
+                if matches!(self.source.peek()?, Some(Ev::SeqEnd)) =>
+            {
+                // An empty list is false: no variables, or no plugin.
+                if let Role::Plugin(key_line) = role {
+                    self.declare_group(Text::Borrowed("plugin"), key_line);
+                }
+            }
+            Role::Plugin(key_line) => self.plugin_error(key_line),
+            Role::Skip | Role::AnsibleHost(_) => {}
+            role => self.wrong_shape(&role, line, "a list"),
+        }
+        self.stack.push(Frame::Seq(None));
+        Ok(true)
     }
 
     /// A value that is not what `role` needs: refused, naming what was found.
@@ -597,17 +598,62 @@ impl<'a> Reader<'a> {
             _ => Role::Skip,
         };
         let role = if self.failed() { role.skipped() } else { role };
-        let scalar = match node {
-            Ev::Scalar(scalar) => scalar,
+        let Some(scalar) = self.key_scalar(node) else {
+            return Ok(());
+        };
+        let line = scalar.line;
+        let kind = match resolve(&scalar.text, scalar.plain, scalar.tag.as_deref()) {
+            Ok(kind) => kind,
+            Err(why) => {
+                self.construct_error(line, why);
+                self.set_value(Role::Skip);
+                return Ok(());
+            }
+        };
+        if kind == Kind::Merge {
+            self.set_value(Role::Merge(Box::new(role)));
+            return Ok(());
+        }
+        let key = Key {
+            is_str: kind.is_str() || kind == Kind::Value,
+            text: self.text(&scalar),
+            line,
+            written: &scalar.text,
+            kind,
+        };
+        let value = match role {
+            Role::Root | Role::Children(_) => self.group_key(&role, key),
+            Role::Group(g) => self.group_section_key(g, key),
+            Role::Hosts(_) if !key.is_str => {
+                self.structure_error(line, key.not_a_string("host pattern"));
+                Role::Skip
+            }
+            Role::Hosts(_) if !self.first_time(&key.text, line) => Role::Skip,
+            Role::Hosts(g) => Role::HostVars(self.host_pattern(g, key.text, line)),
+            Role::HostVars(_) if key.is_str && !self.first_time(&key.text, line) => Role::Skip,
+            Role::HostVars(hosts) if key.is_str && &*key.text == "ansible_host" => {
+                Role::AnsibleHost(hosts)
+            }
+            _ => Role::Skip,
+        };
+        self.set_value(value);
+        Ok(())
+    }
+
+    /// The scalar a key is; a collection or an alias of one is refused as Python's dict does
+    /// (unhashable), its frame opened to be skipped.
+    fn key_scalar(&mut self, node: Ev) -> Option<Scalar> {
+        match node {
+            Ev::Scalar(scalar) => Some(scalar),
             Ev::Alias { id, line } => match self.source.anchored_scalar(id) {
-                Some(scalar) => Scalar { line, ..scalar },
+                Some(scalar) => Some(Scalar { line, ..scalar }),
                 None => {
                     self.construct_error(
                         line,
                         "found unacceptable key (unhashable type: a mapping or list)",
                     );
                     self.set_value(Role::Skip);
-                    return Ok(());
+                    None
                 }
             },
             collection @ (Ev::MapStart { .. } | Ev::SeqStart { .. }) => {
@@ -631,99 +677,79 @@ impl<'a> Reader<'a> {
                 } else {
                     self.stack.push(Frame::Seq(None));
                 }
-                return Ok(());
+                None
             }
-            Ev::MapEnd | Ev::SeqEnd => return Ok(()),
-        };
-        let line = scalar.line;
-        let kind = match resolve(&scalar.text, scalar.plain, scalar.tag.as_deref()) {
-            Ok(kind) => kind,
-            Err(why) => {
-                self.construct_error(line, why);
-                self.set_value(Role::Skip);
-                return Ok(());
-            }
-        };
-        if kind == Kind::Merge {
-            self.set_value(Role::Merge(Box::new(role)));
-            return Ok(());
+            Ev::MapEnd | Ev::SeqEnd => None,
         }
-        let is_str = kind.is_str() || kind == Kind::Value;
-        let text = self.text(&scalar);
-        let not_a_string = |what: &str| {
-            format!(
-                "{what} {} must be a string, found {} in YAML: quote it",
-                scalar.text,
-                kind.describe()
-            )
-        };
-        let value = match role {
-            Role::Root | Role::Children(_) => {
-                if !is_str {
-                    self.structure_error(line, not_a_string("group name"));
-                    Role::Skip
-                } else if text.is_empty() {
-                    self.structure_error(line, "a group name cannot be empty");
-                    Role::Skip
-                } else if !self.first_time(&text, line) {
-                    Role::Skip
-                } else if matches!(role, Role::Root) && &*text == "plugin" {
-                    Role::Plugin(line)
-                } else {
-                    let id = self.declare_group(text, line);
-                    if let Role::Children(parent) = role
-                        && let Err(e) = self.inv.add_child(parent, id, line)
-                    {
-                        self.structure_error(e.line, e.message);
-                    }
-                    Role::Group(id)
-                }
+    }
+
+    /// A group's name, at the top level or under a group's `children`.
+    fn group_key(&mut self, role: &Role, key: Key<'_, 'a>) -> Role {
+        let line = key.line;
+        if !key.is_str {
+            self.structure_error(line, key.not_a_string("group name"));
+            Role::Skip
+        } else if key.text.is_empty() {
+            self.structure_error(line, "a group name cannot be empty");
+            Role::Skip
+        } else if !self.first_time(&key.text, line) {
+            Role::Skip
+        } else if matches!(role, Role::Root) && &*key.text == "plugin" {
+            Role::Plugin(line)
+        } else {
+            let id = self.declare_group(key.text, line);
+            if let Role::Children(parent) = role
+                && let Err(e) = self.inv.add_child(*parent, id, line)
+            {
+                self.structure_error(e.line, e.message);
             }
-            Role::Group(g) => {
-                let known = is_str && ["hosts", "vars", "children"].contains(&&*text);
-                if !known {
-                    let name = self.inv.groups[g].name.to_string();
-                    self.structure_error(
-                        line,
-                        format!(
-                            "unexpected key '{}' in group {name}: expected hosts, vars or children (Ansible skips it)",
-                            scalar.text
-                        ),
-                    );
-                    Role::Skip
-                } else if !self.first_time(&text, line) {
-                    Role::Skip
-                } else {
-                    match &*text {
-                        "hosts" => Role::Hosts(g),
-                        "vars" => Role::Vars(g),
-                        _ => Role::Children(g),
-                    }
-                }
-            }
-            Role::Hosts(g) => {
-                if !is_str {
-                    self.structure_error(line, not_a_string("host pattern"));
-                    Role::Skip
-                } else if !self.first_time(&text, line) {
-                    Role::Skip
-                } else {
-                    Role::HostVars(self.host_pattern(g, text, line))
-                }
-            }
-            Role::HostVars(hosts) => {
-                if is_str && !self.first_time(&text, line) {
-                    Role::Skip
-                } else if is_str && &*text == "ansible_host" {
-                    Role::AnsibleHost(hosts)
-                } else {
-                    Role::Skip
-                }
-            }
-            _ => Role::Skip,
-        };
-        self.set_value(value);
-        Ok(())
+            Role::Group(id)
+        }
+    }
+
+    /// A key inside a group: `hosts`, `vars` or `children`; anything else Ansible skips.
+    fn group_section_key(&mut self, g: usize, key: Key<'_, 'a>) -> Role {
+        let known = key.is_str && ["hosts", "vars", "children"].contains(&&*key.text);
+        if !known {
+            let name = self.inv.groups[g].name.to_string();
+            self.structure_error(
+                key.line,
+                format!(
+                    "unexpected key '{}' in group {name}: expected hosts, vars or children (Ansible skips it)",
+                    key.written
+                ),
+            );
+            return Role::Skip;
+        }
+        if !self.first_time(&key.text, key.line) {
+            return Role::Skip;
+        }
+        match &*key.text {
+            "hosts" => Role::Hosts(g),
+            "vars" => Role::Vars(g),
+            _ => Role::Children(g),
+        }
+    }
+}
+
+/// A mapping key as read: its text, and what YAML made of it.
+struct Key<'k, 'a> {
+    is_str: bool,
+    text: Text<'a>,
+    line: usize,
+    /// As written in the file.
+    written: &'k str,
+    kind: Kind,
+}
+
+impl Key<'_, '_> {
+    /// `group name 1 must be a string, found an int in YAML: quote it`.
+    fn not_a_string(&self, what: &str) -> String {
+        format!(
+            "{what} {} must be a string, found {} in YAML: quote it",
+            self.written,
+            self.kind.describe()
+        )
     }
 }
 

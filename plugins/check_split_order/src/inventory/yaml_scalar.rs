@@ -5,7 +5,7 @@
 
 /// The type a scalar constructs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Str,
     Null,
     Bool(bool),
@@ -29,12 +29,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub fn is_str(self) -> bool {
+    pub(crate) fn is_str(self) -> bool {
         self == Kind::Str
     }
 
     /// Whether Python would find the value false (`x or {}` takes `{}`).
-    pub fn is_falsy(self, text: &str) -> bool {
+    pub(crate) fn is_falsy(self, text: &str) -> bool {
         match self {
             Kind::Str => text.is_empty(),
             Kind::Null => true,
@@ -46,7 +46,7 @@ impl Kind {
     }
 
     /// In words, for messages: `a number`.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Kind::Str | Kind::Merge | Kind::Value => "a string",
             Kind::Null => "null",
@@ -63,7 +63,7 @@ const CORE: &str = "tag:yaml.org,2002:";
 
 /// The kind of a scalar: `plain` when written without quotes or block style, `tag` the full
 /// tag when one was given. An error says why the loader refuses it.
-pub fn resolve(text: &str, plain: bool, tag: Option<&str>) -> Result<Kind, String> {
+pub(crate) fn resolve(text: &str, plain: bool, tag: Option<&str>) -> Result<Kind, String> {
     let Some(tag) = tag.filter(|t| *t != "!") else {
         return Ok(if plain { implicit(text) } else { Kind::Str });
     };
