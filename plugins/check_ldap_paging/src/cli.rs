@@ -5,20 +5,51 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, ValueEnum};
 use hastack_common::address::HostPort;
 use hastack_common::input::{CA_FILE_CAP, read_capped};
-use hastack_common::range::Thresholds;
-use hastack_common::{CheckError, CommonArgs, Context, Range, Secret, State};
+use hastack_common::{
+    CheckError, CommonArgs, Context, Secret, State, ThresholdArgs, ThresholdPair, ThresholdSet,
+    Thresholds,
+};
 
-use crate::evaluate::Judgement;
+use crate::evaluate::Criteria;
 use crate::ldap::filter;
 use crate::ldap::message::Scope;
 use crate::probe::{Security, Target, Trust};
 
-pub const DEFAULT_PORT: u16 = 389;
-pub const DEFAULT_PAGE_SIZE: u32 = 500;
-pub const PASSWORD_ENV: &str = "LDAP_PASSWORD";
+const DEFAULT_PORT: u16 = 389;
+const DEFAULT_PAGE_SIZE: u32 = 500;
+const PASSWORD_ENV: &str = "LDAP_PASSWORD";
+
+/// The entries counted (the values, with `--attribute`): `-w/--warning`, `-c/--critical`.
+const ENTRIES: ThresholdPair = hastack_common::threshold_pair!(
+    entries,
+    "entries",
+    "the number of entries (of values, with --attribute), e.g. 900 as the count nears AD's 1000",
+    "Thresholds"
+)
+.main();
+const TIME: ThresholdPair = hastack_common::threshold_pair!(
+    time,
+    "time",
+    "the time of the search that counted the entries (seconds)",
+    "Thresholds"
+);
+const CERT: ThresholdPair = hastack_common::threshold_pair!(
+    cert,
+    "cert",
+    "the server certificate's remaining days, e.g. 30: (fewer than 30 days)",
+    "Thresholds"
+);
+
+/// check_ldap_paging's threshold pairs, in the order `--help` lists them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pairs;
+
+impl ThresholdSet for Pairs {
+    const PAIRS: &'static [ThresholdPair] = &[ENTRIES, TIME, CERT];
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ScopeArg {
+pub(crate) enum ScopeArg {
     Base,
     One,
     Sub,
@@ -39,52 +70,49 @@ pub enum ScopeArg {
 Without --bind-dn the search runs anonymously.\n\n\
 Examples:\n  \
 LDAP_PASSWORD=... check_ldap_paging -H dc1 -D 'CN=monitor,OU=Service,DC=example,DC=com' -b 'OU=Users,DC=example,DC=com' -f '(objectClass=user)' -w 900\n  \
-check_ldap_paging -U ldaps://dc1.example.com --ca-file /etc/ssl/ad-ca.pem -b 'DC=example,DC=com' --truncation-state critical"
+check_ldap_paging -U ldaps://dc1.example.com --tls-ca /etc/ssl/ad-ca.pem --cert-warning 30: -b 'DC=example,DC=com' --truncation-state critical"
 )]
 pub struct Cli {
     /// LDAP server host [default: 127.0.0.1]
     #[arg(short = 'H', long, value_name = "HOST", help_heading = "Server")]
-    pub host: Option<String>,
+    pub(crate) host: Option<String>,
 
     /// LDAP server port [default: 389]
     #[arg(short = 'p', long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Server")]
-    pub port: Option<u16>,
+    pub(crate) port: Option<u16>,
 
     /// Server as a URI, ldap://HOST[:PORT] or ldaps://HOST[:PORT] (-H and -p are then not used)
     #[arg(short = 'U', long, value_name = "URI", help_heading = "Server")]
-    pub uri: Option<String>,
+    pub(crate) uri: Option<String>,
 
     /// Upgrade the ldap:// connection with StartTLS
     #[arg(long, help_heading = "Server")]
-    pub starttls: bool,
+    pub(crate) starttls: bool,
 
     /// Trust this CA (PEM) for the server certificate, instead of the system's
-    #[arg(long, value_name = "FILE", help_heading = "Server")]
-    pub ca_file: Option<PathBuf>,
+    #[arg(
+        long = "tls-ca",
+        visible_alias = "ca-file",
+        value_name = "FILE",
+        help_heading = "Server"
+    )]
+    pub(crate) tls_ca: Option<PathBuf>,
 
     /// Do not verify the server certificate or name (insecure)
     #[arg(long, help_heading = "Server")]
-    pub tls_skip_verify: bool,
+    pub(crate) tls_skip_verify: bool,
 
     /// Accept a certificate without subjectAltName whose CN names the host (Samba's own and older AD certificates), the CA still verified
     #[arg(long, help_heading = "Server")]
-    pub tls_accept_cn: bool,
+    pub(crate) tls_accept_cn: bool,
 
     /// Verify the certificate for this name instead of the host connected to (e.g. connecting by address)
     #[arg(long, value_name = "NAME", help_heading = "Server")]
-    pub tls_server_name: Option<String>,
-
-    /// Warn when the server certificate expires within DAYS
-    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650), help_heading = "Thresholds")]
-    pub cert_warning: Option<u32>,
-
-    /// Critical when the server certificate expires within DAYS
-    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=3650), help_heading = "Thresholds")]
-    pub cert_critical: Option<u32>,
+    pub(crate) tls_server_name: Option<String>,
 
     /// Bind as this DN (anonymous without it)
     #[arg(short = 'D', long, value_name = "DN", help_heading = "Bind")]
-    pub bind_dn: Option<String>,
+    pub(crate) bind_dn: Option<String>,
 
     /// Password for --bind-dn, visible to every local user in `ps`: prefer LDAP_PASSWORD or --password-file
     #[arg(
@@ -95,15 +123,15 @@ pub struct Cli {
         requires = "bind_dn",
         help_heading = "Bind"
     )]
-    pub password: Option<String>,
+    pub(crate) password: Option<String>,
 
     /// Read the password for --bind-dn from this file (trailing newline ignored)
     #[arg(long, value_name = "FILE", requires = "bind_dn", help_heading = "Bind")]
-    pub password_file: Option<PathBuf>,
+    pub(crate) password_file: Option<PathBuf>,
 
     /// Search base DN
     #[arg(short = 'b', long, value_name = "DN", help_heading = "Search")]
-    pub base: String,
+    pub(crate) base: String,
 
     /// Search filter
     #[arg(
@@ -113,84 +141,92 @@ pub struct Cli {
         default_value = "(objectClass=*)",
         help_heading = "Search"
     )]
-    pub filter: String,
+    pub(crate) filter: String,
 
     /// Search scope
     #[arg(long, value_name = "SCOPE", value_enum, default_value_t = ScopeArg::Sub, help_heading = "Search")]
-    pub scope: ScopeArg,
+    pub(crate) scope: ScopeArg,
 
     /// Count the values of ATTR on the entries found, through range retrieval (AD returns at most MaxValRange values at once): -w/-c then apply to the values
     #[arg(long, value_name = "ATTR", help_heading = "Search")]
-    pub attribute: Option<String>,
+    pub(crate) attribute: Option<String>,
 
     /// Count with paging even when the unpaged search completed (proves the paged path, as AD admins want)
     #[arg(long, help_heading = "Search")]
-    pub always_page: bool,
+    pub(crate) always_page: bool,
 
     /// Entries per page of the paged search
     #[arg(long, value_name = "N", default_value_t = DEFAULT_PAGE_SIZE, value_parser = clap::value_parser!(u32).range(1..=1_000_000), help_heading = "Search")]
-    pub page_size: u32,
+    pub(crate) page_size: u32,
 
-    /// Warning range for the number of entries, e.g. 900 (warn as the count nears AD's 1000)
-    #[arg(
-        short = 'w',
-        long = "warning",
-        value_name = "RANGE",
-        help_heading = "Thresholds"
-    )]
-    pub entries_warning: Option<Range>,
-
-    /// Critical range for the number of entries
-    #[arg(
-        short = 'c',
-        long = "critical",
-        value_name = "RANGE",
-        help_heading = "Thresholds"
-    )]
-    pub entries_critical: Option<Range>,
-
-    /// Warning range for the time of the search that counted the entries (seconds)
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub time_warning: Option<Range>,
-
-    /// Critical range for the time of the search that counted the entries (seconds)
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub time_critical: Option<Range>,
+    #[command(flatten)]
+    pub(crate) thresholds: ThresholdArgs<Pairs>,
 
     /// State when unpaged searches see fewer entries than exist
     #[arg(long, value_name = "STATE", value_enum, default_value_t = State::Warning, help_heading = "Thresholds")]
-    pub truncation_state: State,
+    pub(crate) truncation_state: State,
 
     #[command(flatten)]
-    pub common: CommonArgs,
+    pub(crate) common: CommonArgs,
 }
 
 /// The validated options: the directory and the search, and how to judge the count.
-pub type Config = hastack_common::Config<Target, Judgement>;
+pub(crate) type Config = hastack_common::Config<Target, Criteria>;
 
 impl Cli {
-    pub fn into_config(self, ctx: &Context) -> Result<Config, CheckError> {
-        let (address, ldaps) = match &self.uri {
-            Some(uri) => parse_uri(uri).map_err(CheckError::usage)?,
-            None => {
-                let host = self.host.clone().unwrap_or_else(|| "127.0.0.1".into());
-                let host = host.trim().to_string();
-                if host.is_empty()
-                    || host.contains(|c: char| c.is_whitespace() || "/?#@".contains(c))
-                {
-                    return Err(CheckError::usage(format!(
-                        "invalid -H '{host}': not a host name or address"
-                    )));
-                }
-                let port = self.port.unwrap_or(DEFAULT_PORT);
-                let host = host
-                    .trim_start_matches('[')
-                    .trim_end_matches(']')
-                    .to_string();
-                (HostPort { host, port }, false)
-            }
-        };
+    pub(crate) fn into_config(self, ctx: &Context) -> Result<Config, CheckError> {
+        let (address, ldaps) = self.server()?;
         let url = format!("{}://{address}", if ldaps { "ldaps" } else { "ldap" });
+        let security = self.security(ldaps)?;
+        let tls_name = self
+            .tls_server_name
+            .clone()
+            .unwrap_or_else(|| address.host.clone());
+        let criteria = self.criteria()?;
+        let target = Target {
+            url,
+            host: address.host,
+            port: address.port,
+            tls_name,
+            accept_cn: self.tls_accept_cn,
+            security,
+            trust: self.trust(ctx)?,
+            attribute: self.attribute()?,
+            filter: self.encoded_filter()?,
+            bind: self.bind(ctx)?,
+            scope: match self.scope {
+                ScopeArg::Base => Scope::Base,
+                ScopeArg::One => Scope::One,
+                ScopeArg::Sub => Scope::Sub,
+            },
+            page_size: self.page_size,
+            always_page: self.always_page,
+            base: self.base,
+        };
+        Ok(Config { target, criteria })
+    }
+
+    /// The server's host and port, from `-U` or `-H`/`-p`, and whether it speaks LDAPS.
+    fn server(&self) -> Result<(HostPort, bool), CheckError> {
+        if let Some(uri) = &self.uri {
+            return parse_uri(uri).map_err(CheckError::usage);
+        }
+        let host = self.host.as_deref().unwrap_or("127.0.0.1").trim();
+        if host.is_empty() || host.contains(|c: char| c.is_whitespace() || "/?#@".contains(c)) {
+            return Err(CheckError::usage(format!(
+                "invalid -H '{host}': not a host name or address"
+            )));
+        }
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
+        let port = self.port.unwrap_or(DEFAULT_PORT);
+        Ok((HostPort { host, port }, false))
+    }
+
+    /// Plain, StartTLS or LDAPS; TLS options need one of the two with TLS.
+    fn security(&self, ldaps: bool) -> Result<Security, CheckError> {
         let security = match (ldaps, self.starttls) {
             (true, true) => {
                 return Err(CheckError::usage(
@@ -201,49 +237,53 @@ impl Cli {
             (false, true) => Security::StartTls,
             (false, false) => Security::Plain,
         };
-        let tls_options = self.ca_file.is_some()
+        let tls_options = self.tls_ca.is_some()
             || self.tls_skip_verify
             || self.tls_accept_cn
             || self.tls_server_name.is_some()
-            || self.cert_warning.is_some()
-            || self.cert_critical.is_some();
+            || self.thresholds.given(&CERT);
         if tls_options && security == Security::Plain {
             return Err(CheckError::usage(
-                "--ca-file, --tls-* and --cert-* need TLS: add --starttls or use -U ldaps://...",
+                "--tls-* and --cert-* need TLS: add --starttls or use -U ldaps://...",
             ));
         }
-        let tls_name = self
-            .tls_server_name
-            .clone()
-            .unwrap_or_else(|| address.host.clone());
-        let trust = match (&self.ca_file, self.tls_skip_verify) {
-            (Some(_), true) => {
-                return Err(CheckError::usage(
-                    "--ca-file and --tls-skip-verify contradict each other: verify with the CA, or not at all",
-                ));
-            }
+        Ok(security)
+    }
+
+    /// What the server certificate is verified against; a CA file is read and checked now.
+    fn trust(&self, ctx: &Context) -> Result<Trust, CheckError> {
+        match (&self.tls_ca, self.tls_skip_verify) {
+            (Some(_), true) => Err(CheckError::usage(
+                "--tls-ca and --tls-skip-verify contradict each other: verify with the CA, or not at all",
+            )),
             (Some(path), false) => {
                 let pem = read_capped(ctx, "CA file", path, CA_FILE_CAP)?;
-                Trust::CaFile(ca_certificates(path, &pem)?)
+                Ok(Trust::CaFile(ca_certificates(path, &pem)?))
             }
-            (None, true) => Trust::SkipVerify,
-            (None, false) => Trust::System,
-        };
-        let attribute = match &self.attribute {
+            (None, true) => Ok(Trust::SkipVerify),
+            (None, false) => Ok(Trust::System),
+        }
+    }
+
+    /// `--attribute`: a plain attribute name, without options (`member`, not `member;range=`).
+    fn attribute(&self) -> Result<Option<String>, CheckError> {
+        match &self.attribute {
             Some(name)
                 if !name.is_empty()
                     && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
             {
-                Some(name.clone())
+                Ok(Some(name.clone()))
             }
-            Some(name) => {
-                return Err(CheckError::usage(format!(
-                    "invalid --attribute '{name}': an attribute name (letters, digits, '-'), without options"
-                )));
-            }
-            None => None,
-        };
-        let filter = filter::encode(&self.filter).map_err(|why| {
+            Some(name) => Err(CheckError::usage(format!(
+                "invalid --attribute '{name}': an attribute name (letters, digits, '-'), without options"
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// The filter, BER-encoded now: a bad one is a usage error before any connection.
+    fn encoded_filter(&self) -> Result<Vec<u8>, CheckError> {
+        filter::encode(&self.filter).map_err(|why| {
             let shown: String = self.filter.chars().take(80).collect();
             let more = if shown.len() < self.filter.len() {
                 "..."
@@ -253,64 +293,61 @@ impl Cli {
             CheckError::usage(format!(
                 "invalid --filter '{shown}{more}': {why} (RFC 4515, e.g. (objectClass=user))"
             ))
-        })?;
-        let bind = match &self.bind_dn {
-            Some(dn) => {
-                let password = Secret::from_sources(
-                    ctx,
-                    self.password.as_deref(),
-                    self.password_file.as_deref(),
-                    None,
-                    PASSWORD_ENV,
-                )?
-                .ok_or_else(|| {
-                    CheckError::usage(format!(
-                        "no password for --bind-dn '{dn}': set {PASSWORD_ENV}, or give --password-file"
-                    ))
-                })?;
-                // RFC 4513 5.1.2: a name with an empty password is an unauthenticated bind, which
-                // many servers accept as anonymous; the check would then report a search as if
-                // bound.
-                if password.expose().is_empty() {
-                    return Err(CheckError::usage(format!(
-                        "the password for --bind-dn '{dn}' is empty: that is an unauthenticated bind, which servers treat as anonymous"
-                    )));
-                }
-                Some((dn.clone(), password))
-            }
-            None => None,
-        };
-        let scope = match self.scope {
-            ScopeArg::Base => Scope::Base,
-            ScopeArg::One => Scope::One,
-            ScopeArg::Sub => Scope::Sub,
-        };
-        Ok(Config {
-            target: Target {
-                url,
-                host: address.host,
-                port: address.port,
-                tls_name,
-                accept_cn: self.tls_accept_cn,
-                security,
-                trust,
-                bind,
-                base: self.base,
-                filter,
-                scope,
-                page_size: self.page_size,
-                always_page: self.always_page,
-                attribute,
-            },
-            judge: Judgement {
-                entries: Thresholds::new(self.entries_warning, self.entries_critical),
-                time: Thresholds::new(self.time_warning, self.time_critical),
-                truncation_state: self.truncation_state,
-                cert_warning_days: self.cert_warning,
-                cert_critical_days: self.cert_critical,
-            },
         })
     }
+
+    /// The DN to bind as and its password, from the first source given.
+    fn bind(&self, ctx: &Context) -> Result<Option<(String, Secret)>, CheckError> {
+        let Some(dn) = &self.bind_dn else {
+            return Ok(None);
+        };
+        let password = Secret::from_sources(
+            ctx,
+            self.password.as_deref(),
+            self.password_file.as_deref(),
+            None,
+            PASSWORD_ENV,
+        )?
+        .ok_or_else(|| {
+            CheckError::usage(format!(
+                "no password for --bind-dn '{dn}': set {PASSWORD_ENV}, or give --password-file"
+            ))
+        })?;
+        // RFC 4513 5.1.2: a name with an empty password is an unauthenticated bind, which
+        // many servers accept as anonymous; the check would then report a search as if bound.
+        if password.expose().is_empty() {
+            return Err(CheckError::usage(format!(
+                "the password for --bind-dn '{dn}' is empty: that is an unauthenticated bind, which servers treat as anonymous"
+            )));
+        }
+        Ok(Some((dn.clone(), password)))
+    }
+
+    fn criteria(&self) -> Result<Criteria, CheckError> {
+        Ok(Criteria {
+            entries: self.thresholds.get(&ENTRIES),
+            time: self.thresholds.get(&TIME),
+            truncation_state: self.truncation_state,
+            cert: certificate_days(self.thresholds.get(&CERT))?,
+        })
+    }
+}
+
+/// The certificate's ranges judge the days left, as every range does: `30:` alerts below 30
+/// days. A bare `30`, which the option meant before it took ranges, would now alert ABOVE 30
+/// days, the opposite of what was written: refused, with the form that means it.
+fn certificate_days(thresholds: Thresholds) -> Result<Thresholds, CheckError> {
+    let given = [thresholds.warning(), thresholds.critical()];
+    for (range, long) in given.into_iter().zip(CERT.longs) {
+        let Some(range) = range else { continue };
+        let text = range.to_string();
+        if !text.contains([':', '@']) {
+            return Err(CheckError::usage(format!(
+                "--{long} {text} would alert while more than {text} days are left: the option takes a range of the days left, write --{long} {text}: for fewer than {text} days"
+            )));
+        }
+    }
+    Ok(thresholds)
 }
 
 /// The certificates of a CA file, each checked to be usable as a trust anchor.
@@ -432,7 +469,11 @@ mod tests {
             ),
             (
                 &["-b", "x", "--tls-skip-verify"],
-                "--ca-file, --tls-* and --cert-* need TLS: add --starttls or use -U ldaps://...",
+                "--tls-* and --cert-* need TLS: add --starttls or use -U ldaps://...",
+            ),
+            (
+                &["-b", "x", "--cert-critical", "7:"],
+                "--tls-* and --cert-* need TLS: add --starttls or use -U ldaps://...",
             ),
             (
                 &[
@@ -440,10 +481,10 @@ mod tests {
                     "x",
                     "--starttls",
                     "--tls-skip-verify",
-                    "--ca-file",
+                    "--tls-ca",
                     "/dev/null",
                 ],
-                "--ca-file and --tls-skip-verify contradict each other: verify with the CA, or not at all",
+                "--tls-ca and --tls-skip-verify contradict each other: verify with the CA, or not at all",
             ),
             (
                 &["-b", "x", "-f", "objectClass=*)"],
@@ -454,8 +495,29 @@ mod tests {
                 "no password for --bind-dn 'cn=reader,dc=x': set LDAP_PASSWORD, or give --password-file",
             ),
             (
+                &["-b", "x", "--starttls", "--tls-ca", "/"],
+                "cannot read CA file '/': is a directory",
+            ),
+            // The old name still works.
+            (
                 &["-b", "x", "--starttls", "--ca-file", "/"],
                 "cannot read CA file '/': is a directory",
+            ),
+            (
+                &["-b", "x", "--starttls", "--cert-warning", "30"],
+                "--cert-warning 30 would alert while more than 30 days are left: the option takes a range of the days left, write --cert-warning 30: for fewer than 30 days",
+            ),
+            (
+                &[
+                    "-b",
+                    "x",
+                    "--starttls",
+                    "--cert-warning",
+                    "30:",
+                    "--cert-critical",
+                    "7",
+                ],
+                "--cert-critical 7 would alert while more than 7 days are left: the option takes a range of the days left, write --cert-critical 7: for fewer than 7 days",
             ),
             (
                 &["-b", "x", "-H", "a b"],
@@ -467,6 +529,62 @@ mod tests {
             assert_eq!(err.message(), *message, "{args:?}");
             assert_eq!(err.state(), State::Unknown);
         }
+    }
+
+    #[test]
+    fn certificate_days_are_ranges_of_the_days_left() {
+        let thresholds = |args: &[&str]| {
+            let base = ["-b", "x", "-U", "ldaps://dc1"];
+            config(&[&base[..], args].concat())
+                .expect("config")
+                .criteria
+                .cert
+        };
+        let range = |text: &str| text.parse::<hastack_common::Range>().ok();
+        assert_eq!(thresholds(&[]), Thresholds::default());
+        assert_eq!(
+            thresholds(&["--cert-warning", "30:", "--cert-critical", "7:"]),
+            Thresholds::new(range("30:"), range("7:"))
+        );
+        // Given with ':' or '@', a range is taken as written.
+        assert_eq!(
+            thresholds(&["--cert-critical", "@0:7"]),
+            Thresholds::new(None, range("@0:7"))
+        );
+        assert_eq!(
+            thresholds(&["--cert-warning", "~:3650"]),
+            Thresholds::new(range("~:3650"), None)
+        );
+    }
+
+    #[test]
+    fn threshold_pairs_keep_their_names() {
+        let c = config(&[
+            "-b",
+            "x",
+            "-w",
+            "900",
+            "--critical",
+            "1000",
+            "--time-warning",
+            "2",
+        ])
+        .expect("config");
+        let range = |text: &str| text.parse::<hastack_common::Range>().ok();
+        assert_eq!(
+            c.criteria.entries,
+            Thresholds::new(range("900"), range("1000"))
+        );
+        assert_eq!(c.criteria.time, Thresholds::new(range("2"), None));
+        assert_eq!(
+            (ENTRIES.ids, TIME.ids, CERT.ids),
+            (
+                ["entries_warning", "entries_critical"],
+                ["time_warning", "time_critical"],
+                ["cert_warning", "cert_critical"]
+            )
+        );
+        assert_eq!(CERT.options(), "--cert-warning/--cert-critical");
     }
 
     #[test]

@@ -1,35 +1,37 @@
 //! Talking to the directory through the check's own LDAP client: connect, TLS, bind, read the
 //! root DSE, search unpaged, and count with paged results when the unpaged search is cut
-//! short. I/O only: plain facts for `evaluate`, or the failure that stopped it.
+//! short. I/O only: the `facts` evaluate judges, failures included (common `Failure`s, and
+//! LDAP's own as data, never as sentences).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use hastack_common::certificate::Certificate;
 use hastack_common::error::describe_io_error;
 use hastack_common::tls::{Presented, Verifier, find_rustls};
-use hastack_common::{Context, Secret};
+use hastack_common::{Context, Failure, Peer, Secret};
 use rustls::pki_types::{CertificateDer, ServerName};
 
-use crate::evaluate::{
-    ADMIN_LIMIT_EXCEEDED, Directory, Facts, Failure, PagedOutcome, SearchOutcome, ServerFacts,
-    ValueCount, cut_short,
+use crate::facts::{
+    ADMIN_LIMIT_EXCEEDED, Directory, Facts, LdapFailure, PagedOutcome, PolicyUnread, SearchOutcome,
+    ServerFacts, TlsRefusal, ValueCount, ValuesRead, cut_short,
 };
 use crate::ldap::ber;
 use crate::ldap::client::{ClientError, Connection};
-use crate::ldap::message::{Control, Response, Scope};
+use crate::ldap::message::{Control, MAX_MESSAGE, Response, Scope};
 
 /// RFC 2696's paged-results control.
-pub const PAGED_RESULTS_OID: &str = "1.2.840.113556.1.4.319";
+const PAGED_RESULTS_OID: &str = "1.2.840.113556.1.4.319";
 /// A paged search longer than this many pages is not a directory, it is a loop.
 const MAX_PAGES: u64 = 10_000_000;
 /// The largest paged-results cookie taken back to the server (AD's are a few dozen bytes).
-pub const MAX_COOKIE: usize = 64 * 1024;
+const MAX_COOKIE: usize = 64 * 1024;
 /// Continuation references are counted; this many are kept to be named at -v.
 const MAX_REFERENCES_KEPT: usize = 20;
 
 /// How the connection is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Security {
+pub(crate) enum Security {
     Plain,
     StartTls,
     Ldaps,
@@ -38,7 +40,7 @@ pub enum Security {
 /// TLS trust: the system's roots, a CA file's certificates (read and checked before any
 /// connection), or none.
 #[derive(Debug, Clone)]
-pub enum Trust {
+pub(crate) enum Trust {
     System,
     CaFile(Vec<CertificateDer<'static>>),
     SkipVerify,
@@ -48,77 +50,130 @@ pub enum Trust {
 #[derive(Debug, Clone)]
 pub struct Target {
     /// `ldap://host:port` or `ldaps://host:port`, as the output names the server.
-    pub url: String,
-    pub host: String,
-    pub port: u16,
+    pub(crate) url: String,
+    pub(crate) host: String,
+    pub(crate) port: u16,
     /// The name the certificate must carry (`--tls-server-name`, else the host).
-    pub tls_name: String,
+    pub(crate) tls_name: String,
     /// `--tls-accept-cn`: a certificate without subjectAltName may name the host in its CN.
-    pub accept_cn: bool,
-    pub security: Security,
-    pub trust: Trust,
-    pub bind: Option<(String, Secret)>,
-    pub base: String,
+    pub(crate) accept_cn: bool,
+    pub(crate) security: Security,
+    pub(crate) trust: Trust,
+    pub(crate) bind: Option<(String, Secret)>,
+    pub(crate) base: String,
     /// The filter, BER-encoded (checked with the options).
-    pub filter: Vec<u8>,
-    pub scope: Scope,
-    pub page_size: u32,
+    pub(crate) filter: Vec<u8>,
+    pub(crate) scope: Scope,
+    pub(crate) page_size: u32,
     /// `--always-page`: count with paging even when the unpaged search completed.
-    pub always_page: bool,
+    pub(crate) always_page: bool,
     /// `--attribute`: count the values of this attribute on the entries found.
-    pub attribute: Option<String>,
+    pub(crate) attribute: Option<String>,
 }
 
 /// Connect, bind, read the root DSE, search unpaged and, when that is cut short, count with
 /// paged results.
-pub async fn probe(target: &Target, ctx: &Context) -> Facts {
-    let presented = Presented::default();
-    let outcome = search_directory(target, ctx, &presented).await;
-    let certificate = presented.lock().ok().and_then(|c| c.clone());
+pub(crate) async fn probe(target: &Target, ctx: &Context) -> Facts {
+    let run = Run {
+        target,
+        ctx,
+        presented: Presented::default(),
+    };
     Facts {
-        url: target.url.clone(),
+        server: Peer::at(&target.url),
         base: target.base.clone(),
-        tls_name: target.tls_name.clone(),
-        ca_given: matches!(target.trust, Trust::CaFile(_)),
-        certificate,
-        checked_at: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64),
-        outcome,
+        outcome: search_directory(&run).await,
     }
 }
 
-async fn search_directory(
-    config: &Target,
-    ctx: &Context,
-    presented: &Presented,
-) -> Result<Directory, Failure> {
-    let mut ldap = connect(config, ctx, presented).await?;
-    if let Some((dn, password)) = &config.bind {
+/// One run against the directory: what to ask, under which deadline, and the certificate the
+/// server presents (kept for the report, and for the words of a TLS failure).
+struct Run<'a> {
+    target: &'a Target,
+    ctx: &'a Context,
+    presented: Presented,
+}
+
+impl Run<'_> {
+    fn presented(&self) -> Option<Certificate> {
+        self.presented.lock().ok().and_then(|c| c.clone())
+    }
+
+    /// A client error as the failure it is; TLS failures keep the rustls error and what the
+    /// server presented.
+    fn failure(&self, error: ClientError) -> Failure<LdapFailure> {
+        match error {
+            ClientError::Io(source) => match find_rustls(&source) {
+                Some(tls) => Failure::Specific(LdapFailure::Tls(Box::new(TlsRefusal {
+                    error: tls.clone(),
+                    presented: self.presented(),
+                    name: self.target.tls_name.clone(),
+                    ca_given: matches!(self.target.trust, Trust::CaFile(_)),
+                }))),
+                None if source.kind() == std::io::ErrorKind::ConnectionRefused => Failure::Refused,
+                None => Failure::Io(describe_io_error(&source)),
+            },
+            ClientError::Closed => Failure::Closed,
+            ClientError::TooLarge { size } => Failure::Specific(LdapFailure::TooLarge {
+                size,
+                limit: MAX_MESSAGE,
+            }),
+            ClientError::Malformed(why) | ClientError::Unexpected(why) => Failure::Malformed(why),
+            ClientError::Disconnected(result) => Failure::Specific(LdapFailure::Disconnected {
+                rc: result.code,
+                text: result.message,
+            }),
+        }
+    }
+
+    /// A failure while TLS was being set up: a close there is the handshake's.
+    fn handshake_failure(&self, error: ClientError) -> Failure<LdapFailure> {
+        match error {
+            ClientError::Closed => Failure::Specific(LdapFailure::ClosedDuringHandshake),
+            error => self.failure(error),
+        }
+    }
+
+    /// The failure of the first request on a connection: a plain connection closed before any
+    /// answer is what a TLS-only port does with plain LDAP.
+    fn first_answer_failure(&self, error: ClientError) -> Failure<LdapFailure> {
+        match (error, self.target.security) {
+            (ClientError::Closed, Security::Plain) => {
+                Failure::Specific(LdapFailure::ClosedBeforeAnswering)
+            }
+            (error, _) => self.failure(error),
+        }
+    }
+}
+
+async fn search_directory(run: &Run<'_>) -> Result<Directory, Failure<LdapFailure>> {
+    let (target, ctx) = (run.target, run.ctx);
+    let mut ldap = connect(run).await?;
+    if let Some((dn, password)) = &target.bind {
         let result = ctx
             .within(
                 format!("binding as {dn}"),
                 ldap.bind(dn, password.expose().as_bytes()),
             )
             .await?
-            .map_err(|e| first_answer_failure(e, config.security))?;
+            .map_err(|e| run.first_answer_failure(e))?;
         if result.code != 0 {
-            return Err(Failure::BindRejected {
+            return Err(Failure::Specific(LdapFailure::BindRejected {
                 dn: dn.clone(),
                 rc: result.code,
                 text: result.message,
-            });
+            }));
         }
     }
     let root = ctx
         .within(
-            format!("reading the root DSE of {}", config.url),
+            format!("reading the root DSE of {}", target.url),
             read_root_dse(&mut ldap),
         )
         .await?
-        .map_err(|e| match config.bind {
-            None => first_answer_failure(e, config.security),
-            Some(_) => failure(e, false),
+        .map_err(|e| match target.bind {
+            None => run.first_answer_failure(e),
+            Some(_) => run.failure(e),
         })?;
     let mut server = ServerFacts {
         active_directory: root.active_directory,
@@ -126,28 +181,30 @@ async fn search_directory(
     };
     if let (true, Some(configuration)) = (root.active_directory, &root.configuration) {
         let policy = format!("{QUERY_POLICY_RDN},{configuration}");
-        server.policy = Some(
-            ctx.within(
+        let read = ctx
+            .within(
                 format!("reading the query policy {policy}"),
                 read_query_policy(&mut ldap, &policy),
             )
-            .await?,
-        );
+            .await?;
+        server.policy = Some(match read {
+            Ok(answer) => answer,
+            Err(error) => Err(PolicyUnread::Failed(run.failure(error))),
+        });
     }
-    let stage = format!("searching {} unpaged", config.base);
+    let stage = format!("searching {} unpaged", target.base);
     let (unpaged, _) = ctx
-        .within(stage, search(&mut ldap, config, None))
+        .within(stage, search(&mut ldap, target, None))
         .await?
-        .map_err(|e| failure(e, false))?;
-    let page = (cut_short(unpaged.rc) || config.always_page) && root.paged_offered != Some(false);
-    let paged = if page {
-        Some(count_paged(&mut ldap, config, ctx, unpaged.entries).await?)
-    } else {
-        None
+        .map_err(|e| run.failure(e))?;
+    let page = (cut_short(unpaged.rc) || target.always_page) && root.paged_offered != Some(false);
+    let paged = match page {
+        true => Some(count_paged(&mut ldap, run, unpaged.entries).await?),
+        false => None,
     };
-    let values = match &config.attribute {
+    let values = match &target.attribute {
         Some(attribute) => {
-            Some(count_values(&mut ldap, config, ctx, attribute, root.active_directory).await?)
+            Some(count_values(&mut ldap, run, attribute, root.active_directory).await?)
         }
         None => None,
     };
@@ -160,45 +217,49 @@ async fn search_directory(
         paged,
         server,
         values,
+        certificate: run.presented(),
+        read_at: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
     })
 }
 
-async fn connect(
-    config: &Target,
-    ctx: &Context,
-    presented: &Presented,
-) -> Result<Connection, Failure> {
+async fn connect(run: &Run<'_>) -> Result<Connection, Failure<LdapFailure>> {
+    let (target, ctx) = (run.target, run.ctx);
     let tcp = ctx
         .within(
-            format!("connecting to {}", config.url),
-            Connection::connect(&config.host, config.port),
+            format!("connecting to {}", target.url),
+            Connection::connect(&target.host, target.port),
         )
         .await?
-        .map_err(|e| failure(e, false))?;
-    if config.security == Security::Plain {
+        .map_err(|e| run.failure(e))?;
+    if target.security == Security::Plain {
         return Ok(tcp);
     }
-    let tls = tls_config(&config.trust, config.accept_cn, presented)?;
-    let name = ServerName::try_from(config.tls_name.clone()).map_err(|_| Failure::NotATlsName)?;
-    match config.security {
+    let tls = tls_config(&target.trust, target.accept_cn, &run.presented)?;
+    let name = ServerName::try_from(target.tls_name.clone())
+        .map_err(|_| Failure::Specific(LdapFailure::NotATlsName))?;
+    match target.security {
         Security::Ldaps => ctx
             .within(
-                format!("connecting to {} (TLS handshake)", config.url),
+                format!("connecting to {} (TLS handshake)", target.url),
                 tcp.tls(tls, name),
             )
             .await?
-            .map_err(|e| failure(e, true)),
+            .map_err(|e| run.handshake_failure(e)),
         _ => {
             let started = ctx
                 .within(
-                    format!("connecting to {} and starting TLS", config.url),
+                    format!("connecting to {} and starting TLS", target.url),
                     tcp.start_tls(tls, name),
                 )
                 .await?
-                .map_err(|e| failure(e, true))?;
-            started.map_err(|refused| Failure::StartTlsRefused {
-                rc: refused.code,
-                text: refused.message,
+                .map_err(|e| run.handshake_failure(e))?;
+            started.map_err(|refused| {
+                Failure::Specific(LdapFailure::StartTlsRefused {
+                    rc: refused.code,
+                    text: refused.message,
+                })
             })
         }
     }
@@ -211,11 +272,11 @@ fn tls_config(
     trust: &Trust,
     accept_cn: bool,
     presented: &Presented,
-) -> Result<Arc<rustls::ClientConfig>, Failure> {
+) -> Result<Arc<rustls::ClientConfig>, Failure<LdapFailure>> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| Failure::Other(format!("TLS setup: {e}")))?;
+        .map_err(|e| Failure::Io(format!("TLS setup: {e}")))?;
     let mut roots = rustls::RootCertStore::empty();
     let verifier = match trust {
         Trust::SkipVerify => Verifier::none(provider, presented.clone()),
@@ -224,14 +285,14 @@ fn tls_config(
                 let _ = roots.add(cert.clone());
             }
             Verifier::new(roots, certs.clone(), accept_cn, provider, presented.clone())
-                .map_err(Failure::Other)?
+                .map_err(Failure::Io)?
         }
         Trust::System => {
             for cert in rustls_native_certs::load_native_certs().certs {
                 let _ = roots.add(cert);
             }
             Verifier::new(roots, Vec::new(), accept_cn, provider, presented.clone())
-                .map_err(Failure::Other)?
+                .map_err(Failure::Io)?
         }
     };
     let config = builder
@@ -253,9 +314,9 @@ struct RootDse {
 }
 
 /// Active Directory's capability OID in the root DSE.
-pub const AD_CAPABILITY: &str = "1.2.840.113556.1.4.800";
+const AD_CAPABILITY: &str = "1.2.840.113556.1.4.800";
 /// Where the domain's query policy lives under the configuration naming context.
-pub const QUERY_POLICY_RDN: &str =
+const QUERY_POLICY_RDN: &str =
     "CN=Default Query Policy,CN=Query-Policies,CN=Directory Service,CN=Windows NT,CN=Services";
 
 /// The root DSE, or the client error that shows the server cannot be talked to (a
@@ -303,9 +364,12 @@ async fn read_root_dse(ldap: &mut Connection) -> Result<RootDse, ClientError> {
 }
 
 /// The domain's query policy, `lDAPAdminLimits` as name and number (`MaxPageSize=1000`), or
-/// why it could not be read.
-async fn read_query_policy(ldap: &mut Connection, dn: &str) -> Result<Vec<(String, u64)>, String> {
-    let filter = crate::ldap::filter::encode("(objectClass=*)")?;
+/// the server's answer when it is not there to read; the client error when the read failed.
+async fn read_query_policy(
+    ldap: &mut Connection,
+    dn: &str,
+) -> Result<Result<Vec<(String, u64)>, PolicyUnread>, ClientError> {
+    let filter = crate::ldap::filter::encode("(objectClass=*)").map_err(ClientError::Malformed)?;
     let mut limits = Vec::new();
     let (result, _) = ldap
         .search(
@@ -333,12 +397,14 @@ async fn read_query_policy(ldap: &mut Connection, dn: &str) -> Result<Vec<(Strin
                 Ok(())
             },
         )
-        .await
-        .map_err(|e| format!("{e:?}"))?;
-    match result.code {
+        .await?;
+    Ok(match result.code {
         0 => Ok(limits),
-        rc => Err(format!("result code {rc}: {}", result.message)),
-    }
+        rc => Err(PolicyUnread::Answered {
+            rc,
+            text: result.message,
+        }),
+    })
 }
 
 /// One search, optionally with a paged-results control; entries are counted as they stream and
@@ -395,29 +461,64 @@ const MAX_RANGED_ENTRIES: usize = 10_000;
 /// the server answered in part). Values are counted, never kept.
 async fn count_values(
     ldap: &mut Connection,
-    config: &Target,
-    ctx: &Context,
+    run: &Run<'_>,
     attribute: &str,
     ranges: bool,
-) -> Result<ValueCount, Failure> {
+) -> Result<ValueCount, Failure<LdapFailure>> {
+    let plain = read_plainly(ldap, run, attribute).await?;
     let mut count = ValueCount {
         attribute: attribute.to_string(),
+        plain_values: plain.values,
         ..ValueCount::default()
     };
-    // A plain read: how many values a client that does not ask for ranges gets; all of them
-    // from a server without range retrieval (which is AD's: OpenLDAP answers `member;range=0-*`
-    // with no values at all).
-    let plain = [attribute];
-    let mut plain_entries = 0u64;
-    let mut plain_most = (String::new(), 0u64);
-    let (done, _) = ctx
+    if !ranges {
+        count.entries = plain.entries;
+        count.values = plain.values;
+        count.most = plain.most;
+        return Ok(count);
+    }
+    // All of them, by range.
+    let pending = read_first_ranges(ldap, run, attribute, &mut count).await?;
+    let filter = crate::ldap::filter::encode("(objectClass=*)").map_err(Failure::Malformed)?;
+    for (dn, start, on_entry) in pending {
+        let further = read_further_ranges(ldap, run, &filter, attribute, &dn, start).await?;
+        count.values += further;
+        let on_entry = on_entry + further;
+        if on_entry > count.most.1 {
+            count.most = (dn, on_entry);
+        }
+    }
+    Ok(count)
+}
+
+/// What a plain read of an attribute returned.
+#[derive(Debug, Default)]
+struct PlainRead {
+    entries: u64,
+    values: u64,
+    /// The entry with the most values, and how many.
+    most: (String, u64),
+}
+
+/// A plain read: how many values a client that does not ask for ranges gets; all of them
+/// from a server without range retrieval (which is AD's: OpenLDAP answers `member;range=0-*`
+/// with no values at all).
+async fn read_plainly(
+    ldap: &mut Connection,
+    run: &Run<'_>,
+    attribute: &str,
+) -> Result<PlainRead, Failure<LdapFailure>> {
+    let target = run.target;
+    let mut read = PlainRead::default();
+    let (done, _) = run
+        .ctx
         .within(
-            format!("reading {attribute} plainly under {}", config.base),
+            format!("reading {attribute} plainly under {}", target.base),
             ldap.search(
-                &config.base,
-                config.scope,
-                &config.filter,
-                &plain,
+                &target.base,
+                target.scope,
+                &target.filter,
+                &[attribute],
                 &[],
                 |r| {
                     if let Response::Entry { dn, attributes } = r {
@@ -426,10 +527,10 @@ async fn count_values(
                             .filter(|(n, _)| same_attribute(n, attribute))
                             .map(|(_, v)| v.len() as u64)
                             .sum::<u64>();
-                        plain_entries += 1;
-                        count.plain_values += on_entry;
-                        if on_entry > plain_most.1 {
-                            plain_most = (dn, on_entry);
+                        read.entries += 1;
+                        read.values += on_entry;
+                        if on_entry > read.most.1 {
+                            read.most = (dn, on_entry);
                         }
                     }
                     Ok(())
@@ -437,30 +538,38 @@ async fn count_values(
             ),
         )
         .await?
-        .map_err(|e| failure(e, false))?;
-    if done.code != 0 {
-        return Err(Failure::Malformed(format!(
-            "the plain read of {attribute} failed: result code {} {}",
-            done.code, done.message
-        )));
+        .map_err(|e| run.failure(e))?;
+    match done.code {
+        0 => Ok(read),
+        rc => Err(values_refused(
+            ValuesRead::Plain,
+            attribute,
+            rc,
+            done.message,
+        )),
     }
-    if !ranges {
-        count.entries = plain_entries;
-        count.values = count.plain_values;
-        count.most = plain_most;
-        return Ok(count);
-    }
-    // All of them, by range.
+}
+
+/// The first range of every entry (`member;range=0-*`), counted into `count`; the entries the
+/// server answered in part, with where their next range starts and the values seen so far.
+async fn read_first_ranges(
+    ldap: &mut Connection,
+    run: &Run<'_>,
+    attribute: &str,
+    count: &mut ValueCount,
+) -> Result<Vec<(String, u64, u64)>, Failure<LdapFailure>> {
+    let target = run.target;
     let ranged = format!("{attribute};range=0-*");
     let mut pending: Vec<(String, u64, u64)> = Vec::new();
     let mut too_many = false;
-    let (done, _) = ctx
+    let (done, _) = run
+        .ctx
         .within(
-            format!("reading {ranged} under {}", config.base),
+            format!("reading {ranged} under {}", target.base),
             ldap.search(
-                &config.base,
-                config.scope,
-                &config.filter,
+                &target.base,
+                target.scope,
+                &target.filter,
                 &[&ranged],
                 &[],
                 |r| {
@@ -493,56 +602,80 @@ async fn count_values(
             ),
         )
         .await?
-        .map_err(|e| failure(e, false))?;
+        .map_err(|e| run.failure(e))?;
     if done.code != 0 {
-        return Err(Failure::Malformed(format!(
-            "the ranged read of {attribute} failed: result code {} {}",
-            done.code, done.message
-        )));
+        return Err(values_refused(
+            ValuesRead::Ranged,
+            attribute,
+            done.code,
+            done.message,
+        ));
     }
     if too_many {
-        return Err(Failure::Malformed(format!(
-            "more than {MAX_RANGED_ENTRIES} entries answered {attribute} in part"
-        )));
+        return Err(Failure::Specific(LdapFailure::TooManyRanged {
+            attribute: attribute.to_string(),
+            limit: MAX_RANGED_ENTRIES,
+        }));
     }
-    let filter = crate::ldap::filter::encode("(objectClass=*)").map_err(Failure::Malformed)?;
-    for (dn, mut start, mut on_entry) in pending {
-        loop {
-            let asked = format!("{attribute};range={start}-*");
-            let mut next = None;
-            let mut got = 0u64;
-            let (done, _) = ctx
-                .within(
-                    format!("reading {asked} of {dn}"),
-                    ldap.search(&dn, Scope::Base, &filter, &[&asked], &[], |r| {
-                        if let Response::Entry { attributes, .. } = r {
-                            for (name, values) in &attributes {
-                                if same_attribute(name, attribute) {
-                                    got += values.len() as u64;
-                                    next = next_range(name);
-                                }
+    Ok(pending)
+}
+
+/// The values of `attribute` on entry `dn` from range `start` on, one range after another
+/// until the server says it answered to the end (or stops answering).
+async fn read_further_ranges(
+    ldap: &mut Connection,
+    run: &Run<'_>,
+    filter: &[u8],
+    attribute: &str,
+    dn: &str,
+    mut start: u64,
+) -> Result<u64, Failure<LdapFailure>> {
+    let mut values = 0u64;
+    loop {
+        let asked = format!("{attribute};range={start}-*");
+        let mut next = None;
+        let mut got = 0u64;
+        let (done, _) = run
+            .ctx
+            .within(
+                format!("reading {asked} of {dn}"),
+                ldap.search(dn, Scope::Base, filter, &[&asked], &[], |r| {
+                    if let Response::Entry { attributes, .. } = r {
+                        for (name, values) in &attributes {
+                            if same_attribute(name, attribute) {
+                                got += values.len() as u64;
+                                next = next_range(name);
                             }
                         }
-                        Ok(())
-                    }),
-                )
-                .await?
-                .map_err(|e| failure(e, false))?;
-            if done.code != 0 || got == 0 {
-                break;
-            }
-            count.values += got;
-            on_entry += got;
-            match next {
-                Some(n) if n > start => start = n,
-                _ => break,
-            }
+                    }
+                    Ok(())
+                }),
+            )
+            .await?
+            .map_err(|e| run.failure(e))?;
+        if done.code != 0 || got == 0 {
+            return Ok(values);
         }
-        if on_entry > count.most.1 {
-            count.most = (dn, on_entry);
+        values += got;
+        match next {
+            Some(n) if n > start => start = n,
+            _ => return Ok(values),
         }
     }
-    Ok(count)
+}
+
+fn values_refused(
+    read: ValuesRead,
+    attribute: &str,
+    rc: u32,
+    text: String,
+) -> Failure<LdapFailure> {
+    Failure::Specific(LdapFailure::ValuesRefused {
+        read,
+        attribute: attribute.to_string(),
+        rc,
+        text,
+    })
 }
 
 /// `member` or `member;range=...` for `member`, whatever the case.
@@ -569,30 +702,29 @@ fn next_range(name: &str) -> Option<u64> {
 /// revealed.
 async fn count_paged(
     ldap: &mut Connection,
-    config: &Target,
-    ctx: &Context,
+    run: &Run<'_>,
     unpaged_entries: u64,
-) -> Result<PagedOutcome, Failure> {
-    let first = page_through(ldap, config, ctx, config.page_size).await?;
+) -> Result<PagedOutcome, Failure<LdapFailure>> {
+    let asked = run.target.page_size;
+    let first = page_through(ldap, run, asked).await?;
     let inferred = u32::try_from(unpaged_entries).unwrap_or(u32::MAX);
     let rejected = first.search.rc == ADMIN_LIMIT_EXCEEDED && first.pages == 1;
-    if rejected && inferred > 0 && inferred < config.page_size {
-        let mut retry = page_through(ldap, config, ctx, inferred).await?;
-        retry.rejected_page_size = Some(config.page_size);
+    if rejected && inferred > 0 && inferred < asked {
+        let mut retry = page_through(ldap, run, inferred).await?;
+        retry.rejected_page_size = Some(asked);
         return Ok(retry);
     }
     Ok(PagedOutcome {
-        rejected_page_size: rejected.then_some(config.page_size),
+        rejected_page_size: rejected.then_some(asked),
         ..first
     })
 }
 
 async fn page_through(
     ldap: &mut Connection,
-    config: &Target,
-    ctx: &Context,
+    run: &Run<'_>,
     page_size: u32,
-) -> Result<PagedOutcome, Failure> {
+) -> Result<PagedOutcome, Failure<LdapFailure>> {
     let started = Instant::now();
     let mut cookie: Vec<u8> = Vec::new();
     let mut entries = 0u64;
@@ -607,12 +739,13 @@ async fn page_through(
         };
         let stage = format!(
             "reading page {pages} of the paged search of {} (page size {page_size})",
-            config.base
+            run.target.base
         );
-        let (outcome, controls) = ctx
-            .within(stage, search(ldap, config, Some(control)))
+        let (outcome, controls) = run
+            .ctx
+            .within(stage, search(ldap, run.target, Some(control)))
             .await?
-            .map_err(|e| failure(e, false))?;
+            .map_err(|e| run.failure(e))?;
         entries += outcome.entries;
         references += outcome.references;
         let done = |rc: u32, text: String| PagedOutcome {
@@ -631,6 +764,8 @@ async fn page_through(
         if outcome.rc != 0 {
             return Ok(done(outcome.rc, outcome.text));
         }
+        let malformed =
+            |why: String| Failure::Specific(LdapFailure::MalformedControl { page: pages, why });
         let response = controls
             .iter()
             .find(|c| c.oid == PAGED_RESULTS_OID)
@@ -638,52 +773,21 @@ async fn page_through(
         cookie = match response {
             Some(value) => ber::decode_paged_response(value)
                 .map(|(_, cookie)| cookie)
-                .map_err(|why| Failure::MalformedControl { page: pages, why })?,
+                .map_err(malformed)?,
             // No control in the answer: the server ignored the (non-critical) request.
             None => Vec::new(),
         };
         if cookie.len() > MAX_COOKIE {
-            return Err(Failure::MalformedControl {
-                page: pages,
-                why: format!(
-                    "a cookie of {} bytes (at most {MAX_COOKIE} are taken back)",
-                    cookie.len()
-                ),
-            });
+            return Err(malformed(format!(
+                "a cookie of {} bytes (at most {MAX_COOKIE} are taken back)",
+                cookie.len()
+            )));
         }
         if cookie.is_empty() {
             return Ok(done(0, String::new()));
         }
         if pages >= MAX_PAGES {
-            return Err(Failure::EndlessPaging(MAX_PAGES));
+            return Err(Failure::Specific(LdapFailure::EndlessPaging(MAX_PAGES)));
         }
-    }
-}
-
-/// The failure of the first request on a connection: a plain connection closed before any
-/// answer is what a TLS-only port does with plain LDAP.
-fn first_answer_failure(error: ClientError, security: Security) -> Failure {
-    match (error, security) {
-        (ClientError::Closed, Security::Plain) => Failure::ClosedBeforeAnswering,
-        (error, _) => failure(error, false),
-    }
-}
-
-/// A client error as the failure it is; TLS failures keep the rustls error. `handshake`: the
-/// error came while TLS was being set up.
-fn failure(error: ClientError, handshake: bool) -> Failure {
-    match error {
-        ClientError::Io(source) => match find_rustls(&source) {
-            Some(tls) => Failure::Tls(tls.clone()),
-            None => Failure::Io(describe_io_error(&source)),
-        },
-        ClientError::Closed if handshake => Failure::ClosedDuringHandshake,
-        ClientError::Closed => Failure::Closed,
-        ClientError::TooLarge { size } => Failure::TooLarge { size },
-        ClientError::Malformed(why) | ClientError::Unexpected(why) => Failure::Malformed(why),
-        ClientError::Disconnected(result) => Failure::Disconnected {
-            rc: result.code,
-            text: result.message,
-        },
     }
 }

@@ -26,7 +26,7 @@ fn as_reader<'a>(ca: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec![
         "-U",
         "ldaps://dc1.example.test",
-        "--ca-file",
+        "--tls-ca",
         ca,
         "--tls-accept-cn",
         "-D",
@@ -50,12 +50,12 @@ fn samba_tls_as_it_comes() {
         )
     };
     // By name with its CA: the certificate has a CN and no subjectAltName.
-    over_tls("ldaps://dc1.example.test", &["--ca-file", &ca]).assert(
+    over_tls("ldaps://dc1.example.test", &["--tls-ca", &ca]).assert(
         2,
         "LDAP PAGING CRITICAL - TLS with ldaps://dc1.example.test:636 failed: the server certificate has no subjectAltName, and modern TLS ignores its CN (DC1.example.test): reissue it with a subjectAltName, or accept the CN with --tls-accept-cn",
     );
     // Accepting the CN, the CA still verified.
-    let accept_cn = ["--ca-file", &ca, "--tls-accept-cn"];
+    let accept_cn = ["--tls-ca", &ca, "--tls-accept-cn"];
     over_tls("ldaps://dc1.example.test", &accept_cn)
         .assert(0, "LDAP PAGING OK - 1 entry under OU=Users");
     // By address, verified for the DC's name.
@@ -71,12 +71,12 @@ fn samba_tls_as_it_comes() {
     );
     // The server's own certificate given as the CA file: trusted as itself, as OpenSSL does.
     let cert = dc.certificate().display().to_string();
-    over_tls("ldaps://dc1.example.test", &["--ca-file", &cert])
+    over_tls("ldaps://dc1.example.test", &["--tls-ca", &cert])
         .assert(0, "LDAP PAGING OK - 1 entry under OU=Users");
     // Its expiry, when asked.
     over_tls(
         "ldaps://dc1.example.test",
-        &[&accept_cn[..], &["--cert-warning", "3650"]].concat(),
+        &[&accept_cn[..], &["--cert-warning", "3650:"]].concat(),
     )
     .assert(
         1,
@@ -139,7 +139,7 @@ fn ad_bind_failures_in_words() {
             &[
                 "-U",
                 "ldaps://dc1.example.test",
-                "--ca-file",
+                "--tls-ca",
                 &ca,
                 "--tls-accept-cn",
                 "-D",

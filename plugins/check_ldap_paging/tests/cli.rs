@@ -214,10 +214,11 @@ fn starttls_and_ldaps_with_and_without_the_ca() {
             .run()
     };
     let (plain, ldaps) = (server.uri(), server.ldaps_uri());
-    run(&plain, &["--starttls", "--ca-file", &ca]).assert(
+    run(&plain, &["--starttls", "--tls-ca", &ca]).assert(
         1,
         "LDAP PAGING WARNING - unpaged searches see only 1000 of 1200",
     );
+    // --ca-file is the old name of --tls-ca, still taken.
     run(&ldaps, &["--ca-file", &ca]).assert(
         1,
         "LDAP PAGING WARNING - unpaged searches see only 1000 of 1200",
@@ -228,12 +229,12 @@ fn starttls_and_ldaps_with_and_without_the_ca() {
         let out = run(uri, extra);
         out.assert(
             2,
-            &format!("LDAP PAGING CRITICAL - TLS with {uri} failed: the server certificate is signed by an unknown CA (give the CA with --ca-file)"),
+            &format!("LDAP PAGING CRITICAL - TLS with {uri} failed: the server certificate is signed by an unknown CA (give the CA with --tls-ca)"),
         );
     }
     // LDAPS spoken to the plain port, and plain LDAP to the LDAPS port: each named.
     let wrong = format!("ldaps://127.0.0.1:{}", server.port);
-    run(&wrong, &["--ca-file", &ca]).assert(
+    run(&wrong, &["--tls-ca", &ca]).assert(
         2,
         &format!("LDAP PAGING CRITICAL - TLS with {wrong} failed: the server closed the connection during the handshake (is this an LDAPS port?)"),
     );
@@ -265,24 +266,34 @@ fn a_self_signed_certificate_given_as_the_ca() {
             .args([
                 "-U",
                 &server.ldaps_uri(),
-                "--ca-file",
+                "--tls-ca",
                 &cert,
                 "-b",
                 USERS,
                 "-f",
                 PEOPLE,
             ])
-            .args(["-D", READER_DN, "--cert-warning", "30"])
+            .args(["-D", READER_DN, "--cert-warning", "30:"])
             .env("LDAP_PASSWORD", READER_PASSWORD)
             .run();
         match expect {
             None => {
-                // Valid two days: within --cert-warning 30.
+                // Valid two days: fewer than --cert-warning 30: wants.
                 out.assert(
                     1,
                     "LDAP PAGING WARNING - the server certificate expires on ",
                 );
+                assert!(
+                    out.first_line().contains(" (outside 30:) |"),
+                    "{}",
+                    out.first_line()
+                );
                 assert_eq!(out.perf("entries").value, "10");
+                assert!(
+                    ["1", "2"].contains(&out.perf("certificate_days").value.as_str()),
+                    "{}",
+                    out.stdout
+                );
             }
             Some(words) => {
                 out.assert(
@@ -334,7 +345,7 @@ fn a_hung_server_ends_with_the_timeout_state() {
     let out = plugin().args(["-t", "2", "-U", &uri, "-b", USERS]).run();
     out.assert(
         3,
-        &format!("LDAP PAGING UNKNOWN - timed out after 2s while reading the root DSE of {uri}"),
+        &format!("LDAP PAGING UNKNOWN - timed out after 2 s while reading the root DSE of {uri}"),
     );
     out.assert_ended_within(Duration::from_millis(2500));
     let out = plugin()
@@ -354,7 +365,7 @@ fn a_hung_server_ends_with_the_timeout_state() {
         .run();
     out.assert(
         2,
-        &format!("LDAP PAGING CRITICAL - timed out after 1s while binding as {READER_DN}"),
+        &format!("LDAP PAGING CRITICAL - timed out after 1 s while binding as {READER_DN}"),
     );
     // LDAPS: the TLS handshake hangs.
     let uri = format!("ldaps://127.0.0.1:{}", tarpit.port());
@@ -364,7 +375,7 @@ fn a_hung_server_ends_with_the_timeout_state() {
     out.assert(
         3,
         &format!(
-            "LDAP PAGING UNKNOWN - timed out after 1s while connecting to {uri} (TLS handshake)"
+            "LDAP PAGING UNKNOWN - timed out after 1 s while connecting to {uri} (TLS handshake)"
         ),
     );
 }
@@ -552,12 +563,20 @@ fn bad_options_are_one_unknown_line() {
             "LDAP PAGING UNKNOWN - invalid --uri 'ldapi:///x': the scheme must be ldap or ldaps",
         ),
         (
-            &["-b", USERS, "--starttls", "--ca-file", "/nonexistent.pem"],
+            &["-b", USERS, "--starttls", "--tls-ca", "/nonexistent.pem"],
             "LDAP PAGING UNKNOWN - cannot read CA file '/nonexistent.pem': no such file or directory",
         ),
         (
             &["-b", USERS, "--starttls", "--ca-file", "/etc/hostname"],
             "LDAP PAGING UNKNOWN - CA file '/etc/hostname' holds no certificate",
+        ),
+        (
+            &["-b", USERS, "--starttls", "--cert-warning", "30"],
+            "LDAP PAGING UNKNOWN - --cert-warning 30 would alert while more than 30 days are left: the option takes a range of the days left, write --cert-warning 30: for fewer than 30 days",
+        ),
+        (
+            &["-b", USERS, "--cert-critical", "7:"],
+            "LDAP PAGING UNKNOWN - --tls-* and --cert-* need TLS: add --starttls or use -U ldaps://...",
         ),
         (
             &["-b", USERS, "-w", "10:5"],

@@ -61,7 +61,7 @@ fn an_endless_root_dse_ends_at_the_second_entry() {
     let out = check_bounded(&server);
     out.assert(
         2,
-        &format!("LDAP PAGING CRITICAL - malformed answer from {}: more than one entry for the root DSE (a base search)", server.url()),
+        &format!("LDAP PAGING CRITICAL - {}: malformed answer: more than one entry for the root DSE (a base search)", server.url()),
     );
     out.assert_ended_within(Duration::from_secs(2));
 }
@@ -131,7 +131,7 @@ fn malformed_and_misplaced_answers_are_named() {
         out.assert(
             2,
             &format!(
-                "LDAP PAGING CRITICAL - malformed answer from {}: {why}",
+                "LDAP PAGING CRITICAL - {}: malformed answer: {why}",
                 server.url()
             ),
         );
@@ -143,7 +143,7 @@ fn malformed_and_misplaced_answers_are_named() {
     }));
     check(&server, &[]).assert(
         2,
-        &format!("LDAP PAGING CRITICAL - malformed answer from {}: a bind response where a search response belongs", server.url()),
+        &format!("LDAP PAGING CRITICAL - {}: malformed answer: a bind response where a search response belongs", server.url()),
     );
 }
 

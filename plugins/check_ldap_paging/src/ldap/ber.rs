@@ -1,7 +1,7 @@
 //! The paged-results control value (RFC 2696), on top of the BER of `hastack_common::ber`
 //! (re-exported here for the rest of the client).
 
-pub use hastack_common::ber::*;
+pub(crate) use hastack_common::ber::*;
 
 /// `SEQUENCE { INTEGER page_size, OCTET STRING cookie }`.
 pub fn encode_paged_request(page_size: u32, cookie: &[u8]) -> Vec<u8> {

@@ -19,7 +19,7 @@ use super::message::{
 
 /// Why an operation has no answer.
 #[derive(Debug)]
-pub enum ClientError {
+pub(crate) enum ClientError {
     /// The transport failed (TLS errors are inside, as rustls reports them).
     Io(std::io::Error),
     /// The server closed the connection between messages.
@@ -50,14 +50,14 @@ enum Stream {
 }
 
 /// An open connection.
-pub struct Connection {
+pub(crate) struct Connection {
     stream: Stream,
     next_id: i64,
 }
 
 impl Connection {
     /// A TCP connection to `host:port`.
-    pub async fn connect(host: &str, port: u16) -> Result<Connection, ClientError> {
+    pub(crate) async fn connect(host: &str, port: u16) -> Result<Connection, ClientError> {
         let tcp = TcpStream::connect((host, port)).await?;
         let _ = tcp.set_nodelay(true);
         Ok(Connection {
@@ -67,7 +67,7 @@ impl Connection {
     }
 
     /// TLS over the connection as it is now (LDAPS: right after connecting).
-    pub async fn tls(
+    pub(crate) async fn tls(
         self,
         config: Arc<rustls::ClientConfig>,
         name: ServerName<'static>,
@@ -84,7 +84,7 @@ impl Connection {
     }
 
     /// StartTLS: the extended operation, then TLS. The server's refusal is its result.
-    pub async fn start_tls(
+    pub(crate) async fn start_tls(
         mut self,
         config: Arc<rustls::ClientConfig>,
         name: ServerName<'static>,
@@ -101,7 +101,11 @@ impl Connection {
     }
 
     /// A simple bind.
-    pub async fn bind(&mut self, dn: &str, password: &[u8]) -> Result<LdapResult, ClientError> {
+    pub(crate) async fn bind(
+        &mut self,
+        dn: &str,
+        password: &[u8],
+    ) -> Result<LdapResult, ClientError> {
         let id = self.send(|id| message::bind(id, dn, password)).await?;
         match self.receive_for(id).await?.response {
             Response::Bind(result) => Ok(result),
@@ -112,7 +116,7 @@ impl Connection {
     /// A search; `each` sees every entry and reference as it arrives (nothing is kept here),
     /// and ends the search with the reason when what it sees cannot be right. Returns the
     /// final result and its controls.
-    pub async fn search(
+    pub(crate) async fn search(
         &mut self,
         base: &str,
         scope: Scope,
@@ -138,7 +142,7 @@ impl Connection {
     }
 
     /// The polite end: an unbind, not waited for.
-    pub async fn unbind(&mut self) {
+    pub(crate) async fn unbind(&mut self) {
         let _ = self.send(message::unbind).await;
     }
 

@@ -7,7 +7,7 @@ use super::ber::{OCTET_STRING, push_tlv, tlv};
 
 /// The deepest nesting of `&`, `|` and `!` accepted. Real filters nest a handful of levels;
 /// Active Directory itself refuses more than 1024.
-pub const MAX_DEPTH: usize = 100;
+pub(crate) const MAX_DEPTH: usize = 100;
 
 /// The BER encoding of `text`, or why it is not a filter. A filter without its outer
 /// parentheses (`objectClass=user`) is taken as written inside them, as ldapsearch does.

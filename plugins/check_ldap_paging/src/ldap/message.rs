@@ -10,13 +10,13 @@ use super::ber::{
 
 /// The largest message accepted: a search entry, a root DSE, a page of attribute values.
 /// Active Directory sends at most 1500 values of an attribute at once; 4 MiB holds that many
-/// DNs of 2 KiB each. `client` frames messages under it; `evaluate` names it.
-pub const MAX_MESSAGE: usize = 4 * 1024 * 1024;
+/// DNs of 2 KiB each. `client` frames messages under it; the failure of a larger one names it.
+pub(crate) const MAX_MESSAGE: usize = 4 * 1024 * 1024;
 
 /// The StartTLS extended operation (RFC 4511 section 4.14.1).
-pub const STARTTLS_OID: &str = "1.3.6.1.4.1.1466.20037";
+pub(crate) const STARTTLS_OID: &str = "1.3.6.1.4.1.1466.20037";
 /// The Notice of Disconnection (an unsolicited notification, message ID 0).
-pub const NOTICE_OF_DISCONNECTION_OID: &str = "1.3.6.1.4.1.1466.20036";
+pub(crate) const NOTICE_OF_DISCONNECTION_OID: &str = "1.3.6.1.4.1.1466.20036";
 
 /// A control on a request or a response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,7 +64,7 @@ pub struct Message {
 
 /// Search scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
+pub(crate) enum Scope {
     Base = 0,
     One = 1,
     Sub = 2,
@@ -215,7 +215,7 @@ fn message(id: i64, op: &[u8], controls: &[Control]) -> Vec<u8> {
 }
 
 /// A simple bind (version 3).
-pub fn bind(id: i64, dn: &str, password: &[u8]) -> Vec<u8> {
+pub(crate) fn bind(id: i64, dn: &str, password: &[u8]) -> Vec<u8> {
     let mut op = Vec::new();
     push_integer(&mut op, INTEGER, 3);
     push_tlv(&mut op, OCTET_STRING, dn.as_bytes());
@@ -225,7 +225,7 @@ pub fn bind(id: i64, dn: &str, password: &[u8]) -> Vec<u8> {
 
 /// A search for `attributes` (`1.1`: none, only the DNs), no size or time limit of the
 /// client's own, aliases not dereferenced.
-pub fn search(
+pub(crate) fn search(
     id: i64,
     base: &str,
     scope: Scope,
@@ -250,12 +250,12 @@ pub fn search(
 }
 
 /// The StartTLS extended request.
-pub fn start_tls(id: i64) -> Vec<u8> {
+pub(crate) fn start_tls(id: i64) -> Vec<u8> {
     message(id, &tlv(0x77, &tlv(0x80, STARTTLS_OID.as_bytes())), &[])
 }
 
 /// An unbind: the polite end of a connection.
-pub fn unbind(id: i64) -> Vec<u8> {
+pub(crate) fn unbind(id: i64) -> Vec<u8> {
     message(id, &[0x42, 0x00], &[])
 }
 

@@ -5,6 +5,6 @@
 //! must never end a check in a panic or an unbounded allocation.
 
 pub mod ber;
-pub mod client;
+pub(crate) mod client;
 pub mod filter;
 pub mod message;

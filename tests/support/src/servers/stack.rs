@@ -273,7 +273,7 @@ impl Stack {
             vec![
                 ("ldap_paging_uri", s(&self.ldap.uri())),
                 ("ldap_paging_starttls", "true".into()),
-                ("ldap_paging_ca_file", path(self.ldap.ca())),
+                ("ldap_paging_tls_ca", path(self.ldap.ca())),
                 ("ldap_paging_bind_dn", s(READER_DN)),
                 ("ldap_paging_password", s(READER_PASSWORD)),
                 ("ldap_paging_base", s(USERS)),
@@ -292,9 +292,9 @@ impl Stack {
             vec![
                 ("ldap_paging_uri", s(&self.ldap.uri())),
                 ("ldap_paging_starttls", "true".into()),
-                ("ldap_paging_ca_file", path(self.ldap.ca())),
+                ("ldap_paging_tls_ca", path(self.ldap.ca())),
                 ("ldap_paging_tls_accept_cn", "true".into()),
-                ("ldap_paging_cert_warning", s("1")),
+                ("ldap_paging_cert_warning", s("1:")),
                 ("ldap_paging_bind_dn", s(READER_DN)),
                 ("ldap_paging_password", s(READER_PASSWORD)),
                 ("ldap_paging_base", s(USERS)),
