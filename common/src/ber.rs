@@ -41,7 +41,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The tag of the next TLV, if any, without taking it.
-    pub fn peek_tag(&self) -> Option<u8> {
+    pub(crate) fn peek_tag(&self) -> Option<u8> {
         self.input.first().copied()
     }
 

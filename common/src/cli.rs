@@ -216,7 +216,7 @@ impl<T: ThresholdSet> clap::Args for ThresholdArgs<T> {
 const MAX_TIMEOUT_SECS: f64 = 3600.0;
 
 /// A positive number of seconds, fractions allowed (`0.5`), at most an hour.
-pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_timeout(text: &str) -> Result<Duration, String> {
     let plain = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     let seconds: f64 = text
         .parse()

@@ -147,7 +147,8 @@ impl Session {
     }
 
     /// Why this run cannot keep its record, if it cannot.
-    pub fn unwritable(&self) -> Option<&str> {
+    #[cfg(test)]
+    fn unwritable(&self) -> Option<&str> {
         self.unwritable.as_deref()
     }
 

@@ -89,24 +89,12 @@ impl Range {
         }
     }
 
-    /// The same bounds, alerting inside instead of outside (`@`).
-    pub fn inverted(self) -> Range {
-        Range {
-            inverted: !self.inverted,
-            ..self
-        }
-    }
-
     pub fn start(&self) -> f64 {
         self.start
     }
 
     pub fn end(&self) -> f64 {
         self.end
-    }
-
-    pub fn is_inverted(&self) -> bool {
-        self.inverted
     }
 
     /// Whether `value` raises an alert. A NaN value always alerts: it is never a healthy reading.
@@ -398,7 +386,6 @@ mod tests {
         assert_eq!(Range::at_least(2.0), r("2:"));
         assert_eq!(Range::at_most(2.0), r("~:2"));
         assert_eq!(Range::new(1.0, 2.0), Ok(r("1:2")));
-        assert_eq!(Range::new(1.0, 2.0).map(Range::inverted), Ok(r("@1:2")));
         assert!(Range::new(3.0, 2.0).is_err());
     }
 

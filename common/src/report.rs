@@ -209,7 +209,7 @@ impl Report {
     /// perfdata items are kept whole, never cut; a last line says what was left out. The
     /// summary is capped at [`SUMMARY_CAP`], and under a small limit leaves room on the first
     /// line for the headline metrics, so state, summary and totals arrive together.
-    pub fn render_within(&self, service: &str, verbosity: u8, limit: OutputLimit) -> String {
+    pub(crate) fn render_within(&self, service: &str, verbosity: u8, limit: OutputLimit) -> String {
         let budget = limit.budget();
         let state = self.state();
         let prefix = format!("{service} {state} - ");
@@ -363,13 +363,13 @@ const MIN_FINDINGS_CAP: usize = 256;
 
 /// `SERVICE STATE - text`, the text cleaned, the whole line within [`LINE_CAP`]: every status
 /// line the runtime prints on its own (error, timeout, panic) is built here.
-pub fn status_line(service: &str, state: State, text: &str) -> String {
+pub(crate) fn status_line(service: &str, state: State, text: &str) -> String {
     status_line_with(service, state, text, "")
 }
 
 /// [`status_line`] followed by `suffix` (the usage hint), the text cut so the whole line with
 /// the suffix stays within [`LINE_CAP`].
-pub fn status_line_with(service: &str, state: State, text: &str, suffix: &str) -> String {
+pub(crate) fn status_line_with(service: &str, state: State, text: &str, suffix: &str) -> String {
     let prefix = format!("{service} {state} - ");
     let cap = LINE_CAP.saturating_sub(prefix.len() + suffix.len());
     format!("{prefix}{}{suffix}", truncate(&clean(text), cap))

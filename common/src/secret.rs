@@ -71,7 +71,7 @@ impl Secret {
 
     /// Keep the secret out of every line the plugin prints, whoever quotes it (a server's
     /// error text, a path, a panic message): [`scrub`] replaces it there.
-    pub fn scrub_from_output(&self) {
+    pub(crate) fn scrub_from_output(&self) {
         if self.0.chars().count() < MIN_SCRUBBED {
             return;
         }
@@ -92,7 +92,7 @@ const MIN_SCRUBBED: usize = 4;
 pub const SCRUBBED: &str = "********";
 
 /// `text` with every secret of the run replaced by [`SCRUBBED`].
-pub fn scrub(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn scrub(text: &str) -> std::borrow::Cow<'_, str> {
     let Ok(known) = KNOWN.lock() else {
         return std::borrow::Cow::Borrowed(text);
     };

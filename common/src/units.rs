@@ -66,7 +66,7 @@ pub fn bytes(count: f64) -> String {
 }
 
 /// [`bytes`] into any writer, without allocating: the out-of-memory line uses it.
-pub fn write_bytes(out: &mut impl fmt::Write, count: f64) -> fmt::Result {
+pub(crate) fn write_bytes(out: &mut impl fmt::Write, count: f64) -> fmt::Result {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     let scale = |i: usize| 1024f64.powi(i as i32 + 1);
     if !count.is_finite() || count.abs() < 1024.0 {
