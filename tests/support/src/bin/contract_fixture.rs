@@ -10,10 +10,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
-use hastack_common::range::Thresholds;
 use hastack_common::runtime::TimedOut;
 use hastack_common::{
-    CheckError, CommonArgs, Config, Context, Metric, Plugin, Range, Report, Secret, State,
+    CheckError, CommonArgs, Config, Context, Plugin, Range, Report, Secret, State, Thresholds,
 };
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -170,17 +169,17 @@ impl Plugin for Cli {
             Facts::TimedOut(timed_out) => return Err(timed_out.clone().into()),
             Facts::Refused => return Err(CheckError::critical("127.0.0.1:1: connection refused")),
         };
-        let (state, range) = criteria.thresholds.evaluate(value);
+        let checked = criteria.thresholds.check("value", value);
         let mut report = Report::new();
-        let text = match range {
-            Some(range) => format!("value {value} ({})", range.violation()),
+        let text = match checked.violation() {
+            Some((_, why)) => format!("value {value} ({why})"),
             None => format!("value {value}"),
         };
-        report.add(state, text);
+        report.add(checked.state(), text);
         if let Some(password) = &criteria.password {
             report.detail_at(3, State::Ok, format!("password {password} ({password:?})"));
         }
-        report.metric(Metric::new("value", value).thresholds(criteria.thresholds.clone()));
+        report.metric(checked);
         Ok(report)
     }
 }
