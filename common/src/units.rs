@@ -51,6 +51,22 @@ pub fn budget(duration: Duration) -> String {
     }
 }
 
+/// A coarse span of time, as a summary says how long ago or for how long: `30 s`, `10 min`,
+/// `2.5 h`; at least a second (a clock gone back is not "0 s ago").
+pub fn interval(seconds: f64) -> String {
+    match seconds {
+        s if s < 60.0 => budget(Duration::from_secs(s.round().max(1.0) as u64)),
+        s if s < 7200.0 => format!("{} min", (s / 60.0).round()),
+        s => format!("{:.1} h", s / 3600.0),
+    }
+}
+
+/// A fraction as a percentage to the tenth: `40%`, `12.5%`.
+pub fn percent(fraction: f64) -> String {
+    let tenths = (fraction * 1000.0).round() / 10.0;
+    format!("{}%", crate::Value::Float(tenths))
+}
+
 /// Seconds rounded to the microsecond: more digits are noise in perfdata.
 pub fn round_micros(value: f64) -> f64 {
     (value * 1e6).round() / 1e6
@@ -70,7 +86,8 @@ pub(crate) fn write_bytes(out: &mut impl fmt::Write, count: f64) -> fmt::Result 
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     let scale = |i: usize| 1024f64.powi(i as i32 + 1);
     if !count.is_finite() || count.abs() < 1024.0 {
-        return write!(out, "{count} bytes");
+        // A count of bytes is whole: a rate's fraction is noise.
+        return write!(out, "{} bytes", count.round());
     }
     if let Some(i) = (0..UNITS.len())
         .rev()
@@ -156,6 +173,24 @@ mod tests {
     }
 
     #[test]
+    fn intervals_and_fractions_read_well() {
+        let table = [
+            (-5.0, "1 s"),
+            (29.6, "30 s"),
+            (60.0, "1 min"),
+            (600.0, "10 min"),
+            (7200.0, "2.0 h"),
+            (9000.0, "2.5 h"),
+        ];
+        for (seconds, text) in table {
+            assert_eq!(interval(seconds), text, "{seconds}");
+        }
+        assert_eq!(percent(0.4), "40%");
+        assert_eq!(percent(0.12345), "12.3%");
+        assert_eq!(percent(0.0), "0%");
+    }
+
+    #[test]
     fn bytes_in_the_unit_that_reads_best() {
         let table = [
             (1000.0, "1000 bytes"),
@@ -166,6 +201,7 @@ mod tests {
             (1024f64.powi(3) + 1024f64.powi(2), "1025 MiB"),
             (10035.0, "9.8 KiB"),
             (1.5 * 1024f64.powi(3) + 1.0, "1.5 GiB"),
+            (1000.0 / 3.0, "333 bytes"),
         ];
         for (count, text) in table {
             assert_eq!(bytes(count), text, "{count}");

@@ -8,13 +8,13 @@
 
 use std::collections::HashMap;
 
-use check_galera::evaluate::{
-    ClockSample, Facts, Failure, History, Judgement, MemberOutcome, NodeFacts, evaluate, record,
+use check_galera::evaluate::{Criteria, evaluate};
+use check_galera::facts::{
+    ClockSample, Facts, GaleraFailure, History, NodeFacts, NodeOutcome, Step, record,
 };
 use check_galera::status::NodeStatus;
 use hastack_common::history::{Baseline, Record};
-use hastack_common::range::Thresholds;
-use hastack_common::{Range, State};
+use hastack_common::{Failure, Outcome, Peer, Range, State, Thresholds};
 use libfuzzer_sys::fuzz_target;
 
 fn rows(text: &str) -> HashMap<String, String> {
@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let range = |t: &str| t.parse::<Range>().ok();
     let expected = data.first().map(|&b| u64::from(b % 9) + 1);
-    let judge = Judgement {
+    let criteria = Criteria {
         size: Thresholds::new(range("3:"), range("2:")),
         expected_size: expected,
         donor_ok: data.len() % 2 == 0,
@@ -50,9 +50,8 @@ fuzz_target!(|data: &[u8]| {
         lag: Thresholds::new(range("100"), range("1000")),
         skew: Thresholds::new(range("1"), range("5")),
     };
-    let member = |name: &str, offset: f64| MemberOutcome {
-        name: Some(name.to_string()),
-        endpoint: format!("127.0.0.1:{}", 3306 + name.len()),
+    let member = |name: &str, offset: f64| Outcome {
+        peer: Peer::named(name, format!("127.0.0.1:{}", 3306 + name.len())),
         result: Ok(NodeFacts {
             status: status.clone(),
             clock: Some(ClockSample {
@@ -67,25 +66,33 @@ fuzz_target!(|data: &[u8]| {
     let members = [
         member("node1", 0.0),
         member("node2", -1e9),
-        MemberOutcome {
-            name: None,
-            endpoint: "127.0.0.1:3309".to_string(),
+        Outcome {
+            peer: Peer::at("127.0.0.1:3309"),
             result: Ok(NodeFacts {
                 status: other,
                 clock: None,
             }),
         },
-        MemberOutcome {
-            name: Some("node4".to_string()),
-            endpoint: "127.0.0.1:3310".to_string(),
-            result: Err(Failure::Failed("connection refused".to_string())),
+        Outcome {
+            peer: Peer::named("node4", "127.0.0.1:3310"),
+            result: Err(Failure::Refused),
         },
+        // Named alike: labels of their own.
+        Outcome {
+            peer: Peer::named("node4", "127.0.0.1:3311"),
+            result: Err(Failure::Specific(GaleraFailure::Server {
+                code: 1045,
+                message: "Access denied".to_string(),
+                step: Step::Login,
+            })),
+        },
+        member("node1", 1e-7),
     ];
     let mut before = status.clone();
     before.uptime = before.uptime.map(|u| u.wrapping_sub(60));
     before.flow_control_paused_ns = before.flow_control_paused_ns.map(|p| p.wrapping_mul(3));
     before.received_bytes = before.received_bytes.map(|b| b / 2);
-    let earlier: Vec<MemberOutcome> = members
+    let earlier: Vec<NodeOutcome> = members
         .iter()
         .map(|m| {
             let mut m = m.clone();
@@ -122,7 +129,7 @@ fuzz_target!(|data: &[u8]| {
                 asked: cluster,
             },
         };
-        let Ok(report) = evaluate(&facts, &judge) else {
+        let Ok(report) = evaluate(&facts, &criteria) else {
             panic!("no report from facts without a timeout");
         };
         let output = report.render("GALERA", 3);

@@ -1,19 +1,74 @@
-//! What the user can say to check_galera, and its validation into a [`Config`] before any I/O.
+//! What the user can say to check_galera, and its validation into a `Config` before any I/O.
 
 use std::path::PathBuf;
 
 use clap::Parser;
 use hastack_common::history::Place;
 use hastack_common::input::{CA_FILE_CAP, OPTION_FILE_CAP, read_capped, read_text_capped};
-use hastack_common::range::Thresholds;
-use hastack_common::{CheckError, CommonArgs, Context, Range, Secret};
+use hastack_common::{
+    CheckError, CommonArgs, Context, Range, Secret, ThresholdArgs, ThresholdPair, ThresholdSet,
+    Thresholds, threshold_pair,
+};
 
 use crate::defaults_file::{self, ClientOptions};
-use crate::evaluate::Judgement;
+use crate::evaluate::Criteria;
 use crate::probe::{Endpoint, Login, Member, Mode, Target, Tls, parse_address};
 
 const DEFAULT_HOST: &str = "127.0.0.1";
 const DEFAULT_PORT: u16 = 3306;
+
+const SIZE: ThresholdPair = threshold_pair!(
+    size,
+    "size",
+    "wsrep_cluster_size (cluster-wide: the Primary component's size), e.g. 3: (--expected-size N sets both)",
+    "Thresholds"
+)
+.main();
+const FC: ThresholdPair = threshold_pair!(
+    fc,
+    "fc",
+    "the fraction of time paused by flow control since the previous run (0..1)",
+    "Thresholds"
+);
+const RECV_QUEUE: ThresholdPair = threshold_pair!(
+    recv_queue,
+    "recv-queue",
+    "the receive queue now (wsrep_local_recv_queue)",
+    "Thresholds"
+);
+const SEND_QUEUE: ThresholdPair = threshold_pair!(
+    send_queue,
+    "send-queue",
+    "the send queue now (wsrep_local_send_queue)",
+    "Thresholds"
+);
+const IST_WINDOW: ThresholdPair = threshold_pair!(
+    ist_window,
+    "ist-window",
+    "how long a leaving member can rejoin by IST (gcache.size against the write rate), minutes, e.g. 60:",
+    "Thresholds"
+);
+const LAG: ThresholdPair = threshold_pair!(
+    lag,
+    "lag",
+    "the spread of wsrep_last_committed across members (transactions)",
+    "Cluster-wide"
+);
+const SKEW: ThresholdPair = threshold_pair!(
+    skew,
+    "skew",
+    "the largest clock difference between members (seconds)",
+    "Cluster-wide"
+);
+
+/// check_galera's warning/critical pairs, in the order `--help` lists them.
+#[derive(Debug, Clone)]
+pub(crate) struct Pairs;
+
+impl ThresholdSet for Pairs {
+    const PAIRS: &'static [ThresholdPair] =
+        &[SIZE, FC, RECV_QUEUE, SEND_QUEUE, IST_WINDOW, LAG, SKEW];
+}
 
 /// Galera cluster health, per node and cluster-wide.
 ///
@@ -34,19 +89,19 @@ check_galera -H db1 -u monitor --password-file /etc/icinga2/galera.pw --discover
 pub struct Cli {
     /// Host of the node to check [default: 127.0.0.1]
     #[arg(short = 'H', long, value_name = "HOST", help_heading = "Connection")]
-    pub host: Option<String>,
+    pub(crate) host: Option<String>,
 
     /// TCP port [default: 3306]
     #[arg(short = 'P', long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Connection")]
-    pub port: Option<u16>,
+    pub(crate) port: Option<u16>,
 
     /// Connect through this UNIX socket instead of TCP (-H and -P are then not used)
     #[arg(short = 'S', long, value_name = "PATH", help_heading = "Connection")]
-    pub socket: Option<PathBuf>,
+    pub(crate) socket: Option<PathBuf>,
 
     /// User to log in as [default: from --defaults-file, else the login name]
     #[arg(short = 'u', long, value_name = "USER", help_heading = "Connection")]
-    pub user: Option<String>,
+    pub(crate) user: Option<String>,
 
     /// Password, visible to every local user in `ps`: prefer MYSQL_PWD, --password-file or --defaults-file
     #[arg(
@@ -56,101 +111,27 @@ pub struct Cli {
         conflicts_with = "password_file",
         help_heading = "Connection"
     )]
-    pub password: Option<String>,
+    pub(crate) password: Option<String>,
 
     /// Read the password from this file (trailing newline ignored)
     #[arg(long, value_name = "FILE", help_heading = "Connection")]
-    pub password_file: Option<PathBuf>,
+    pub(crate) password_file: Option<PathBuf>,
 
     /// MySQL option file (~/.my.cnf format): user, password, host, port, socket from [client]
     #[arg(long, value_name = "FILE", help_heading = "Connection")]
-    pub defaults_file: Option<PathBuf>,
+    pub(crate) defaults_file: Option<PathBuf>,
 
     /// Require TLS (off by default)
     #[arg(long, help_heading = "Connection")]
-    pub tls: bool,
+    pub(crate) tls: bool,
 
     /// Trust this CA (PEM) for the server certificate (implies --tls)
     #[arg(long, value_name = "FILE", help_heading = "Connection")]
-    pub tls_ca: Option<PathBuf>,
+    pub(crate) tls_ca: Option<PathBuf>,
 
     /// Do not verify the server certificate or name (insecure, implies --tls)
     #[arg(long, help_heading = "Connection")]
-    pub tls_skip_verify: bool,
-
-    /// Warning range for wsrep_cluster_size, e.g. 3:
-    #[arg(
-        short = 'w',
-        long = "warning",
-        value_name = "RANGE",
-        help_heading = "Thresholds"
-    )]
-    pub size_warning: Option<Range>,
-
-    /// Critical range for wsrep_cluster_size, e.g. 2:
-    #[arg(
-        short = 'c',
-        long = "critical",
-        value_name = "RANGE",
-        help_heading = "Thresholds"
-    )]
-    pub size_critical: Option<Range>,
-
-    /// Members the cluster should have: WARNING below N, CRITICAL below a majority of N
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..1000), conflicts_with_all = ["size_warning", "size_critical"], help_heading = "Thresholds")]
-    pub expected_size: Option<u64>,
-
-    /// Accept Donor/Desynced as OK (a node serving a state transfer)
-    #[arg(long, help_heading = "Thresholds")]
-    pub donor_ok: bool,
-
-    /// Accept wsrep_desync=ON (desynced on purpose, for a backup) as OK
-    #[arg(long, help_heading = "Thresholds")]
-    pub desync_ok: bool,
-
-    /// Accept read_only / super_read_only as OK
-    #[arg(long, help_heading = "Thresholds")]
-    pub read_only_ok: bool,
-
-    /// Warning range for the fraction of time paused by flow control since the previous run (0..1)
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub fc_warning: Option<Range>,
-
-    /// Critical range for the fraction of time paused by flow control since the previous run
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub fc_critical: Option<Range>,
-
-    /// Warning range for the receive queue now (wsrep_local_recv_queue)
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub recv_queue_warning: Option<Range>,
-
-    /// Critical range for the receive queue now
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub recv_queue_critical: Option<Range>,
-
-    /// Warning range for the send queue now (wsrep_local_send_queue)
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub send_queue_warning: Option<Range>,
-
-    /// Critical range for the send queue now
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub send_queue_critical: Option<Range>,
-
-    /// Warning range for how long a leaving member can rejoin by IST (gcache.size against the write rate), minutes, e.g. 60:
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub ist_window_warning: Option<Range>,
-
-    /// Critical range for the IST window, minutes
-    #[arg(long, value_name = "RANGE", help_heading = "Thresholds")]
-    pub ist_window_critical: Option<Range>,
-
-    /// Keep what the next run compares with here (default: $STATE_DIRECTORY, /var/lib/hastack-plugins, $XDG_STATE_HOME/hastack-plugins or ~/.local/state/hastack-plugins, /tmp/hastack-plugins-UID)
-    #[arg(long, value_name = "DIR", help_heading = "History")]
-    pub state_dir: Option<PathBuf>,
-
-    /// Set the previous run's record aside (after a planned removal of a member)
-    #[arg(long, help_heading = "History")]
-    pub forget: bool,
+    pub(crate) tls_skip_verify: bool,
 
     /// A cluster member to check (repeatable): NAME labels it in the output
     #[arg(
@@ -158,46 +139,81 @@ pub struct Cli {
         value_name = "[NAME=]HOST[:PORT]",
         help_heading = "Cluster-wide"
     )]
-    pub nodes: Vec<String>,
+    pub(crate) nodes: Vec<String>,
 
     /// Take the members from wsrep_incoming_addresses of the first node that answers
     #[arg(long, help_heading = "Cluster-wide")]
-    pub discover: bool,
-
-    /// Warning range for the spread of wsrep_last_committed across members (transactions)
-    #[arg(long, value_name = "RANGE", help_heading = "Cluster-wide")]
-    pub lag_warning: Option<Range>,
-
-    /// Critical range for the spread of wsrep_last_committed across members
-    #[arg(long, value_name = "RANGE", help_heading = "Cluster-wide")]
-    pub lag_critical: Option<Range>,
-
-    /// Warning range for the largest clock difference between members (seconds)
-    #[arg(long, value_name = "RANGE", help_heading = "Cluster-wide")]
-    pub skew_warning: Option<Range>,
-
-    /// Critical range for the largest clock difference between members (seconds)
-    #[arg(long, value_name = "RANGE", help_heading = "Cluster-wide")]
-    pub skew_critical: Option<Range>,
+    pub(crate) discover: bool,
 
     #[command(flatten)]
-    pub common: CommonArgs,
+    pub(crate) thresholds: ThresholdArgs<Pairs>,
+
+    /// Members the cluster should have: WARNING below N, CRITICAL below a majority of N
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..1000), conflicts_with_all = ["size_warning", "size_critical"], help_heading = "Thresholds")]
+    pub(crate) expected_size: Option<u64>,
+
+    /// Accept Donor/Desynced as OK (a node serving a state transfer)
+    #[arg(long, help_heading = "Thresholds")]
+    pub(crate) donor_ok: bool,
+
+    /// Accept wsrep_desync=ON (desynced on purpose, for a backup) as OK
+    #[arg(long, help_heading = "Thresholds")]
+    pub(crate) desync_ok: bool,
+
+    /// Accept read_only / super_read_only as OK
+    #[arg(long, help_heading = "Thresholds")]
+    pub(crate) read_only_ok: bool,
+
+    /// Keep what the next run compares with here (default: $STATE_DIRECTORY, /var/lib/hastack-plugins, $XDG_STATE_HOME/hastack-plugins or ~/.local/state/hastack-plugins, /tmp/hastack-plugins-UID)
+    #[arg(long, value_name = "DIR", help_heading = "History")]
+    pub(crate) state_dir: Option<PathBuf>,
+
+    /// Set the previous run's record aside (after a planned removal of a member)
+    #[arg(long, help_heading = "History")]
+    pub(crate) forget: bool,
+
+    #[command(flatten)]
+    pub(crate) common: CommonArgs,
 }
 
 /// The validated options: the nodes to read and how to log in, and how to judge them.
-pub type Config = hastack_common::Config<Target, Judgement>;
+pub(crate) type Config = hastack_common::Config<Target, Criteria>;
 
 impl Cli {
-    pub fn into_config(self, ctx: &Context) -> Result<Config, CheckError> {
-        let file = match &self.defaults_file {
-            Some(path) => {
-                let text = read_text_capped(ctx, "defaults file", path, OPTION_FILE_CAP)?;
-                defaults_file::parse(&text).map_err(|why| {
-                    CheckError::usage(format!("defaults file '{}' {why}", path.display()))
-                })?
-            }
-            None => ClientOptions::default(),
+    pub(crate) fn into_config(self, ctx: &Context) -> Result<Config, CheckError> {
+        let file = self.defaults_file(ctx)?;
+        let login = self.login(ctx, &file)?;
+        let default_port = self.port.or(file.port).unwrap_or(DEFAULT_PORT);
+        let mode = self.mode(&file, default_port)?;
+        // Thresholds on what changed since the last run need its record: a directory that
+        // cannot keep one is then a WARNING, as with --state-dir, not a silent OK forever.
+        let mut history = Place::resolve(self.state_dir.as_deref());
+        history.asked |= self.thresholds.given(&FC) || self.thresholds.given(&IST_WINDOW);
+        Ok(Config {
+            target: Target {
+                mode,
+                login,
+                default_port,
+                history,
+                forget: self.forget,
+            },
+            criteria: self.criteria(),
+        })
+    }
+
+    /// The `[client]` options of `--defaults-file`, read under the run's deadline.
+    fn defaults_file(&self, ctx: &Context) -> Result<ClientOptions, CheckError> {
+        let Some(path) = &self.defaults_file else {
+            return Ok(ClientOptions::default());
         };
+        let text = read_text_capped(ctx, "defaults file", path, OPTION_FILE_CAP)?;
+        defaults_file::parse(&text)
+            .map_err(|why| CheckError::usage(format!("defaults file '{}' {why}", path.display())))
+    }
+
+    /// User and password (options, then the defaults file, then MYSQL_PWD and the login name),
+    /// and TLS.
+    fn login(&self, ctx: &Context, file: &ClientOptions) -> Result<Login, CheckError> {
         let password = Secret::from_sources(
             ctx,
             self.password.as_deref(),
@@ -210,40 +226,41 @@ impl Cli {
             .clone()
             .or(file.user.clone())
             .unwrap_or_else(login_name);
-        // Read now: a missing, unreadable or endless CA file is UNKNOWN before any connection.
+        Ok(Login {
+            user,
+            password,
+            tls: self.tls(ctx)?,
+        })
+    }
+
+    /// TLS, required by any of its options; the CA file is read now: a missing, unreadable or
+    /// endless one is UNKNOWN before any connection.
+    fn tls(&self, ctx: &Context) -> Result<Tls, CheckError> {
+        if !(self.tls || self.tls_ca.is_some() || self.tls_skip_verify) {
+            return Ok(Tls::Off);
+        }
         let ca = match &self.tls_ca {
             Some(path) => Some(read_capped(ctx, "TLS CA file", path, CA_FILE_CAP)?),
             None => None,
         };
-        let tls = if self.tls || self.tls_ca.is_some() || self.tls_skip_verify {
-            Tls::Required {
-                ca,
-                skip_verify: self.tls_skip_verify,
-            }
-        } else {
-            Tls::Off
-        };
-        let default_port = self.port.or(file.port).unwrap_or(DEFAULT_PORT);
-        let main = self.main_endpoint(&file, default_port);
+        Ok(Tls::Required {
+            ca,
+            skip_verify: self.tls_skip_verify,
+        })
+    }
 
-        let cluster = !self.nodes.is_empty() || self.discover;
-        if !cluster {
-            for (given, option) in [
-                (
-                    self.lag_warning.is_some() || self.lag_critical.is_some(),
-                    "--lag-warning/--lag-critical",
-                ),
-                (
-                    self.skew_warning.is_some() || self.skew_critical.is_some(),
-                    "--skew-warning/--skew-critical",
-                ),
-            ] {
-                if given {
-                    return Err(CheckError::usage(format!(
-                        "{option} compare members: add --node or --discover"
-                    )));
-                }
+    /// One node, or the members (`--node`, and with `--discover` the seeds to ask for the
+    /// rest); thresholds that compare members need them.
+    fn mode(&self, file: &ClientOptions, default_port: u16) -> Result<Mode, CheckError> {
+        let main = self.main_endpoint(file, default_port);
+        if self.nodes.is_empty() && !self.discover {
+            if let Some(pair) = [LAG, SKEW].iter().find(|p| self.thresholds.given(p)) {
+                return Err(CheckError::usage(format!(
+                    "{} compare members: add --node or --discover",
+                    pair.options()
+                )));
             }
+            return Ok(Mode::Single(main));
         }
         let members = self
             .nodes
@@ -251,69 +268,42 @@ impl Cli {
             .map(|spec| parse_member(spec, default_port))
             .collect::<Result<Vec<_>, _>>()
             .map_err(CheckError::usage)?;
-        let mode = if cluster {
-            let seeds = if members.is_empty() {
-                vec![Member {
-                    name: None,
-                    endpoint: main,
-                }]
-            } else {
-                members.clone()
-            };
-            Mode::Cluster {
-                members,
-                discover: self.discover,
-                seeds,
-            }
-        } else {
-            Mode::Single(main)
+        let seeds = match members.is_empty() {
+            true => vec![Member {
+                name: None,
+                endpoint: main,
+            }],
+            false => members.clone(),
         };
+        Ok(Mode::Cluster {
+            members,
+            discover: self.discover,
+            seeds,
+        })
+    }
 
+    /// The thresholds and switches; `--expected-size N` stands for `-w N: -c MAJORITY:`.
+    fn criteria(&self) -> Criteria {
         let size = match self.expected_size {
             Some(n) => Thresholds::new(
                 Some(Range::at_least(n as f64)),
                 Some(Range::at_least((n / 2 + 1) as f64)),
             ),
-            None => Thresholds::new(self.size_warning, self.size_critical),
+            None => self.thresholds.get(&SIZE),
         };
-        // Thresholds on what changed since the last run need its record: a directory that
-        // cannot keep one is then a WARNING, as with --state-dir, not a silent OK forever.
-        let mut history = Place::resolve(self.state_dir.as_deref());
-        history.asked |= [
-            &self.fc_warning,
-            &self.fc_critical,
-            &self.ist_window_warning,
-            &self.ist_window_critical,
-        ]
-        .iter()
-        .any(|range| range.is_some());
-        let judge = Judgement {
+        Criteria {
             size,
             expected_size: self.expected_size,
             donor_ok: self.donor_ok,
             desync_ok: self.desync_ok,
             read_only_ok: self.read_only_ok,
-            flow_control: Thresholds::new(self.fc_warning, self.fc_critical),
-            recv_queue: Thresholds::new(self.recv_queue_warning, self.recv_queue_critical),
-            send_queue: Thresholds::new(self.send_queue_warning, self.send_queue_critical),
-            ist_window: Thresholds::new(self.ist_window_warning, self.ist_window_critical),
-            lag: Thresholds::new(self.lag_warning, self.lag_critical),
-            skew: Thresholds::new(self.skew_warning, self.skew_critical),
-        };
-        Ok(Config {
-            target: Target {
-                mode,
-                login: Login {
-                    user,
-                    password,
-                    tls,
-                },
-                default_port,
-                history,
-                forget: self.forget,
-            },
-            judge,
-        })
+            flow_control: self.thresholds.get(&FC),
+            recv_queue: self.thresholds.get(&RECV_QUEUE),
+            send_queue: self.thresholds.get(&SEND_QUEUE),
+            ist_window: self.thresholds.get(&IST_WINDOW),
+            lag: self.thresholds.get(&LAG),
+            skew: self.thresholds.get(&SKEW),
+        }
     }
 
     /// -S, -H/-P, then the defaults file (a socket there is used only without a host, or with
@@ -352,7 +342,7 @@ fn login_name() -> String {
 }
 
 /// `[NAME=]HOST[:PORT]`, IPv6 in brackets (`[::1]:3307`).
-pub fn parse_member(spec: &str, default_port: u16) -> Result<Member, String> {
+pub(crate) fn parse_member(spec: &str, default_port: u16) -> Result<Member, String> {
     let bad = |why: &str| format!("invalid --node '{spec}': {why} (expected [NAME=]HOST[:PORT])");
     let (name, address) = match spec.split_once('=') {
         Some((name, address)) if !name.trim().is_empty() => {
@@ -446,16 +436,16 @@ mod tests {
     fn expected_size_is_a_shortcut_for_size_ranges() {
         let c = config(&["--expected-size", "3"]).expect("config");
         assert_eq!(
-            c.judge.size,
+            c.criteria.size,
             Thresholds::new(
                 Some("3:".parse().expect("r")),
                 Some("2:".parse().expect("r"))
             )
         );
         let c = config(&["--expected-size", "5"]).expect("config");
-        assert_eq!(c.judge.size.critical, Some("3:".parse().expect("r")));
+        assert_eq!(c.criteria.size.critical(), Some(&"3:".parse().expect("r")));
         let c = config(&["--expected-size", "2"]).expect("config");
-        assert_eq!(c.judge.size.critical, Some("2:".parse().expect("r")));
+        assert_eq!(c.criteria.size.critical(), Some(&"2:".parse().expect("r")));
     }
 
     #[test]
@@ -503,6 +493,64 @@ mod tests {
             "--skew-warning/--skew-critical compare members: add --node or --discover"
         );
         assert!(err.is_usage());
+        let err = config(&["--lag-warning", "10"]).expect_err("usage");
+        assert_eq!(
+            err.message(),
+            "--lag-warning/--lag-critical compare members: add --node or --discover"
+        );
+        let c = config(&["--node", "a", "--lag-warning", "10", "--skew-critical", "5"])
+            .expect("config");
+        assert_eq!(
+            c.criteria.lag,
+            Thresholds::new(Some("10".parse().expect("r")), None)
+        );
+        assert_eq!(
+            c.criteria.skew,
+            Thresholds::new(None, Some("5".parse().expect("r")))
+        );
+    }
+
+    /// Every pair keeps its options and ids: -w/-c (size, which --expected-size replaces), and
+    /// --NAME-warning/--NAME-critical.
+    #[test]
+    fn threshold_options_keep_their_names() {
+        let c = config(&[
+            "-w",
+            "3:",
+            "--critical",
+            "2:",
+            "--fc-warning",
+            "0.1",
+            "--recv-queue-critical",
+            "9",
+            "--send-queue-warning",
+            "4",
+            "--ist-window-critical",
+            "30:",
+        ])
+        .expect("config");
+        let r = |text: &str| Some(text.parse::<Range>().expect("range"));
+        assert_eq!(c.criteria.size, Thresholds::new(r("3:"), r("2:")));
+        assert_eq!(c.criteria.flow_control, Thresholds::new(r("0.1"), None));
+        assert_eq!(c.criteria.recv_queue, Thresholds::new(None, r("9")));
+        assert_eq!(c.criteria.send_queue, Thresholds::new(r("4"), None));
+        assert_eq!(c.criteria.ist_window, Thresholds::new(None, r("30:")));
+        // What changed since the last run is judged: its record is asked for.
+        assert!(c.target.history.asked);
+        assert!(!config(&[]).expect("config").target.history.asked);
+        for args in [
+            ["--expected-size", "3", "-w", "3:"],
+            ["--expected-size", "3", "--critical", "2:"],
+        ] {
+            let error = Cli::try_parse_from(std::iter::once("check_galera").chain(args))
+                .expect_err("conflict");
+            assert!(
+                error
+                    .to_string()
+                    .contains("the argument '--expected-size <N>' cannot be used with"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! check_galera: Galera cluster health, per node and cluster-wide.
 //!
-//! `cli` turns options into a [`cli::Config`]; `probe` reads the node or every member of the
-//! cluster (I/O only); `evaluate` judges what was read (pure); `status` and `defaults_file` parse
-//! what a server and an option file say.
+//! `cli` turns options into a `cli::Config`; `probe` reads the node or every member of the
+//! cluster (I/O only) into `facts`; `evaluate` judges the facts (pure); `status` and
+//! `defaults_file` parse what a server and an option file say.
 
 pub mod cli;
 pub mod defaults_file;
 pub mod evaluate;
+pub mod facts;
 pub mod probe;
 pub mod status;
 

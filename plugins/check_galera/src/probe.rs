@@ -12,16 +12,21 @@ use futures_util::stream::FuturesUnordered;
 use hastack_common::address::HostPort;
 use hastack_common::error::describe_io_error;
 use hastack_common::history::{Baseline, Place, Session};
-use hastack_common::{Context, Secret, tls};
+use hastack_common::{Context, Failure, Outcome, Peer, Secret, tls, units};
 use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, IoError, Opts, OptsBuilder, Row, SslOpts, Value};
 
-use crate::evaluate::{ClockSample, Facts, Failure, History, MemberOutcome, NodeFacts, record};
+use crate::facts::{
+    ClockSample, Facts, GaleraFailure, History, NodeFacts, NodeOutcome, Step, record,
+};
 use crate::status::NodeStatus;
+
+/// Why a node gave no facts: the common failures and MySQL's own.
+type NodeFailure = Failure<GaleraFailure>;
 
 /// Where a node listens.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Endpoint {
+pub(crate) enum Endpoint {
     Tcp { host: String, port: u16 },
     Socket(PathBuf),
 }
@@ -38,14 +43,14 @@ impl fmt::Display for Endpoint {
 
 /// How to log in: user, password, TLS.
 #[derive(Debug, Clone)]
-pub struct Login {
-    pub user: String,
-    pub password: Option<Secret>,
-    pub tls: Tls,
+pub(crate) struct Login {
+    pub(crate) user: String,
+    pub(crate) password: Option<Secret>,
+    pub(crate) tls: Tls,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Tls {
+pub(crate) enum Tls {
     Off,
     Required {
         /// The PEM bytes of a CA to trust besides the webpki roots (read, capped, before any
@@ -57,14 +62,24 @@ pub enum Tls {
 
 /// A member named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Member {
-    pub name: Option<String>,
-    pub endpoint: Endpoint,
+pub(crate) struct Member {
+    pub(crate) name: Option<String>,
+    pub(crate) endpoint: Endpoint,
+}
+
+impl Member {
+    /// The member as the report names it: `node2 (127.0.0.1:3307)`, or its endpoint alone.
+    fn peer(&self) -> Peer {
+        match &self.name {
+            Some(name) => Peer::named(name.clone(), self.endpoint.to_string()),
+            None => Peer::at(self.endpoint.to_string()),
+        }
+    }
 }
 
 /// Which nodes to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     Single(Endpoint),
     /// `members` are read; with `discover`, `seeds` (the members, else the main endpoint) are
     /// asked for the rest.
@@ -78,13 +93,13 @@ pub enum Mode {
 /// What to read, how to log in, and where the previous run's record is.
 #[derive(Debug, Clone)]
 pub struct Target {
-    pub mode: Mode,
-    pub login: Login,
+    pub(crate) mode: Mode,
+    pub(crate) login: Login,
     /// Port for members named without one (discovered ones included).
-    pub default_port: u16,
-    pub history: Place,
+    pub(crate) default_port: u16,
+    pub(crate) history: Place,
     /// `--forget`: start the record afresh (a planned removal).
-    pub forget: bool,
+    pub(crate) forget: bool,
 }
 
 impl Target {
@@ -116,22 +131,21 @@ impl Target {
 }
 
 /// `HOST[:PORT]` or `[IPv6]:PORT`, as in --node and wsrep_incoming_addresses.
-pub fn parse_address(address: &str, default_port: u16) -> Result<Endpoint, String> {
+pub(crate) fn parse_address(address: &str, default_port: u16) -> Result<Endpoint, String> {
     let HostPort { host, port } = HostPort::parse(address, default_port, "TCP")?;
     Ok(Endpoint::Tcp { host, port })
 }
 
 /// One node with the whole run's time, or every member of the cluster at once; then the
 /// previous run's record is read and this run's written (the counters, not a judgement).
-pub async fn probe(target: &Target, ctx: &Context) -> Facts {
+pub(crate) async fn probe(target: &Target, ctx: &Context) -> Facts {
     // Locked first: a concurrent run of the same check waits, or goes without history.
     let session = Session::open(&target.history, "check_galera", &target.history_key());
     let (cluster, members) = match &target.mode {
         Mode::Single(endpoint) => (
             false,
-            vec![MemberOutcome {
-                name: None,
-                endpoint: endpoint.to_string(),
+            vec![Outcome {
+                peer: Peer::at(endpoint.to_string()),
                 result: read(endpoint, &target.login, false, ctx, ctx.deadline()).await,
             }],
         ),
@@ -182,7 +196,7 @@ async fn read_cluster(
     discover: bool,
     seeds: &[Member],
     ctx: &Context,
-) -> Vec<MemberOutcome> {
+) -> Vec<NodeOutcome> {
     let deadline = ctx.parts_deadline();
     let login = &target.login;
     if !discover {
@@ -196,7 +210,7 @@ async fn read_cluster(
         .enumerate()
         .map(|(i, seed)| async move { (i, read_member(seed, login, ctx, seed_deadline).await) })
         .collect();
-    let mut seed_outcomes: Vec<Option<MemberOutcome>> = vec![None; seeds.len()];
+    let mut seed_outcomes: Vec<Option<NodeOutcome>> = vec![None; seeds.len()];
     let mut discovered: Option<Vec<String>> = None;
     while discovered.is_none() {
         let Some((i, outcome)) = pending.next().await else {
@@ -249,11 +263,10 @@ async fn read_member(
     login: &Login,
     ctx: &Context,
     deadline: Instant,
-) -> MemberOutcome {
+) -> NodeOutcome {
     let result = read(&member.endpoint, login, true, ctx, deadline).await;
-    MemberOutcome {
-        name: member.name.clone(),
-        endpoint: member.endpoint.to_string(),
+    Outcome {
+        peer: member.peer(),
         result,
     }
 }
@@ -289,62 +302,71 @@ fn options(endpoint: &Endpoint, login: &Login) -> Opts {
     Opts::from(builder)
 }
 
-/// The cause of a driver error in words an operator understands. With TLS required, an I/O
-/// error carrying an inner error is the TLS layer's (rustls reports certificate problems so).
-pub fn describe(error: &mysql_async::Error, tls: &Tls) -> String {
+/// A driver error as the failure it is, at `step`. With TLS required, an I/O error carrying an
+/// inner error is the TLS layer's (rustls reports certificate problems so).
+fn failure(error: mysql_async::Error, tls: &Tls, step: Step) -> NodeFailure {
     use mysql_async::{DriverError, Error, TlsError};
-    let trust = tls::Trust {
-        ca_option: "--tls-ca",
-        ca_given: matches!(tls, Tls::Required { ca: Some(_), .. }),
-        port_kind: "a MySQL",
+    let ca_given = matches!(tls, Tls::Required { ca: Some(_), .. });
+    let rustls = |error: &rustls::Error| {
+        Failure::Specific(GaleraFailure::Tls {
+            error: error.clone(),
+            ca_given,
+        })
     };
     match error {
         Error::Io(IoError::Io(io)) if *tls != Tls::Off && io.get_ref().is_some() => {
-            match tls::find_rustls(io) {
-                Some(rustls) => format!("TLS failed: {}", tls::describe(rustls, trust)),
-                None => format!("TLS failed: {}", describe_io_error(io)),
+            match tls::find_rustls(&io) {
+                Some(error) => rustls(error),
+                None => Failure::Specific(GaleraFailure::TlsOther(describe_io_error(&io))),
             }
         }
-        Error::Io(IoError::Io(io)) => describe_answer_error(io),
-        Error::Io(IoError::Tls(TlsError::Tls(rustls))) => {
-            format!("TLS failed: {}", tls::describe(rustls, trust))
+        Error::Io(IoError::Io(io)) => answer_failure(&io),
+        Error::Io(IoError::Tls(TlsError::Tls(error))) => rustls(&error),
+        Error::Io(IoError::Tls(other)) => {
+            Failure::Specific(GaleraFailure::TlsOther(other.to_string()))
         }
-        Error::Io(IoError::Tls(tls)) => format!("TLS failed: {tls}"),
-        Error::Server(server) => format!("{} (MySQL error {})", server.message, server.code),
+        Error::Server(server) => Failure::Specific(GaleraFailure::Server {
+            code: server.code,
+            message: server.message,
+            step,
+        }),
         Error::Driver(DriverError::NoClientSslFlagFromServer) => {
-            "TLS is required but the server does not offer it".to_string()
+            Failure::Specific(GaleraFailure::TlsNotOffered)
         }
-        Error::Driver(DriverError::LocalInfile(_)) => {
-            "the server asked for a local file (LOAD DATA LOCAL INFILE), which the check never sends"
-                .to_string()
-        }
+        Error::Driver(DriverError::LocalInfile(_)) => Failure::Specific(GaleraFailure::LocalInfile),
+        Error::Driver(DriverError::ConnectionClosed) => Failure::Closed,
         Error::Driver(
             e @ (DriverError::UnexpectedPacket { .. }
             | DriverError::PacketOutOfOrder
             | DriverError::CantParseServerVersion { .. }),
-        ) => format!("malformed answer from the server: {e}"),
-        other => other.to_string(),
+        ) => Failure::Malformed(e.to_string()),
+        other => Failure::Specific(GaleraFailure::Driver(other.to_string())),
     }
 }
 
 /// An I/O error of the connection: the packet layer's and the parser's refusals are the
 /// server's malformed bytes (the driver reports them as I/O errors); the rest is the network.
-fn describe_answer_error(io: &std::io::Error) -> String {
+fn answer_failure(io: &std::io::Error) -> NodeFailure {
+    use std::io::ErrorKind;
     let text = io.to_string();
     if text.starts_with("Packet is larger than max_allowed_packet") {
-        format!(
-            "the server announced a packet larger than {} KiB (a status answer is a few KB): not a MariaDB answer",
-            MAX_PACKET / 1024
-        )
+        Failure::Malformed(format!(
+            "a packet announced as larger than {} (a status answer is a few KB)",
+            units::bytes(MAX_PACKET as f64)
+        ))
     } else if text.starts_with("Packets out of sync") {
-        "malformed answer from the server: packets out of sequence".to_string()
-    } else if io.kind() == std::io::ErrorKind::InvalidData {
-        format!("malformed answer from the server: {text}")
-    } else if io.kind() == std::io::ErrorKind::UnexpectedEof && text != "connection closed" {
-        // The parser ran out of a packet; the socket's end is "connection closed".
-        "malformed answer from the server: a packet ends before its fields do".to_string()
+        Failure::Malformed("packets out of sequence".into())
+    } else if io.kind() == ErrorKind::InvalidData {
+        Failure::Malformed(text)
+    } else if io.kind() == ErrorKind::UnexpectedEof && text == "connection closed" {
+        // The socket's end; the parser running out of a packet is the other UnexpectedEof.
+        Failure::Closed
+    } else if io.kind() == ErrorKind::UnexpectedEof {
+        Failure::Malformed("a packet ends before its fields do".into())
+    } else if io.kind() == ErrorKind::ConnectionRefused {
+        Failure::Refused
     } else {
-        describe_io_error(io)
+        Failure::Io(describe_io_error(io))
     }
 }
 
@@ -355,7 +377,7 @@ async fn read(
     with_clock: bool,
     ctx: &Context,
     deadline: Instant,
-) -> Result<NodeFacts, Failure> {
+) -> Result<NodeFacts, NodeFailure> {
     let stage = |what: &str| format!("{what} {endpoint}");
     let mut conn = ctx
         .within_until(
@@ -363,9 +385,8 @@ async fn read(
             stage("waiting to connect, for the MySQL handshake and login at"),
             Conn::new(options(endpoint, login)),
         )
-        .await
-        .map_err(Failure::TimedOut)?
-        .map_err(|e| Failure::Failed(describe(&e, &login.tls)))?;
+        .await?
+        .map_err(|e| failure(e, &login.tls, Step::Login))?;
     let (result, in_step) = read_node(&mut conn, endpoint, with_clock, ctx, deadline).await;
     // A polite COM_QUIT keeps "Aborted connection" noise out of the server log; the answer is
     // already known, so a server that does not take it costs at most 200 ms.
@@ -386,7 +407,7 @@ async fn read_node(
     with_clock: bool,
     ctx: &Context,
     deadline: Instant,
-) -> (Result<NodeFacts, Failure>, bool) {
+) -> (Result<NodeFacts, NodeFailure>, bool) {
     let stage = format!("reading the wsrep status of {endpoint}");
     let (status, variables, clock) = match ctx
         .within_until(deadline, &stage, read_status(conn, with_clock))
@@ -395,23 +416,19 @@ async fn read_node(
         Ok(Ok(read)) => read,
         Ok(Err(ReadError::Driver(e))) => {
             let in_step = matches!(e, mysql_async::Error::Server(_));
-            let cause = format!(
-                "reading the wsrep status failed: {}",
-                describe(&e, &Tls::Off)
-            );
-            return (Err(Failure::Failed(cause)), in_step);
+            return (Err(failure(e, &Tls::Off, Step::Status)), in_step);
         }
         Ok(Err(ReadError::TooManyRows(statement))) => {
-            let cause = format!(
-                "more than {MAX_ROWS} rows for {statement} (a Galera node sends at most a few dozen): not a MariaDB answer"
+            let why = format!(
+                "more than {MAX_ROWS} rows for {statement} (a Galera node sends at most a few dozen)"
             );
-            return (Err(Failure::Failed(cause)), false);
+            return (Err(Failure::Malformed(why)), false);
         }
-        Err(timed_out) => return (Err(Failure::TimedOut(timed_out)), false),
+        Err(timed_out) => return (Err(Failure::NoAnswer(timed_out)), false),
     };
     let facts = NodeStatus::parse(&status, &variables)
         .map(|status| NodeFacts { status, clock })
-        .map_err(Failure::Failed);
+        .map_err(Failure::Malformed);
     (facts, true)
 }
 
@@ -440,10 +457,10 @@ type Pairs = HashMap<String, String>;
 
 /// The most rows taken from one result set: a Galera node answers the status with 26 and the
 /// variables with 9; a server that sends more is not answering these statements.
-pub const MAX_ROWS: usize = 1000;
+const MAX_ROWS: usize = 1000;
 /// The largest packet read (checked on its announced length, before it is read): the longest
 /// value asked for, `wsrep_provider_options`, is a few KB.
-pub const MAX_PACKET: usize = 1024 * 1024;
+const MAX_PACKET: usize = 1024 * 1024;
 
 /// Why the status could not be read.
 enum ReadError {
@@ -620,5 +637,117 @@ mod tests {
             .ssl_opts()
             .is_some_and(|s| s.accept_invalid_certs())
         );
+    }
+
+    /// Driver errors become structured failures: the common ones, and MySQL's own with the
+    /// server's words and code, the rustls error, and whether a CA was given.
+    #[test]
+    fn driver_errors_are_failures_not_sentences() {
+        use std::io::{Error as Io, ErrorKind};
+
+        use mysql_async::{DriverError, Error, ServerError};
+        let io = |error: Io| Error::Io(IoError::Io(error));
+        let required = |ca: Option<Vec<u8>>| Tls::Required {
+            ca,
+            skip_verify: false,
+        };
+        let unknown = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let table: Vec<(Error, Tls, Step, NodeFailure)> = vec![
+            (
+                io(Io::from(ErrorKind::ConnectionRefused)),
+                Tls::Off,
+                Step::Login,
+                Failure::Refused,
+            ),
+            (
+                io(Io::from(ErrorKind::HostUnreachable)),
+                Tls::Off,
+                Step::Login,
+                Failure::Io("host unreachable".into()),
+            ),
+            (
+                io(Io::new(ErrorKind::UnexpectedEof, "connection closed")),
+                Tls::Off,
+                Step::Status,
+                Failure::Closed,
+            ),
+            (
+                io(Io::new(
+                    ErrorKind::UnexpectedEof,
+                    "failed to fill whole buffer",
+                )),
+                Tls::Off,
+                Step::Status,
+                Failure::Malformed("a packet ends before its fields do".into()),
+            ),
+            (
+                io(Io::other("Packet is larger than max_allowed_packet")),
+                Tls::Off,
+                Step::Status,
+                Failure::Malformed(
+                    "a packet announced as larger than 1 MiB (a status answer is a few KB)".into(),
+                ),
+            ),
+            (
+                io(Io::other("Packets out of sync")),
+                Tls::Off,
+                Step::Status,
+                Failure::Malformed("packets out of sequence".into()),
+            ),
+            (
+                Error::Driver(DriverError::ConnectionClosed),
+                Tls::Off,
+                Step::Status,
+                Failure::Closed,
+            ),
+            (
+                Error::Server(ServerError {
+                    code: 1045,
+                    message: "Access denied for user 'monitor'@'127.0.0.1'".into(),
+                    state: "28000".into(),
+                }),
+                Tls::Off,
+                Step::Login,
+                Failure::Specific(GaleraFailure::Server {
+                    code: 1045,
+                    message: "Access denied for user 'monitor'@'127.0.0.1'".into(),
+                    step: Step::Login,
+                }),
+            ),
+            (
+                Error::Driver(DriverError::NoClientSslFlagFromServer),
+                required(None),
+                Step::Login,
+                Failure::Specific(GaleraFailure::TlsNotOffered),
+            ),
+            (
+                io(Io::new(ErrorKind::InvalidData, unknown.clone())),
+                required(Some(b"PEM".to_vec())),
+                Step::Login,
+                Failure::Specific(GaleraFailure::Tls {
+                    error: unknown.clone(),
+                    ca_given: true,
+                }),
+            ),
+            (
+                Error::Io(IoError::Tls(mysql_async::TlsError::Tls(unknown.clone()))),
+                required(None),
+                Step::Login,
+                Failure::Specific(GaleraFailure::Tls {
+                    error: unknown,
+                    ca_given: false,
+                }),
+            ),
+            (
+                io(Io::new(ErrorKind::UnexpectedEof, "tls handshake eof")),
+                required(None),
+                Step::Login,
+                Failure::Specific(GaleraFailure::TlsOther("tls handshake eof".into())),
+            ),
+        ];
+        for (error, tls, step, expected) in table {
+            let shown = format!("{error:?}");
+            assert_eq!(failure(error, &tls, step), expected, "{shown}");
+        }
     }
 }

@@ -26,7 +26,7 @@ impl LocalState {
         }
     }
 
-    pub fn code(self) -> u64 {
+    pub(crate) fn code(self) -> u64 {
         match self {
             LocalState::Initialized => 0,
             LocalState::Joining => 1,
@@ -95,8 +95,10 @@ pub struct NodeStatus {
 }
 
 /// The status variables the check reads: only these are asked for (a node has about 75
-/// `wsrep%` rows; half the rows, half the work for the server and for the check).
-pub const STATUS: &[&str] = &[
+/// `wsrep%` rows; half the rows, half the work for the server and for the check). The query
+/// names them itself; a test holds the two lists together.
+#[cfg(test)]
+pub(crate) const STATUS: &[&str] = &[
     "Uptime",
     "wsrep_cluster_conf_id",
     "wsrep_cluster_size",
@@ -126,7 +128,8 @@ pub const STATUS: &[&str] = &[
 ];
 
 /// The global variables the check reads besides the status.
-pub const VARIABLES: &[&str] = &[
+#[cfg(test)]
+pub(crate) const VARIABLES: &[&str] = &[
     "wsrep_on",
     "wsrep_node_name",
     "wsrep_provider_options",
@@ -139,7 +142,7 @@ pub const VARIABLES: &[&str] = &[
 ];
 
 /// Galera sentinel for "no configuration" (`wsrep_cluster_conf_id`, `wsrep_local_index`).
-pub const NO_CONF_ID: u64 = u64::MAX;
+pub(crate) const NO_CONF_ID: u64 = u64::MAX;
 
 impl NodeStatus {
     /// Parse `SHOW GLOBAL STATUS LIKE 'wsrep%'` and `SHOW GLOBAL VARIABLES` rows. A value that
@@ -226,14 +229,14 @@ impl NodeStatus {
     }
 
     /// `wsrep_reject_queries` is `ALL` or `ALL_KILL`: clients are turned away.
-    pub fn rejects_queries(&self) -> bool {
+    pub(crate) fn rejects_queries(&self) -> bool {
         self.reject_queries
             .as_deref()
             .is_some_and(|r| !r.eq_ignore_ascii_case("NONE"))
     }
 
     /// The provider's version without its revision: `26.4.23`.
-    pub fn provider_release(&self) -> Option<&str> {
+    pub(crate) fn provider_release(&self) -> Option<&str> {
         self.provider_version
             .as_deref()
             .map(|v| v.split('(').next().unwrap_or(v).trim())
@@ -242,7 +245,7 @@ impl NodeStatus {
     /// The server's release without what the build and the configuration append:
     /// `10.11.19-MariaDB-0+deb12u1-log` is `10.11.19` (MariaDB adds `-log` when a binary, general
     /// or slow query log is on: one node logging is not another version).
-    pub fn server_release(&self) -> Option<&str> {
+    pub(crate) fn server_release(&self) -> Option<&str> {
         let version = self.version.as_deref()?;
         let end = version
             .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -251,23 +254,23 @@ impl NodeStatus {
     }
 
     /// Not part of any cluster: no provider, `Disconnected`, or size 0.
-    pub fn is_member(&self) -> bool {
+    pub(crate) fn is_member(&self) -> bool {
         !self.provider.is_empty()
             && self.cluster_status != "Disconnected"
             && self.cluster_size != Some(0)
     }
 
-    pub fn is_primary(&self) -> bool {
+    pub(crate) fn is_primary(&self) -> bool {
         self.cluster_status == "Primary"
     }
 
     /// The configuration id, unless it is Galera's "none" sentinel.
-    pub fn known_conf_id(&self) -> Option<u64> {
+    pub(crate) fn known_conf_id(&self) -> Option<u64> {
         self.conf_id.filter(|&id| id != NO_CONF_ID)
     }
 
     /// The state as people read it: the comment, or the number when there is none.
-    pub fn state_text(&self) -> String {
+    pub(crate) fn state_text(&self) -> String {
         match (&self.local_state_comment, self.local_state) {
             (Some(comment), _) if !comment.is_empty() => comment.clone(),
             (_, Some(state)) => format!("local state {}", state.code()),
@@ -284,7 +287,7 @@ fn variable(variables: &HashMap<String, String>, name: &str) -> Option<String> {
 }
 
 /// `gcache.size = 64M` in `wsrep_provider_options` (`K`, `M`, `G`, `T`: powers of 1024).
-pub fn gcache_size(options: &str) -> Option<u64> {
+pub(crate) fn gcache_size(options: &str) -> Option<u64> {
     let value = options.split(';').find_map(|option| {
         let (key, value) = option.split_once('=')?;
         (key.trim() == "gcache.size").then(|| value.trim())

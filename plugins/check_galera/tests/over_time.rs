@@ -177,7 +177,7 @@ fn what_changed_since_the_previous_run_on_the_real_cluster() {
         1,
         "GALERA WARNING - a member that leaves now can rejoin by IST for ",
     );
-    assert_contains(&out, "(gcache 32.0 MiB at ");
+    assert_contains(&out, "(gcache 32 MiB at ");
     for name in ["node1", "node2", "node3"] {
         let window = out.perf(&format!("{name}_ist_window_minutes")).number() * 60.0;
         // At least 8 MiB in at most `interval`: at most 4 intervals' worth of gcache.

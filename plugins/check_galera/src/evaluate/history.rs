@@ -1,130 +1,88 @@
 //! What changed since the previous run (pure): flow control over the interval, rates, the member
 //! that sends flow control, the IST window, members that left and members that would need a
-//! full state transfer; and the record this run leaves for the next.
+//! full state transfer; and whether this run's record could be kept.
 //!
 //! Galera's counters run since the server started: only differences between two runs say what
 //! happens now. A server that restarted (uptime or a counter smaller) or a clock that went back
 //! has no baseline this time, said at `-v`.
 
-use std::collections::BTreeMap;
-
 use hastack_common::history::{Baseline, Record};
-use hastack_common::{Metric, Report, State};
+use hastack_common::units::{self, bytes};
+use hastack_common::{Checked, Metric, Report, State, Value};
 
-use super::{Facts, Judgement, MemberOutcome, format_number, metric_prefix};
+use super::{Criteria, Member};
+use crate::facts::{COUNTERS, Facts, History, POSITION, SEEN, counter_key, counters, present};
+use crate::status::LocalState;
 
-/// The counters remembered per member, by name in the record.
-const COUNTERS: [&str; 8] = [
-    "uptime",
-    "fc_paused_ns",
-    "fc_sent",
-    "last_committed",
-    "replicated_bytes",
-    "received_bytes",
-    "cert_failures",
-    "bf_aborts",
-];
-
-fn counters(member: &MemberOutcome) -> Option<[Option<f64>; 8]> {
-    let s = &member.result.as_ref().ok()?.status;
-    let n = |v: Option<u64>| v.map(|v| v as f64);
-    Some([
-        n(s.uptime),
-        n(s.flow_control_paused_ns),
-        n(s.flow_control_sent),
-        s.last_committed.map(|v| v as f64),
-        n(s.replicated_bytes),
-        n(s.received_bytes),
-        n(s.cert_failures),
-        n(s.bf_aborts),
-    ])
-}
-
-/// The record this run leaves: each reachable member's counters and when it was seen, the
-/// addresses the cluster lists, and what the previous record remembered of those not seen now
-/// (unless `forget`).
-pub fn record(
-    members: &[MemberOutcome],
-    read_at: f64,
-    previous: &Baseline,
-    forget: bool,
-) -> BTreeMap<String, String> {
-    let mut values = BTreeMap::new();
-    if let (Baseline::Found(old), false) = (previous, forget) {
-        values.extend(
-            old.values
-                .iter()
-                .filter(|(k, _)| k.starts_with("seen ") || k.starts_with("last_committed "))
-                .map(|(k, v)| (k.clone(), v.clone())),
-        );
-    }
+/// What changed since the previous run, for every member read.
+pub(super) fn judge(
+    report: &mut Report,
+    facts: &Facts,
+    members: &[Member<'_>],
+    criteria: &Criteria,
+) {
+    judge_unkept(report, &facts.history);
+    let old = match &facts.history.baseline {
+        Baseline::Found(old) => old,
+        Baseline::None(why) => {
+            report.detail_at(
+                1,
+                State::Ok,
+                format!("no baseline from an earlier run: {why}"),
+            );
+            judge_sst(report, facts, members, None);
+            return;
+        }
+    };
+    let mut paused: Option<Paused> = None;
+    let mut senders: Vec<(&str, f64)> = Vec::new();
+    let mut windows = Vec::new();
     for member in members {
-        let Some(now) = counters(member) else {
+        let Some(iv) = interval_of(report, member, old, facts.read_at) else {
             continue;
         };
-        for (name, value) in COUNTERS.iter().zip(now) {
-            if let Some(value) = value {
-                values.insert(format!("{} {name}", member.endpoint), format!("{value}"));
-            }
-        }
-    }
-    let seen_now = format!("{read_at:.0}");
-    for address in present(members) {
-        values.insert(format!("seen {address}"), seen_now.clone());
-    }
-    // The last position of every member, kept while it is away: will it need a full SST?
-    for member in members {
-        if let Ok(facts) = &member.result
-            && let Some(lc) = facts.status.last_committed
+        let fraction = criteria
+            .flow_control
+            .check(
+                member.label("flow_control_paused"),
+                round3(iv.paused_fraction),
+            )
+            .min(0u8)
+            .max(1u8);
+        // Flow control pauses the whole cluster: in cluster mode it is said once, for the
+        // member paused longest.
+        if paused
+            .as_ref()
+            .is_none_or(|p| iv.paused_fraction > p.fraction)
         {
-            values.insert(
-                format!("last_committed {}", member.endpoint),
-                lc.to_string(),
-            );
+            paused = Some(Paused::of(&fraction, &iv));
         }
+        if iv.fc_sent > 0.0 {
+            senders.push((member.name(), iv.fc_sent));
+        }
+        report_rates(report, member, &iv, fraction);
+        windows.extend(ist_window(report, member, &iv, criteria));
     }
-    forget_the_oldest_gone(&mut values, &seen_now);
-    values
+    judge_ist_window(report, windows, !facts.cluster);
+    if let Some(paused) = paused {
+        judge_flow_control(report, &paused, &senders);
+    }
+    judge_left(report, facts, members, old, criteria);
+    judge_sst(report, facts, members, Some(old));
 }
 
-/// How many members gone from the cluster the record remembers: the ones seen last go first,
-/// so that the record stays small (a cluster renumbered daily would otherwise grow it until
-/// its size cap, and then lose every memory at once).
-const REMEMBERED_GONE: usize = 64;
-
-/// `seen_now` is this run's stamp, as written for the members present: the others are gone.
-fn forget_the_oldest_gone(values: &mut BTreeMap<String, String>, seen_now: &str) {
-    let mut gone: Vec<(f64, String)> = values
-        .iter()
-        .filter(|(_, value)| value.as_str() != seen_now)
-        .filter_map(|(key, value)| {
-            let address = key.strip_prefix("seen ")?;
-            Some((value.parse().ok()?, address.to_string()))
-        })
-        .collect();
-    if gone.len() <= REMEMBERED_GONE {
+/// A record that could not be kept: a WARNING when history was asked for, else said at -v.
+fn judge_unkept(report: &mut Report, history: &History) {
+    let Some(why) = &history.unkept else {
         return;
-    }
-    gone.sort_by(|a, b| b.0.total_cmp(&a.0));
-    for (_, address) in gone.drain(REMEMBERED_GONE..) {
-        values.remove(&format!("seen {address}"));
-        values.remove(&format!("last_committed {address}"));
-    }
-}
-
-/// The members present now: the reachable ones and every address a Primary member lists.
-fn present(members: &[MemberOutcome]) -> Vec<String> {
-    let mut addresses: Vec<String> = Vec::new();
-    for member in members {
-        let Ok(facts) = &member.result else { continue };
-        addresses.push(member.endpoint.clone());
-        if facts.status.is_primary() {
-            addresses.extend(facts.status.incoming_addresses.iter().cloned());
-        }
-    }
-    addresses.sort();
-    addresses.dedup();
-    addresses
+    };
+    let text = format!("no history kept for the next run: {why}");
+    match history.asked {
+        true => report
+            .add(State::Warning, text.clone())
+            .detail(State::Warning, text),
+        false => report.detail_at(1, State::Ok, text),
+    };
 }
 
 /// What a member did between the previous run and this one.
@@ -140,9 +98,28 @@ struct Interval {
     bf_aborts: f64,
 }
 
+/// The member's interval; when it has none (not read, restarted...) why, at -v.
+fn interval_of(
+    report: &mut Report,
+    member: &Member<'_>,
+    old: &Record,
+    read_at: f64,
+) -> Option<Interval> {
+    match interval(member, old, read_at) {
+        Ok(iv) => Some(iv),
+        Err(why) => {
+            if member.result.is_ok() {
+                let text = format!("{}: no rates this time: {why}", member.name());
+                report.detail_at(1, State::Ok, text);
+            }
+            None
+        }
+    }
+}
+
 /// The member's interval, or why there is none.
-fn interval(member: &MemberOutcome, old: &Record, read_at: f64) -> Result<Interval, String> {
-    let now = counters(member).ok_or("not read this time")?;
+fn interval(member: &Member<'_>, old: &Record, read_at: f64) -> Result<Interval, String> {
+    let now = counters(&member.facts().ok_or("not read this time")?.status);
     let seconds = read_at - old.saved_at;
     if seconds <= 0.0 {
         return Err("the clock went back since the previous run".into());
@@ -150,7 +127,7 @@ fn interval(member: &MemberOutcome, old: &Record, read_at: f64) -> Result<Interv
     let mut delta = [0.0f64; 8];
     for (i, name) in COUNTERS.iter().enumerate() {
         let before = old
-            .number(&format!("{} {name}", member.endpoint))
+            .number(&counter_key(member.peer.endpoint(), name))
             .ok_or("not in the previous record")?;
         let Some(after) = now[i] else {
             return Err(format!("{name} not reported"));
@@ -176,151 +153,55 @@ fn interval(member: &MemberOutcome, old: &Record, read_at: f64) -> Result<Interv
     })
 }
 
-/// Minutes, as the summary says them.
-fn minutes(seconds: f64) -> String {
-    match seconds {
-        s if s < 60.0 => format!("{} s", s.round().max(1.0)),
-        s if s < 7200.0 => format!("{} min", (s / 60.0).round()),
-        s => format!("{:.1} h", s / 3600.0),
+/// The member's rates over the interval: perfdata, and a line at -v.
+fn report_rates(report: &mut Report, member: &Member<'_>, iv: &Interval, paused: Checked) {
+    report.metric(paused);
+    for (name, rate) in [
+        ("commits_per_second", iv.commits),
+        ("replicated_bytes_per_second", iv.replicated),
+        ("received_bytes_per_second", iv.received),
+        ("cert_failures_per_second", iv.cert_failures),
+        ("bf_aborts_per_second", iv.bf_aborts),
+    ] {
+        report.metric(Metric::new(member.label(name), round3(rate)).min(0u8));
     }
+    report.detail_at(
+        1,
+        State::Ok,
+        format!(
+            "{}: in the last {}: {} commits/s, {}/s written, paused {} by flow control, {} flow control messages sent",
+            member.name(),
+            units::interval(iv.seconds),
+            number(round3(iv.commits)),
+            bytes(iv.bytes.round()),
+            units::percent(iv.paused_fraction),
+            iv.fc_sent
+        ),
+    );
 }
 
-fn bytes(value: f64) -> String {
-    match value {
-        v if v >= 1024.0 * 1024.0 => format!("{:.1} MiB", v / 1024.0 / 1024.0),
-        v if v >= 1024.0 => format!("{:.1} KiB", v / 1024.0),
-        v => format!("{v:.0} B"),
-    }
+/// The member paused longest by flow control, as its perfdata judged it.
+struct Paused {
+    fraction: f64,
+    seconds: f64,
+    violation: Option<(State, String)>,
 }
 
-pub fn judge(report: &mut Report, facts: &Facts, judge: &Judgement) {
-    let history = &facts.history;
-    if let Some(why) = &history.unkept {
-        let state = if history.asked {
-            State::Warning
-        } else {
-            State::Ok
-        };
-        let text = format!("no history kept for the next run: {why}");
-        match state {
-            State::Ok => report.detail_at(1, State::Ok, text),
-            _ => report.add(state, text.clone()).detail(state, text),
-        };
-    }
-    let old = match &history.baseline {
-        Baseline::Found(old) => old,
-        Baseline::None(why) => {
-            report.detail_at(
-                1,
-                State::Ok,
-                format!("no baseline from an earlier run: {why}"),
-            );
-            judge_sst(report, facts, None);
-            return;
+impl Paused {
+    fn of(checked: &Checked, iv: &Interval) -> Paused {
+        Paused {
+            fraction: iv.paused_fraction,
+            seconds: iv.seconds,
+            violation: checked.violation().map(|(s, why)| (s, why.to_string())),
         }
-    };
-    let single = !facts.cluster;
-    let mut senders: Vec<(String, f64)> = Vec::new();
-    let mut paused: Option<(String, f64, f64)> = None;
-    let mut windows = Vec::new();
-    for member in &facts.members {
-        let name = member.name();
-        let prefix = match single {
-            true => String::new(),
-            false => format!("{}_", metric_prefix(&name)),
-        };
-        let iv = match interval(member, old, facts.read_at) {
-            Ok(iv) => iv,
-            Err(why) => {
-                if member.result.is_ok() {
-                    report.detail_at(1, State::Ok, format!("{name}: no rates this time: {why}"));
-                }
-                continue;
-            }
-        };
-        let since = minutes(iv.seconds);
-        // Flow control pauses the whole cluster: in cluster mode it is said once, for the
-        // member paused longest.
-        if paused
-            .as_ref()
-            .is_none_or(|(_, p, _)| iv.paused_fraction > *p)
-        {
-            paused = Some((name.clone(), iv.paused_fraction, iv.seconds));
-        }
-        if iv.fc_sent > 0.0 {
-            senders.push((name.clone(), iv.fc_sent));
-        }
-        report
-            .metric(
-                Metric::new(
-                    format!("{prefix}flow_control_paused"),
-                    round3(iv.paused_fraction),
-                )
-                .thresholds(judge.flow_control.clone())
-                .min(0u8)
-                .max(1u8),
-            )
-            .metric(Metric::new(format!("{prefix}commits_per_second"), round3(iv.commits)).min(0u8))
-            .metric(
-                Metric::new(
-                    format!("{prefix}replicated_bytes_per_second"),
-                    round3(iv.replicated),
-                )
-                .min(0u8),
-            )
-            .metric(
-                Metric::new(
-                    format!("{prefix}received_bytes_per_second"),
-                    round3(iv.received),
-                )
-                .min(0u8),
-            )
-            .metric(
-                Metric::new(
-                    format!("{prefix}cert_failures_per_second"),
-                    round3(iv.cert_failures),
-                )
-                .min(0u8),
-            )
-            .metric(
-                Metric::new(
-                    format!("{prefix}bf_aborts_per_second"),
-                    round3(iv.bf_aborts),
-                )
-                .min(0u8),
-            );
-        report.detail_at(
-            1,
-            State::Ok,
-            format!(
-                "{name}: in the last {since}: {} commits/s, {}/s written, paused {}% by flow control, {} flow control messages sent",
-                format_number(round3(iv.commits)),
-                bytes(iv.bytes),
-                format_number((iv.paused_fraction * 1000.0).round() / 10.0),
-                iv.fc_sent
-            ),
-        );
-        windows.extend(ist_window(report, member, &iv, &prefix, judge));
     }
-    judge_ist_window(report, windows, single, judge);
-    if let Some((_, fraction, seconds)) = paused {
-        judge_flow_control(report, fraction, seconds, &senders, judge);
-    }
-    judge_left(report, facts, old, judge);
-    judge_sst(report, facts, Some(old));
 }
 
 /// The fraction of the interval the cluster spent paused, and who asked for the pauses: the
 /// members whose `wsrep_flow_control_sent` grew (in cluster mode; one node does not know).
-fn judge_flow_control(
-    report: &mut Report,
-    fraction: f64,
-    seconds: f64,
-    senders: &[(String, f64)],
-    judge: &Judgement,
-) {
-    let percent = format_number((fraction * 1000.0).round() / 10.0);
-    let since = minutes(seconds);
+fn judge_flow_control(report: &mut Report, paused: &Paused, senders: &[(&str, f64)]) {
+    let percent = units::percent(paused.fraction);
+    let since = units::interval(paused.seconds);
     let who = senders
         .iter()
         .map(|(name, sent)| {
@@ -334,16 +215,16 @@ fn judge_flow_control(
         1 => format!(": {who}, it is the slow node"),
         _ => format!(": {who}, they are the slow nodes"),
     };
-    match judge.flow_control.violation(fraction) {
+    match &paused.violation {
         Some((state, why)) => {
             let text =
-                format!("paused by flow control {percent}% of the last {since} ({why}){slow}");
-            report.add(state, text.clone()).detail(state, text);
+                format!("paused by flow control {percent} of the last {since} ({why}){slow}");
+            report.add(*state, text.clone()).detail(*state, text);
         }
         None if !senders.is_empty() => {
             report.detail(
                 State::Ok,
-                format!("paused by flow control {percent}% of the last {since}{slow}"),
+                format!("paused by flow control {percent} of the last {since}{slow}"),
             );
         }
         None => {}
@@ -357,16 +238,16 @@ struct IstWindow {
     name: String,
     minutes: f64,
     text: String,
+    violation: Option<(State, String)>,
 }
 
 fn ist_window(
     report: &mut Report,
-    member: &MemberOutcome,
+    member: &Member<'_>,
     iv: &Interval,
-    prefix: &str,
-    judge: &Judgement,
+    criteria: &Criteria,
 ) -> Option<IstWindow> {
-    let gcache = member.result.as_ref().ok()?.status.gcache_size?;
+    let gcache = member.facts()?.status.gcache_size?;
     if iv.bytes <= 0.0 {
         report.detail_at(
             1,
@@ -374,33 +255,36 @@ fn ist_window(
             format!(
                 "{}: no writes in the last {}: the IST window is open",
                 member.name(),
-                minutes(iv.seconds)
+                units::interval(iv.seconds)
             ),
         );
         return None;
     }
     let window = gcache as f64 / iv.bytes;
-    report.metric(
-        Metric::new(format!("{prefix}ist_window_minutes"), round3(window / 60.0))
-            .thresholds(judge.ist_window.clone())
-            .min(0u8),
-    );
+    let checked = criteria
+        .ist_window
+        .check(member.label("ist_window_minutes"), round3(window / 60.0))
+        .min(0u8);
+    let violation = checked.violation().map(|(s, why)| (s, why.to_string()));
+    report.metric(checked);
     Some(IstWindow {
-        name: member.name(),
+        name: member.name().to_string(),
         minutes: window / 60.0,
         text: format!(
             "a member that leaves now can rejoin by IST for {} (gcache {} at {}/s)",
             match window {
                 w if w < 1.0 => "less than 1 s".to_string(),
-                w => format!("about {}", minutes(w)),
+                w => format!("about {}", units::interval(w)),
             },
             bytes(gcache as f64),
-            bytes(iv.bytes)
+            bytes(iv.bytes.round())
         ),
+        violation,
     })
 }
 
-fn judge_ist_window(report: &mut Report, windows: Vec<IstWindow>, single: bool, judge: &Judgement) {
+/// The widest window judged (one node's own, or the best donor's in cluster mode).
+fn judge_ist_window(report: &mut Report, windows: Vec<IstWindow>, single: bool) {
     let Some(widest) = windows
         .into_iter()
         .max_by(|a, b| a.minutes.total_cmp(&b.minutes))
@@ -411,47 +295,54 @@ fn judge_ist_window(report: &mut Report, windows: Vec<IstWindow>, single: bool, 
         true => widest.text,
         false => format!("{} (donor {})", widest.text, widest.name),
     };
-    match judge.ist_window.violation(widest.minutes) {
+    match widest.violation {
         Some((state, why)) => report.add(state, format!("{text} ({why} minutes)")),
         None => report.detail(State::Ok, text),
     };
 }
 
-/// Members listed last time and gone now, named with when they were last seen (not with
-/// `--expected-size`: the size says it then).
 /// A remembered member as the report names it: `node2 (db2:3306)` while it is still among the
 /// members asked, else its address.
-fn known_as(facts: &Facts, address: &str) -> String {
-    facts
-        .members
+fn known_as(members: &[Member<'_>], address: &str) -> String {
+    members
         .iter()
-        .find(|m| m.endpoint == address)
-        .map(|m| format!("{} ({address})", m.name()))
+        .find(|m| m.peer.endpoint() == address)
+        .map(|m| m.peer.to_string())
         .unwrap_or_else(|| address.to_string())
 }
 
-fn judge_left(report: &mut Report, facts: &Facts, old: &Record, judge: &Judgement) {
-    if judge.expected_size.is_some() {
+/// Members listed last time and gone now, named with when they were last seen (not with
+/// `--expected-size`: the size says it then).
+fn judge_left(
+    report: &mut Report,
+    facts: &Facts,
+    members: &[Member<'_>],
+    old: &Record,
+    criteria: &Criteria,
+) {
+    if criteria.expected_size.is_some() {
         return;
     }
     let now = present(&facts.members);
     if now.is_empty() {
         return;
     }
-    for (key, _) in old.values.iter().filter(|(k, _)| k.starts_with("seen ")) {
-        let address = &key["seen ".len()..];
+    for key in old.values.keys() {
+        let Some(address) = key.strip_prefix(SEEN) else {
+            continue;
+        };
         if now.iter().any(|a| a == address) {
             continue;
         }
         let Some(seen) = old.number(key) else {
             continue;
         };
-        let name = known_as(facts, address);
         report.add(
             State::Warning,
             format!(
-                "{name} left the cluster: last seen {} ago (--forget after a planned removal)",
-                minutes(facts.read_at - seen)
+                "{} left the cluster: last seen {} ago (--forget after a planned removal)",
+                known_as(members, address),
+                units::interval(facts.read_at - seen)
             ),
         );
     }
@@ -459,53 +350,47 @@ fn judge_left(report: &mut Report, facts: &Facts, old: &Record, judge: &Judgemen
 
 /// A member (away, or not yet Synced) whose last position is older than every donor's gcache
 /// will need a full state transfer to rejoin.
-fn judge_sst(report: &mut Report, facts: &Facts, old: Option<&Record>) {
+fn judge_sst(report: &mut Report, facts: &Facts, members: &[Member<'_>], old: Option<&Record>) {
     if !facts.cluster {
         return;
     }
-    let donors: Vec<(String, i64)> = facts
-        .members
+    let Some(oldest) = members
         .iter()
         .filter_map(|m| {
-            let s = &m.result.as_ref().ok()?.status;
-            (s.local_state == Some(super::LocalState::Synced))
-                .then_some((m.name(), s.cached_downto?))
+            let s = &m.facts()?.status;
+            (s.local_state == Some(LocalState::Synced)).then_some(s.cached_downto?)
         })
-        .collect();
-    let Some(oldest) = donors.iter().map(|(_, from)| *from).min() else {
+        .min()
+    else {
         return;
     };
     let mut candidates: Vec<(String, i64)> = Vec::new();
     // Reachable, not Synced: where it is now.
-    for member in &facts.members {
-        if let Ok(f) = &member.result
-            && f.status.local_state != Some(super::LocalState::Synced)
+    for member in members {
+        if let Some(f) = member.facts()
+            && f.status.local_state != Some(LocalState::Synced)
             && let Some(lc) = f.status.last_committed
         {
-            candidates.push((member.name(), lc));
+            candidates.push((member.name().to_string(), lc));
         }
     }
     // Away (unreachable, or gone from the list): where it was when last seen.
     let here = present(&facts.members);
-    if let Some(old) = old {
-        for (key, value) in old
-            .values
-            .iter()
-            .filter(|(k, _)| k.starts_with("last_committed "))
-        {
-            let address = &key["last_committed ".len()..];
-            if here.iter().any(|a| a == address) {
-                continue;
-            }
-            let Ok(lc) = value.parse::<i64>() else {
-                continue;
-            };
-            candidates.push((known_as(facts, address), lc));
+    for (key, value) in old.iter().flat_map(|old| &old.values) {
+        let Some(address) = key.strip_prefix(POSITION) else {
+            continue;
+        };
+        if here.iter().any(|a| a == address) {
+            continue;
         }
+        let Ok(lc) = value.parse::<i64>() else {
+            continue;
+        };
+        candidates.push((known_as(members, address), lc));
     }
     for (name, position) in candidates {
         // IST can serve a member whose next writeset is still in a donor's gcache.
-        if position + 1 < oldest {
+        if position.saturating_add(1) < oldest {
             report.add(
                 State::Warning,
                 format!(
@@ -514,6 +399,11 @@ fn judge_sst(report: &mut Report, facts: &Facts, old: Option<&Record>) {
             );
         }
     }
+}
+
+/// A rate as perfdata writes it: no exponent, no trailing zeros.
+fn number(value: f64) -> String {
+    Value::Float(value).to_string()
 }
 
 fn round3(value: f64) -> f64 {
@@ -525,21 +415,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_record_remembers_the_latest_gone_members_only() {
-        let mut values = BTreeMap::new();
-        // Present now (seen at this run) and 100 gone, seen at 1..=100.
-        values.insert("seen 10.0.0.1:3306".to_string(), "1000".to_string());
-        for i in 1..=100 {
-            values.insert(format!("seen 10.1.0.{i}:3306"), i.to_string());
-            values.insert(format!("last_committed 10.1.0.{i}:3306"), "7".to_string());
-        }
-        forget_the_oldest_gone(&mut values, "1000");
-        let seen: Vec<&String> = values.keys().filter(|k| k.starts_with("seen ")).collect();
-        assert_eq!(seen.len(), 1 + REMEMBERED_GONE);
-        assert!(values.contains_key("seen 10.0.0.1:3306"));
-        assert!(values.contains_key("seen 10.1.0.100:3306"));
-        assert!(values.contains_key("last_committed 10.1.0.37:3306"));
-        assert!(!values.contains_key("seen 10.1.0.36:3306"));
-        assert!(!values.contains_key("last_committed 10.1.0.36:3306"));
+    fn rates_read_as_perfdata_writes_them() {
+        assert_eq!(number(round3(2.51089e-05)), "0");
+        assert_eq!(number(round3(1.0 / 60.0)), "0.017");
     }
 }
