@@ -15,8 +15,6 @@ pub struct Spec {
     /// The CheckCommand name (`galera`), also the prefix of its variables (`galera_host`).
     pub name: &'static str,
     pub binary: &'static str,
-    /// What the comment at the top says about the plugin.
-    pub summary: &'static str,
     /// Options (clap ids) that default to the host's address: `$check_address$`.
     pub address: &'static [&'static str],
     /// Secrets passed in the environment: (variable, the option suffix of the custom var).
@@ -90,8 +88,28 @@ pub fn render(spec: &Spec, command: &Command) -> String {
     let _ = writeln!(
         out,
         "/* {}: {} (hastack-plugins).\n * Generated from the plugin's options by `hastack-generate checkcommands`: do not edit.",
-        spec.binary, spec.summary
+        spec.binary,
+        crate::about(command)
     );
+    // The plugin's own notes (its --help and man page say the same), then its examples there.
+    let notes = crate::OperatorText::of(command).notes;
+    if !notes.is_empty() {
+        out.push_str(" *\n");
+        for line in notes.lines() {
+            match line.is_empty() {
+                true => out.push_str(" *\n"),
+                // A "*/" in the text would end the comment.
+                false => {
+                    let _ = writeln!(out, " * {}", line.replace("*/", "* /"));
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            " *\n * Examples: `{0} --help` or `man {0}`.",
+            spec.binary
+        );
+    }
     if !spec.env.is_empty() {
         let vars: Vec<String> = spec
             .env
@@ -207,7 +225,6 @@ mod tests {
         let spec = Spec {
             name: "x",
             binary: "check_x",
-            summary: "a test",
             address: &["host"],
             env: &[("X_PWD", "password")],
             hidden: &["password"],

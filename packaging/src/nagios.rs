@@ -35,7 +35,7 @@ pub fn render(plugins: &[Plugin]) -> String {
         let command = (plugin.command)();
         let name = command_name(plugin);
         let binary = plugin.spec.binary;
-        let summary = plugin.spec.summary;
+        let summary = crate::about(&command);
         let _ = write!(
             out,
             "\n# '{name}': {summary}\ndefine command {{\n\tcommand_name\t{name}\n\tcommand_line\t$USER1$/{binary} $ARG1$\n}}\n"

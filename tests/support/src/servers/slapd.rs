@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::harness::ports::free_ports;
 use crate::harness::process::{Server, wait_until};
+use crate::harness::system::tool;
 use crate::harness::tls::{TlsFiles, make_self_signed_at, make_server_cert};
 
 pub const SUFFIX: &str = "dc=example,dc=com";
@@ -53,13 +54,8 @@ pub struct Slapd {
 
 impl Slapd {
     pub fn start(directory: Directory) -> Result<Slapd, String> {
-        for binary in ["/usr/sbin/slapd", "/usr/sbin/slapadd"] {
-            if !Path::new(binary).exists() {
-                return Err(format!(
-                    "{binary} is not installed (scripts/setup installs slapd)"
-                ));
-            }
-        }
+        let slapd = tool("slapd", "slapd")?;
+        let slapadd = tool("slapadd", "slapd")?;
         let dir = tempfile::tempdir().map_err(|e| format!("tempdir: {e}"))?;
         let d = dir.path();
         for sub in ["db", "run", "tls"] {
@@ -69,44 +65,12 @@ impl Slapd {
             (false, false) => make_server_cert(&d.join("tls"))?,
             (_, expired) => make_self_signed_at(&d.join("tls"), expired.then_some("-864000s"))?,
         };
-        let page_limit = directory
-            .page_limit
-            .map(|n| format!(" size.pr={n}"))
-            .unwrap_or_default();
-        let page_total = directory
-            .page_total
-            .map_or("unlimited".to_string(), |n| n.to_string());
-        let root_dse_acl = match directory.hide_supported_controls {
-            true => {
-                "access to dn.base=\"\" attrs=supportedControl by * none\n\
-                 access to dn.base=\"\" by * read\n"
-            }
-            false => "",
-        };
-        let conf = format!(
-            "include /etc/ldap/schema/core.schema\ninclude /etc/ldap/schema/cosine.schema\n\
-             include /etc/ldap/schema/nis.schema\ninclude /etc/ldap/schema/inetorgperson.schema\n\
-             modulepath /usr/lib/ldap\nmoduleload back_mdb\n\
-             pidfile {run}/slapd.pid\nargsfile {run}/slapd.args\n\
-             TLSCACertificateFile {ca}\nTLSCertificateFile {cert}\nTLSCertificateKeyFile {key}\n\
-             sizelimit size.soft={SIZE_LIMIT} size.hard={SIZE_LIMIT} size.prtotal={page_total}{page_limit}\n\
-             timelimit 60\n{root_dse_acl}\
-             database mdb\nmaxsize 1073741824\ndbnosync\nsuffix \"{SUFFIX}\"\n\
-             rootdn \"{ROOT_DN}\"\nrootpw {ROOT_PASSWORD}\ndirectory {db}\n\
-             index objectClass eq\nindex uid,cn eq\n\
-             access to attrs=userPassword by self write by anonymous auth by * none\n\
-             access to * by * read\n",
-            run = d.join("run").display(),
-            ca = tls.ca.display(),
-            cert = tls.cert.display(),
-            key = tls.key.display(),
-            db = d.join("db").display(),
-        );
+        let conf = slapd_conf(d, &tls, &directory);
         let conf_path = d.join("slapd.conf");
         std::fs::write(&conf_path, conf).map_err(|e| e.to_string())?;
         let ldif = d.join("data.ldif");
         std::fs::write(&ldif, directory_ldif(directory.users)).map_err(|e| e.to_string())?;
-        let out = Command::new("/usr/sbin/slapadd")
+        let out = Command::new(&slapadd)
             .arg("-f")
             .arg(&conf_path)
             .args(["-q", "-l"])
@@ -118,7 +82,7 @@ impl Slapd {
         }
         let ports = free_ports(2);
         let (port, ldaps_port) = (ports[0], ports[1]);
-        let mut command = Command::new("/usr/sbin/slapd");
+        let mut command = Command::new(&slapd);
         command
             .arg("-f")
             .arg(&conf_path)
@@ -196,4 +160,41 @@ fn directory_ldif(users: usize) -> String {
         );
     }
     ldif
+}
+
+/// slapd.conf: the schemas, TLS, the AD-like size limit, and the directory in `d`.
+fn slapd_conf(d: &Path, tls: &TlsFiles, directory: &Directory) -> String {
+    let page_limit = directory
+        .page_limit
+        .map(|n| format!(" size.pr={n}"))
+        .unwrap_or_default();
+    let page_total = directory
+        .page_total
+        .map_or("unlimited".to_string(), |n| n.to_string());
+    let root_dse_acl = match directory.hide_supported_controls {
+        true => {
+            "access to dn.base=\"\" attrs=supportedControl by * none\n\
+             access to dn.base=\"\" by * read\n"
+        }
+        false => "",
+    };
+    format!(
+        "include /etc/ldap/schema/core.schema\ninclude /etc/ldap/schema/cosine.schema\n\
+         include /etc/ldap/schema/nis.schema\ninclude /etc/ldap/schema/inetorgperson.schema\n\
+         modulepath /usr/lib/ldap\nmoduleload back_mdb\n\
+         pidfile {run}/slapd.pid\nargsfile {run}/slapd.args\n\
+         TLSCACertificateFile {ca}\nTLSCertificateFile {cert}\nTLSCertificateKeyFile {key}\n\
+         sizelimit size.soft={SIZE_LIMIT} size.hard={SIZE_LIMIT} size.prtotal={page_total}{page_limit}\n\
+         timelimit 60\n{root_dse_acl}\
+         database mdb\nmaxsize 1073741824\ndbnosync\nsuffix \"{SUFFIX}\"\n\
+         rootdn \"{ROOT_DN}\"\nrootpw {ROOT_PASSWORD}\ndirectory {db}\n\
+         index objectClass eq\nindex uid,cn eq\n\
+         access to attrs=userPassword by self write by anonymous auth by * none\n\
+         access to * by * read\n",
+        run = d.join("run").display(),
+        ca = tls.ca.display(),
+        cert = tls.cert.display(),
+        key = tls.key.display(),
+        db = d.join("db").display(),
+    )
 }

@@ -498,6 +498,24 @@ fn options() -> Result<Options, String> {
     Ok(o)
 }
 
+/// Where the C peers are installed.
+const PEERS: &str = "/usr/lib/nagios/plugins";
+
+/// What every group of the benchmark shares: the binaries, how many runs, a scratch directory.
+struct Bench {
+    bin_dir: PathBuf,
+    runs: usize,
+    /// Slow peers get fewer runs.
+    few: usize,
+    dir: hastack_test_support::TempDir,
+}
+
+impl Bench {
+    fn bin(&self, name: &str) -> PathBuf {
+        self.bin_dir.join(name)
+    }
+}
+
 fn main() {
     let o = match options() {
         Ok(o) => o,
@@ -507,20 +525,37 @@ fn main() {
         }
     };
     let started = Instant::now();
-    let bin = |name: &str| o.bin_dir.join(name);
-    let plugins = "/usr/lib/nagios/plugins";
-    let runs = o.runs;
-    // Slow peers get fewer runs.
-    let few = (runs / 6).max(2);
+    let bench = Bench {
+        bin_dir: o.bin_dir.clone(),
+        runs: o.runs,
+        few: (o.runs / 6).max(2),
+        dir: hastack_test_support::tempdir().expect("tempdir"),
+    };
     let mut report = Report {
         rows: String::new(),
-        runs,
+        runs: o.runs,
         seen: Vec::new(),
         huge_inventory_mb: 0.0,
         missing: Vec::new(),
     };
-    let dir = hastack_test_support::tempdir().expect("tempdir");
+    galera(&bench, &mut report);
+    ntp(&bench, &mut report);
+    dns_through_the_forwarder(&bench, &mut report);
+    dns_from_the_agent(&bench, &mut report);
+    ldap(&bench, &mut report);
+    inventories(&bench, &mut report);
+    start_up(&bench, &mut report);
+    if let Err(e) = write(&o, &report, started) {
+        eprintln!("bench: {e}");
+        std::process::exit(1);
+    }
+}
 
+/// Galera: one status read, and three nodes at once.
+fn galera(bench: &Bench, report: &mut Report) {
+    let (runs, plugins) = (bench.runs, PEERS);
+    let bin = |name: &str| bench.bin(name);
+    let dir = &bench.dir;
     // Galera: one status read, and three nodes at once.
     match GaleraCluster::start(3) {
         Ok(cluster) => {
@@ -588,7 +623,12 @@ fn main() {
         }
         Err(e) => report.missing(format!("no Galera cluster: {e}")),
     }
+}
 
+/// NTP: one server.
+fn ntp(bench: &Bench, report: &mut Report) {
+    let (runs, plugins) = (bench.runs, PEERS);
+    let bin = |name: &str| bench.bin(name);
     // NTP: one server.
     match NtpServer::start() {
         Ok(ntp) => {
@@ -615,7 +655,12 @@ fn main() {
         }
         Err(e) => report.missing(format!("no chronyd: {e}")),
     }
+}
 
+/// DNS: an A lookup through the forwarder.
+fn dns_through_the_forwarder(bench: &Bench, report: &mut Report) {
+    let (runs, plugins) = (bench.runs, PEERS);
+    let bin = |name: &str| bench.bin(name);
     // DNS: an A lookup through the forwarder.
     match ConsulAgent::start().and_then(|c| Forwarder::start(c.port()).map(|f| (c, f))) {
         Ok((_consul, fwd)) => {
@@ -648,7 +693,12 @@ fn main() {
         }
         Err(e) => report.missing(format!("no BIND: {e}")),
     }
+}
 
+/// DNS: the agent itself, UDP (then TCP when the answer is full) against TCP alone.
+fn dns_from_the_agent(bench: &Bench, report: &mut Report) {
+    let runs = bench.runs;
+    let bin = |name: &str| bench.bin(name);
     // DNS: the agent itself, UDP (then TCP when the answer is full, as Consul trims without TC)
     // against TCP alone, for the usual few instances and for 90.
     for (count, udp, tcp) in [
@@ -676,7 +726,33 @@ fn main() {
             Err(e) => report.missing(format!("no Consul stand-in: {e}")),
         }
     }
+}
 
+/// ldapsearch's arguments for the DNs under USERS matching `filter`, as the reader, in pages
+/// of 500 or unpaged.
+fn ldapsearch<'a>(uri: &'a str, filter: &'a str, paged: bool) -> Vec<&'a str> {
+    let mut args = vec![
+        "-x",
+        "-H",
+        uri,
+        "-D",
+        READER_DN,
+        "-w",
+        READER_PASSWORD,
+        "-b",
+        USERS,
+    ];
+    if paged {
+        args.extend(["-E", "pr=500/noprompt"]);
+    }
+    args.extend(["-LLL", filter, "1.1"]);
+    args
+}
+
+/// LDAP: the full count, 2500 and 100,000 entries.
+fn ldap(bench: &Bench, report: &mut Report) {
+    let (runs, few, plugins) = (bench.runs, bench.few, PEERS);
+    let bin = |name: &str| bench.bin(name);
     // LDAP: the full count, 2500 and 100,000 entries.
     for (users, label, peer_runs) in [(2500usize, "2500", runs), (100_000, "100,000", few)] {
         match Slapd::start(Directory {
@@ -704,22 +780,7 @@ fn main() {
                     cmd(
                         peer,
                         "/usr/bin/ldapsearch",
-                        &[
-                            "-x",
-                            "-H",
-                            &uri,
-                            "-D",
-                            READER_DN,
-                            "-w",
-                            READER_PASSWORD,
-                            "-b",
-                            USERS,
-                            "-E",
-                            "pr=500/noprompt",
-                            "-LLL",
-                            filter,
-                            "1.1",
-                        ],
+                        &ldapsearch(&uri, filter, true),
                         &[],
                     ),
                 ];
@@ -731,20 +792,7 @@ fn main() {
                 group.push(cmd(
                     unpaged,
                     "/usr/bin/ldapsearch",
-                    &[
-                        "-x",
-                        "-H",
-                        &uri,
-                        "-D",
-                        READER_DN,
-                        "-w",
-                        READER_PASSWORD,
-                        "-b",
-                        USERS,
-                        "-LLL",
-                        filter,
-                        "1.1",
-                    ],
+                    &ldapsearch(&uri, filter, false),
                     &[],
                 ));
                 if users == 2500 {
@@ -780,7 +828,13 @@ fn main() {
             Err(e) => report.missing(format!("no slapd: {e}")),
         }
     }
+}
 
+/// Inventories: a 10,000-host file with its Terraform output, and memory on a large one.
+fn inventories(bench: &Bench, report: &mut Report) {
+    let few = bench.few;
+    let bin = |name: &str| bench.bin(name);
+    let dir = &bench.dir;
     // Inventories.
     let (inventory, terraform, options) = big_inventory(dir.path());
     let inv = inventory.display().to_string();
@@ -839,7 +893,12 @@ fn main() {
         few,
     );
     report.huge_inventory_mb = text.len() as f64 / (1024.0 * 1024.0);
+}
 
+/// Start-up cost: --help of each plugin.
+fn start_up(bench: &Bench, report: &mut Report) {
+    let runs = bench.runs;
+    let bin = |name: &str| bench.bin(name);
     // Start-up cost.
     for plugin in PLUGINS {
         report.group(
@@ -853,7 +912,11 @@ fn main() {
             runs,
         );
     }
+}
 
+/// BENCHMARKS.md: the header, the rows, the targets and the notes; an error if a group is
+/// missing.
+fn write(o: &Options, report: &Report, started: Instant) -> Result<(), String> {
     let header = format!(
         "# Benchmarks\n\n\
          Written by `scripts/bench` ({runs} interleaved runs per command, fewer for the slow peers), {date}.\n\n\
@@ -883,21 +946,18 @@ fn main() {
         include_str!("bench-notes.md")
     );
     print!("{text}");
-    if let Err(e) = std::fs::write(&o.out, &text) {
-        eprintln!("bench: cannot write {}: {e}", o.out.display());
-        std::process::exit(1);
-    }
+    std::fs::write(&o.out, &text).map_err(|e| format!("cannot write {}: {e}", o.out.display()))?;
     eprintln!(
         "bench: wrote {} in {:.0} s",
         o.out.display(),
         started.elapsed().as_secs_f64()
     );
-    if !report.missing.is_empty() {
-        eprintln!(
-            "bench: incomplete, {} missing: {}",
+    match report.missing.is_empty() {
+        true => Ok(()),
+        false => Err(format!(
+            "incomplete, {} missing: {}",
             report.missing.len(),
             report.missing.join(", ")
-        );
-        std::process::exit(1);
+        )),
     }
 }
