@@ -94,25 +94,67 @@ impl ThresholdSet for Pairs {
     ];
 }
 
+/// What `--help` ends with, the man page's NOTES and EXAMPLES, and the CheckCommand's header:
+/// how the plugin judges, and examples.
+const OPERATOR_TEXT: &str = r#"Four views, in any combination. Offsets are judged by their absolute value, perfdata keeps the
+sign (positive: the server is ahead).
+
+One server (-H ntp1): the local clock's offset against it, -w/-c in seconds, 0.5 and 2 unless
+given (chrony keeps healthy clocks within milliseconds: half a second is a clock nobody
+disciplines).
+
+Several servers (-H db1 -H db2 -H db3, the NTP service of each cluster node): all asked at once,
+and the skew between them (largest offset minus smallest) judged by --skew-warning and
+--skew-critical (0.5 and 2), whatever this host's own clock says. The two servers furthest apart
+are named. -w/-c then apply to each server's offset only when given. Perfdata: skew first, then
+per server db1_offset, db1_delay, db1_stratum, db1_root_distance, db1_jitter
+(127.0.0.1_1002_offset for a server on another port than -p).
+
+Each server gets --samples requests (4): the answer with the smallest round trip is kept, the
+spread is the jitter (--jitter-*, 0.1 and 1). A server that is not synchronised itself (leap
+indicator 3, stratum 0 or 16, root distance over 16 s) is CRITICAL, a kiss-o'-death is named
+(RATE: ask less often, DENY, RSTR), and a reference time older than --stale (3600 s) is a WARNING:
+a server that lost its upstream still answers. Nothing listening reads 127.0.0.1:9: connection
+refused, at once. A server that swallows requests reads HOST:PORT: no answer within 9 s while
+waiting for NTP answers, once its share of the run (the timeout less a tenth, a second at most:
+9 s of -t 10) is spent, so the servers that answered still count. A name that does not resolve is
+UNKNOWN.
+
+--chrony reads what the local chronyd knows, as chronyc tracking and sources do: its UDP command
+port (127.0.0.1:323, no key needed from localhost) or its Unix socket (/run/chrony/chronyd.sock,
+which needs root or chrony's group). CRITICAL when its leap status is Not synchronised or it
+reaches none of its sources, WARNING below --min-sources usable sources (1) or when its last clock
+update is older than --stale. -w/-c judge its system time offset, --root-distance-* its root
+distance. A refused port reads chronyd (127.0.0.1:323): connection refused (not running? cmdport
+0?).
+
+--local-sync asks the kernel (adjtimex), no network. Synchronised means a maximum error under
+16 s, as the kernel and systemd read it. The kernel adds 500 us to the maximum error every second
+nobody updates the clock: --maxerror-warning 1 s is reached about half an hour after the daemon
+stopped, --maxerror-critical 5 s after two and a half hours, and 16 s is not synchronised
+(--unsynced-state, CRITICAL: NTP disabled?). The kernel flag STA_UNSYNC is said, not judged:
+chrony clears it only with its rtcsync directive.
+
+Examples:
+  check_clock_skew -H ntp1.example.com
+      This host's offset against one server: WARNING past 0.5 s, CRITICAL past 2 s.
+  check_clock_skew -H db1 -H db2 -H db3 --skew-critical 1
+      The cluster nodes' clocks against each other: CRITICAL when two are 1 s apart.
+  check_clock_skew --chrony --min-sources 2
+      The local chronyd: synchronised, and following at least 2 usable sources.
+  check_clock_skew --local-sync
+      No network: is any daemon disciplining this host's clock?
+  check_clock_skew -H ntp1 -H ntp2 --stratum-warning 1:3 --stale 7200
+      Two servers, each a WARNING above stratum 3 or with a reference older than 2 hours.
+"#;
+
 /// Clock offset against NTP servers, skew between peers, and the local clock's sync state.
-///
-/// One server: the local clock's offset against it (-w/-c on the absolute offset, seconds).
-/// Several servers (point it at the NTP service of each cluster node): all are asked at once,
-/// and the skew between them (largest offset minus smallest) is judged by --skew-warning and
-/// --skew-critical, independent of this host's own clock. --chrony reads what the local chronyd
-/// knows (as chronyc tracking and sources): leap status, sources, offset, last update.
-/// --local-sync asks the kernel whether anything disciplines the local clock (NTP disabled?).
 #[derive(Debug, Parser)]
 #[command(
     name = "check_clock_skew",
     version,
-    after_help = "Offsets are judged by their absolute value, perfdata keeps the sign (positive: the server is ahead).\n\
-With several servers, -w/-c apply to each server's offset only when given.\n\n\
-Examples:\n  \
-check_clock_skew -H ntp1.example.com\n  \
-check_clock_skew -H db1 -H db2 -H db3 --skew-warning 0.5 --skew-critical 2\n  \
-check_clock_skew --chrony --min-sources 2\n  \
-check_clock_skew --local-sync"
+    after_help = "See --help (or man check_clock_skew) for what is judged, and examples",
+    after_long_help = OPERATOR_TEXT
 )]
 pub struct Cli {
     /// NTP server to ask (repeatable), names resolved, IPv6 as [ADDR]:PORT

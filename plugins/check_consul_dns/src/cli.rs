@@ -36,23 +36,61 @@ impl ThresholdSet for Pairs {
     const PAIRS: &'static [ThresholdPair] = &[INSTANCES, TIME];
 }
 
+/// What `--help` ends with, the man page's NOTES and EXAMPLES, and the CheckCommand's header:
+/// how the plugin judges, and examples.
+const OPERATOR_TEXT: &str = r#"Each server is asked directly, with no system resolver, hosts file, search list or cache in
+between, and the check says how the path fails. NXDOMAIN for a service is CRITICAL: no healthy
+instance of NAME. SERVFAIL is CRITICAL: server failure, the forwarder cannot reach Consul?
+REFUSED, NODATA and other codes are CRITICAL, named. An SRV target of . is CRITICAL (RFC 2782: the
+service is decidedly not available). A closed port reads 127.0.0.1:8600: connection refused (no
+DNS server listens there). Silence reads 127.0.0.1:53: no answer within 9 s while waiting for an
+answer (with -t 10), once the server's share of the run (the timeout less a tenth, a second at
+most) is spent. An answer with the query's ID that is malformed, is not a response, has another
+opcode or answers another question is CRITICAL at once, naming what is wrong. Datagrams with
+another ID are skipped.
+
+Judged: -w/-c on the number of instances (zero is always CRITICAL), --expect for instances that
+must be there (with --exact, any other is a WARNING), --time-* on each server's response time, and
+--also-resolve for names outside Consul that every server must still resolve (a forwarder must
+keep recursing for the rest of the world). Several servers are compared as sets with the first
+that answered: a difference is a WARNING naming both.
+
+Names follow Consul's rules: [TAG.]NAME.service[.DC].DOMAIN for A and AAAA,
+_NAME._TAG.service[.DC].DOMAIN (or NAME.service... without a tag) for SRV, whose answers read
+TARGET:PORT (ADDRESS). -q asks for a name as it is. Servers are IP addresses (naming them would
+need the resolver being tested), 127.0.0.1:8600 by default.
+
+What Consul serves: with its defaults (udp_answer_limit 3, enable_truncate false) it cuts a UDP
+answer to a query without EDNS to 3 records, and trims one with EDNS until it fits the client's
+buffer, without setting TC. A client that believes the UDP answer sees 3 of 90 instances and is
+not told. So every query carries EDNS with a 1232-byte buffer, and an answer that fills it is
+asked again over TCP, where Consul answers whole. --tcp asks over TCP only. The long output says
+what clients without EDNS (glibc's default resolver) get, as information. A forwarder such as BIND
+asks Consul with EDNS and a 1232-byte buffer, gets the trimmed set and serves it to everyone, over
+TCP too: give the agent and the forwarder (-H agent -H forwarder) and a forwarder that returns
+fewer of the agent's instances is a WARNING that says so.
+
+Perfdata: instances (the fewest any server returned) and time, per server with several
+(127.0.0.1_8600_time).
+
+Examples:
+  check_consul_dns -s galeradb -w 3: -c 2:
+      The local agent (127.0.0.1:8600): WARNING below 3 healthy instances, CRITICAL below 2.
+  check_consul_dns -H 127.0.0.1:8600 -H 127.0.0.1:53 -s galeradb
+      The agent and the BIND forwarder in front of it: both answer, with the same instances.
+  check_consul_dns -H 10.0.0.2:53 -s galeradb --type SRV --expect 10.0.0.11:3306
+      SRV through the forwarder: the instance on 10.0.0.11 port 3306 must be among the answers.
+  check_consul_dns -H 10.0.0.2:53 -s galeradb --also-resolve debian.org --time-critical 1
+      The forwarder still resolves the outside world, and answers within a second.
+"#;
+
 /// Service discovery through Consul's DNS interface, directly or through a forwarder.
-///
-/// Asks each server (concurrently, over UDP, TCP when the answer is truncated or with --tcp) for
-/// a Consul service name and judges the instances returned: their count, the expected set, the
-/// response time, and whether several servers agree. Tells NXDOMAIN (no healthy instance) from
-/// SERVFAIL (a forwarder that cannot reach Consul), REFUSED, NODATA and no answer at all. No
-/// system resolver, hosts file, search list or cache is involved.
 #[derive(Debug, Parser)]
 #[command(
     name = "check_consul_dns",
     version,
-    after_help = "Names follow Consul's rules: [TAG.]NAME.service[.DC].DOMAIN for A/AAAA, \
-_NAME._TAG.service[.DC].DOMAIN (or NAME.service... without a tag) for SRV.\n\n\
-Examples:\n  \
-check_consul_dns -s galeradb -w 3: -c 1:\n  \
-check_consul_dns -H 127.0.0.1:8600 -H 127.0.0.1:53 -s galeradb --type SRV --expect 10.0.0.11:3306\n  \
-check_consul_dns -H 10.0.0.2:53 -s galeradb --also-resolve debian.org --time-critical 1"
+    after_help = "See --help (or man check_consul_dns) for what is judged, and examples",
+    after_long_help = OPERATOR_TEXT
 )]
 pub struct Cli {
     /// DNS server to ask, an IP address (repeatable, names are not resolved) [default: 127.0.0.1:8600]

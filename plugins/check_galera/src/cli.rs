@@ -70,21 +70,67 @@ impl ThresholdSet for Pairs {
         &[SIZE, FC, RECV_QUEUE, SEND_QUEUE, IST_WINDOW, LAG, SKEW];
 }
 
+/// What `--help` ends with, the man page's NOTES and EXAMPLES, and the CheckCommand's header:
+/// how the plugin judges, and examples.
+const OPERATOR_TEXT: &str = r#"One node, or the whole cluster in one run. Read-only (SHOW and SELECT only): an account with
+USAGE, PROCESS, REPLICATION CLIENT is enough.
+
+A node is CRITICAL when it is no Galera member (no provider, Disconnected, size 0), when
+wsrep_on=OFF (it still reports Primary and ready, but its own writes are not replicated), when it
+is not in a Primary component, not ready, not connected or only Initialized, and when it rejects
+client queries (wsrep_reject_queries=ALL or ALL_KILL). It is WARNING while Joining or Joined, as
+Donor/Desynced (OK with --donor-ok), with wsrep_desync=ON, a backup perhaps (OK with --desync-ok),
+and with read_only or super_read_only (OK with --read-only-ok). The cluster size is judged only
+when asked: -w/-c, or --expected-size N (WARNING below N, CRITICAL below a majority of N, WARNING
+above N: a member joined that nobody planned).
+
+Cluster-wide (--node repeated, or --discover from wsrep_incoming_addresses of the first node that
+answers) every member is read at once, one long-output line each. A member that does not answer is
+named: WARNING while the reachable Primary component holds a majority of the expected size,
+CRITICAL otherwise. Primary members must agree on the state UUID (else CRITICAL, split brain) and
+on conf_id. --lag-* judge the spread of wsrep_last_committed, --skew-* the clock difference
+between members in seconds, and members on different server or provider versions are a WARNING
+(rolling upgrade unfinished). Each member may take the timeout less a tenth of it (a second at
+most), so a hung member is named and the others still count.
+
+Galera's counters run since the server started. So the check keeps a small record per target and
+judges what changed since the previous run: the time paused by flow control (--fc-*, a fraction
+0..1), the IST window (--ist-window-*, minutes: 60: warns below an hour), the rates in perfdata, a
+member that left (with when it was last seen) and one that will need a full SST. Run it at its
+usual interval. The first run, a restart, FLUSH STATUS or a clock that went back give no baseline:
+the rest is judged and -v says why, never UNKNOWN.
+
+The record lives in --state-dir, else $STATE_DIRECTORY, /var/lib/hastack-plugins (made by the
+packages, shared by the monitoring users, each record 0600), $XDG_STATE_HOME/hastack-plugins or
+~/.local/state/hastack-plugins, and last /tmp/hastack-plugins-UID. A directory that cannot be
+written is a WARNING only when history was asked for (--state-dir, --fc-*, --ist-window-*).
+--forget sets the record aside once, after a planned removal of a member.
+
+The password, first found: -p (visible in ps), --password-file, password in the [client] section
+of --defaults-file, MYSQL_PWD. TLS is off unless asked: --tls, --tls-ca FILE (trusted beside the
+webpki roots, the system store is not read), --tls-skip-verify. A TCP endpoint stays TCP, on
+loopback too.
+
+Examples:
+  MYSQL_PWD=secret check_galera -H db1 -u monitor --expected-size 3
+      One node: its state, and the cluster size against 3 planned members.
+  check_galera -u monitor --password-file /etc/nagios/galera.pw --node db1 --node db2 --node db3
+      Every member at once: unreachable members, split brain, lag and clock skew.
+  check_galera --defaults-file /etc/icinga2/galera.cnf --discover --skew-critical 5
+      The members found through the first node that answers, CRITICAL with clocks 5 s apart.
+  check_galera -H db2 -u monitor --fc-warning 0.2 --ist-window-warning 60:
+      Since the last run: paused over 20% of the time, or a rejoin by IST possible for under 1 h.
+  check_galera -H backup1 -u monitor --donor-ok --desync-ok
+      A node that serves backups and state transfers: Donor/Desynced and wsrep_desync are OK.
+"#;
+
 /// Galera cluster health, per node and cluster-wide.
-///
-/// One node: Primary component, ready, connected, local state (Synced, Joining, Donor...),
-/// replication switched off with wsrep_on=OFF, cluster size, flow control and queues.
-/// Cluster-wide (--node, --discover): every member at once, named when unreachable, compared for
-/// split brain, configuration, last_committed lag and clock skew. Read-only: SHOW and SELECT.
 #[derive(Debug, Parser)]
 #[command(
     name = "check_galera",
     version,
-    after_help = "Password sources, first found wins: -p, --password-file, --defaults-file, MYSQL_PWD.\n\n\
-Examples:\n  \
-MYSQL_PWD=... check_galera -H db1 -u monitor --expected-size 3\n  \
-check_galera --defaults-file /etc/icinga2/galera.cnf --node db1 --node db2 --node db3 --skew-critical 5\n  \
-check_galera -H db1 -u monitor --password-file /etc/icinga2/galera.pw --discover --expected-size 3"
+    after_help = "See --help (or man check_galera) for what is judged, and examples",
+    after_long_help = OPERATOR_TEXT
 )]
 pub struct Cli {
     /// Host of the node to check [default: 127.0.0.1]

@@ -55,22 +55,65 @@ pub(crate) enum ScopeArg {
     Sub,
 }
 
+/// What `--help` ends with, the man page's NOTES and EXAMPLES, and the CheckCommand's header:
+/// how the plugin judges, and examples.
+const OPERATOR_TEXT: &str = r#"The check reads the root DSE (is the paged-results control offered?) and runs the search unpaged.
+Only when the server cuts that short (size, time or administrative limit exceeded) does it count
+every entry again with paging: a directory is never read twice when once tells all. Only DNs are
+requested and entries are counted as they stream, so memory stays flat however large the
+directory.
+
+Unpaged searches that see fewer entries than the paged count are --truncation-state (WARNING by
+default). A search cut short with no paged-results control offered is CRITICAL (nothing can read
+the whole set), and so is a paged search cut short too (OpenLDAP size.prtotal, AD's
+MaxQueryDuration). A page size the server rejects is retried with the limit the unpaged search
+revealed: a WARNING saying what to set, CRITICAL when that fails too. Counts that contradict each
+other are UNKNOWN: the server is inconsistent. -w/-c judge the total (-w 900 warns as it nears
+AD's 1000), or with --attribute the values.
+
+Active Directory (its root DSE says so): the check reads the domain's query policy and judges
+against it, because a DC need not enforce it. Samba answers an unpaged search of 1002 users whole
+where a Windows DC of the same domain cuts it at 1000: more entries than MaxPageSize are
+--truncation-state even when this DC answered them all. --attribute counts the values of one
+attribute through range retrieval (a plain read elsewhere), judged against MaxValRange the same
+way. Continuation references are counted and named at -v, never followed. A rejected bind is said
+in AD's words (wrong password, account locked out, disabled, expired, password expired or to be
+changed), and result 8 means the DC requires TLS or signing for simple binds.
+
+TLS: ldaps:// or --starttls. --tls-ca FILE (alias --ca-file) is then the only trusted CA, the
+system's store otherwise. Samba's own certificate, and older AD ones, carry the name in the CN and
+no subjectAltName, which modern TLS ignores: --tls-accept-cn accepts the CN for the host, the CA
+still verified. --tls-server-name verifies another name than the host connected to. --cert-warning
+and --cert-critical take ranges of the days left: --cert-warning 30: warns below 30 days (a bare
+30 is refused: it would alert above 30 days). A TLS failure names the certificate problem and what
+the certificate says.
+
+The password, first found: -P (visible in ps), --password-file, LDAP_PASSWORD. Without -D the
+search is anonymous, and -D with an empty password is refused (servers take it as anonymous). A
+password a server quotes back is printed as ********.
+
+Perfdata: entries, unpaged_entries, pages (0 when the unpaged search was complete), references,
+time, on AD max_page_size, max_val_range and max_query_duration, with --attribute values and
+plain_values, with --cert-* certificate_days.
+
+Examples:
+  LDAP_PASSWORD=secret check_ldap_paging -H dc1 --starttls -D cn=nagios,dc=ex,dc=com -b dc=ex,dc=com
+      The whole domain counted, WARNING when unpaged clients see fewer entries than exist.
+  check_ldap_paging -U ldaps://dc1.ex.com --tls-ca /etc/ssl/ca.pem -b ou=users,dc=ex,dc=com -w 900
+      Anonymous count of one OU over LDAPS, WARNING above 900 entries, before AD's 1000 bites.
+  check_ldap_paging -H dc1 --starttls --cert-warning 30: --cert-critical 7: -b dc=ex,dc=com
+      The count, and the server certificate's days left: WARNING below 30, CRITICAL below 7.
+  check_ldap_paging -U ldaps://dc1 -b cn=ops,ou=groups,dc=ex,dc=com --scope base --attribute member
+      The members of one group, counted through range retrieval on AD, judged against MaxValRange.
+"#;
+
 /// Count a directory search completely through paged results (RFC 2696), and report what
-/// clients that do not page lose.
-///
-/// Reads the root DSE (is the paged-results control offered?), runs the search unpaged and,
-/// when the server cuts it short (Active Directory answers at most 1000 entries), counts every
-/// matching entry with paging. Only DNs are requested, and entries are counted as they stream:
-/// memory stays flat however large the directory.
 #[derive(Debug, Parser)]
 #[command(
     name = "check_ldap_paging",
     version,
-    after_help = "Password sources, first found wins: -P (visible in ps), --password-file, LDAP_PASSWORD.\n\
-Without --bind-dn the search runs anonymously.\n\n\
-Examples:\n  \
-LDAP_PASSWORD=... check_ldap_paging -H dc1 -D 'CN=monitor,OU=Service,DC=example,DC=com' -b 'OU=Users,DC=example,DC=com' -f '(objectClass=user)' -w 900\n  \
-check_ldap_paging -U ldaps://dc1.example.com --tls-ca /etc/ssl/ad-ca.pem --cert-warning 30: -b 'DC=example,DC=com' --truncation-state critical"
+    after_help = "See --help (or man check_ldap_paging) for what is judged, and examples",
+    after_long_help = OPERATOR_TEXT
 )]
 pub struct Cli {
     /// LDAP server host [default: 127.0.0.1]

@@ -9,20 +9,62 @@ use crate::evaluate::Criteria;
 use crate::inventory::Format;
 use crate::probe::Target;
 
+/// What `--help` ends with, the man page's NOTES and EXAMPLES, and the CheckCommand's header:
+/// how the plugin judges, and examples.
+const OPERATOR_TEXT: &str = r#"An inventory that Terraform's local-exec writes in resource-creation order can put hosts under the
+wrong group header: three hosts under [monitoring_servers], meant to hold one, and the next header
+last in the file with nothing under it. Ansible then configures three masters. Run the check as a
+CI gate before Ansible, and as a service watching the file. No server is needed.
+
+Always checked: a declared group with no hosts is CRITICAL, and so is a group an option names that
+the file lacks. A malformed inventory is CRITICAL naming FILE:LINE and what was wrong, also where
+Ansible would only warn or resolve silently (an unknown or duplicate YAML key). A group name
+Ansible warns about (web-servers, 1st) and a host named like a group are WARNINGs, in Ansible's
+words. An unreadable file or a bad option is UNKNOWN. Hosts in no group but Ansible's ungrouped
+(before the first header, under [all] or [ungrouped]) are CRITICAL unless --allow-ungrouped.
+
+Asked for: -g GROUP=RANGE counts the hosts of a group, its children included
+(monitoring_servers=1:1, webservers=2:, :3 is 0:3). --order names the order of the groups'
+sections in the file. --exclusive names groups no host may share. --terraform-output FILE with
+--map OUTPUT=GROUP checks that every address of that output (a string, a list or a map of strings,
+matched against host names and ansible_host) is in GROUP and in no other mapped group: each
+misplaced host is named with where it is and where it belongs. Group names are written as in the
+inventory: a-b, a_b and a.b are three groups, as with Ansible's default
+TRANSFORM_INVALID_GROUP_CHARS=never.
+
+The file is read as ansible-inventory (ansible-core 2.14) reads it. With no extension or a .yml,
+.yaml or .json one it is tried as YAML, then as INI (INI content in hosts.yml is INI), any other
+file as INI. --format picks one. INI: [group], [group:children], [group:vars], inline variables,
+ranges (web[01:03], db-[a:c], n[1:9:2]), HOST:PORT. YAML: all: with hosts, vars and children, read
+as Ansible's loader reads it: one document, YAML 1.1 scalars (names such as 1, true, null or 10:22
+are not strings), merge keys, aliases. A byte order mark before INI content is CRITICAL: Ansible's
+INI parser fails on it.
+
+Bounded whatever the file says: each file is read under --max-file-size (64M), host ranges may
+expand to 200,000 hosts and 16 MiB of names in all, YAML aliases may replay 1,000,000 nodes. A
+file over the cap is UNKNOWN naming it and the cap, an expansion past its budget CRITICAL naming
+FILE:LINE and the count.
+
+Perfdata: hosts, groups, and GROUP_hosts for every group counted with -g (webservers_hosts).
+
+Examples:
+  check_split_order -i hosts.ini -g monitoring_servers=1:1 -g webservers=2:
+      Exactly one monitoring master and at least two web servers.
+  check_split_order -i hosts.ini --order monitoring_servers,webservers
+      The two groups' sections in this order in the file.
+  check_split_order -i hosts.ini --terraform-output tf.json --map web_ips=webservers
+      Every address of Terraform's web_ips output is under [webservers] and nowhere else mapped.
+  check_split_order -i hosts.yml --exclusive monitoring_servers,webservers --allow-ungrouped
+      No host in both groups, and hosts in no group accepted.
+"#;
+
 /// Validate an Ansible inventory generated from Terraform output.
-///
-/// Catches hosts that landed under the wrong group header: group cardinality (-g), the order of
-/// group sections (--order), hosts in groups that must not share them (--exclusive), hosts
-/// before the first header, empty groups, and membership against `terraform output -json`
-/// (--terraform-output with --map). INI and YAML inventories, parsed by Ansible's rules.
 #[derive(Debug, Parser)]
 #[command(
     name = "check_split_order",
     version,
-    after_help = "Examples:\n  \
-check_split_order -i hosts.ini -g monitoring_servers=1:1 -g webservers=2: --order monitoring_servers,webservers\n  \
-check_split_order -i hosts.ini --terraform-output tf.json --map monitoring_ip=monitoring_servers --map web_ips=webservers\n  \
-check_split_order -i hosts.yml --exclusive monitoring_servers,webservers --allow-ungrouped"
+    after_help = "See --help (or man check_split_order) for what is judged, and examples",
+    after_long_help = OPERATOR_TEXT
 )]
 pub struct Cli {
     /// The inventory file (INI or YAML)
