@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use hastack_test_support::harness::ports::RefusingPorts;
-use hastack_test_support::harness::system::faketime_env;
+use hastack_test_support::harness::system::libfaketime;
 use hastack_test_support::servers::galera::{
     GaleraCluster, MONITOR_PASSWORD, MONITOR_USER, PlainMariadb,
 };
@@ -505,8 +505,19 @@ fn killed_members_warning_then_critical() {
 /// the cluster still forms, and only the clock comparison across members sees it.
 #[test]
 fn a_member_with_a_wrong_clock_is_named() {
-    let mut faketime = faketime_env("+1900s").unwrap_or_else(|e| panic!("{e}"));
-    faketime.push(("FAKETIME_DONT_FAKE_MONOTONIC".into(), "1".into()));
+    // As this test always ran it: the monotonic clock left alone, and no FAKETIME_DONT_RESET
+    // (with both, node3 once stalled after joining the Primary view under load).
+    let faketime: Vec<(String, String)> = vec![
+        (
+            "LD_PRELOAD".into(),
+            libfaketime()
+                .unwrap_or_else(|e| panic!("{e}"))
+                .display()
+                .to_string(),
+        ),
+        ("FAKETIME".into(), "+1900s".into()),
+        ("FAKETIME_DONT_FAKE_MONOTONIC".into(), "1".into()),
+    ];
     let cluster = GaleraCluster::start_with_env(3, |i| match i {
         2 => faketime.clone(),
         _ => Vec::new(),
