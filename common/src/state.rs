@@ -5,8 +5,9 @@ use std::fmt;
 /// A Nagios/Icinga service state.
 ///
 /// States are ordered by severity, as the monitoring-plugins guidelines combine them:
-/// `Ok < Unknown < Warning < Critical`. `max()` of several states is therefore the worst one:
-/// a confirmed problem (WARNING, CRITICAL) outranks "could not tell" (UNKNOWN).
+/// `Ok < Unknown < Warning < Critical`. `max()` of several states is therefore the worst one
+/// (the one way states are combined): a confirmed problem (WARNING, CRITICAL) outranks "could
+/// not tell" (UNKNOWN).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum State {
     Ok,
@@ -34,11 +35,6 @@ impl State {
             State::Warning => 2,
             State::Critical => 3,
         }
-    }
-
-    /// The worse of two states.
-    pub fn worst(self, other: State) -> State {
-        self.max(other)
     }
 
     /// The upper-case word used in plugin output.
@@ -95,7 +91,7 @@ mod tests {
         for (i, a) in all.iter().enumerate() {
             for (j, b) in all.iter().enumerate() {
                 let expected = all[i.max(j)];
-                assert_eq!(a.worst(*b), expected, "{a} vs {b}");
+                assert_eq!((*a).max(*b), expected, "{a} vs {b}");
             }
         }
         assert_eq!([Ok, Unknown, Warning].into_iter().max(), Some(Warning));

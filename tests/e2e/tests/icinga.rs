@@ -195,7 +195,7 @@ fn an_agent_zone_runs_checks_for_the_master() {
         expect_state: 2,
         expect_output: "SPLIT ORDER CRITICAL - [webservers] is empty".into(),
         expect_contains: None,
-        expect_labels: vec!["hosts".into(), "hosts_monitoring_servers".into()],
+        expect_labels: vec!["hosts".into(), "monitoring_servers_hosts".into()],
         secret: None,
     }];
     let mut master_objects = format!(
@@ -245,7 +245,7 @@ fn an_agent_zone_runs_checks_for_the_master() {
         .parsed_perfdata_labels("agent-host", "inventory-on-agent")
         .expect("perfdata");
     assert!(
-        labels.contains(&"hosts_monitoring_servers".to_string()),
+        labels.contains(&"monitoring_servers_hosts".to_string()),
         "{labels:?}"
     );
     // The agent, not the master, ran it.
