@@ -197,7 +197,11 @@ mod tests {
     use super::*;
 
     #[derive(Debug, clap::Parser)]
-    #[command(name = "check_x")]
+    #[command(
+        name = "check_x",
+        about = "A test.",
+        after_long_help = "Judges x.\n\nAnd y.\n\nExamples:\n  check_x -H a\n      Asks a.\n"
+    )]
     struct X {
         /// Host to ask
         #[arg(short = 'H', long)]
@@ -230,7 +234,7 @@ mod tests {
             hidden: &["password"],
         };
         let conf = render(&spec, &X::command());
-        let expected = "/* check_x: a test (hastack-plugins).\n * Generated from the plugin's options by `hastack-generate checkcommands`: do not edit.\n * Secrets go through the environment, never argv (argv shows in `ps` and in the\n * check result's command line): vars.x_password (passed as X_PWD).\n */\n\
+        let expected = "/* check_x: A test (hastack-plugins).\n * Generated from the plugin's options by `hastack-generate checkcommands`: do not edit.\n *\n * Judges x.\n *\n * And y.\n *\n * Examples: `check_x --help` or `man check_x`.\n * Secrets go through the environment, never argv (argv shows in `ps` and in the\n * check result's command line): vars.x_password (passed as X_PWD).\n */\n\
 object CheckCommand \"x\" {\n\timport \"ipv4-or-ipv6\"\n\n\tcommand = [ PluginContribDir + \"/check_x\" ]\n\n\targuments = {\n\
 \t\t\"-H\" = {\n\t\t\tvalue = \"$x_host$\"\n\t\t\tdescription = \"Host to ask\"\n\t\t}\n\
 \t\t\"--count\" = {\n\t\t\tvalue = \"$x_count$\"\n\t\t\tdescription = \"A \\\"quoted\\\" word [default: 5]\"\n\t\t}\n\
