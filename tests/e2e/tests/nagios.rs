@@ -383,8 +383,8 @@ fn nagios_core_records_every_output_whole() {
         let direct = run_directly(&plugins_at, binary, args);
         assert_eq!(
             result.state, service.expect_state,
-            "{name}: {}",
-            result.plugin_output
+            "{name}: {}\n{}",
+            result.plugin_output, result.long_output
         );
         assert!(
             result.plugin_output.starts_with(&service.expect_output),

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use hastack_common::units::listed;
+use hastack_common::units::{listed, plural};
 use hastack_common::{Report, State};
 
 use super::{Answered, Criteria, instances};
@@ -12,15 +12,36 @@ use crate::facts::{Instance, Transport};
 
 pub(super) fn judge_expected(report: &mut Report, answered: &[Answered<'_>], criteria: &Criteria) {
     for expected in &criteria.expected {
-        let missing: Vec<String> = answered
-            .iter()
-            .filter(|(_, a)| !a.instances.iter().any(|i| expected.matches(i)))
-            .map(|(s, _)| s.main.peer.to_string())
-            .collect();
+        let (mut missing, mut unconfirmed) = (Vec::new(), Vec::new());
+        for (server, answer) in answered {
+            if answer.instances.iter().any(|i| expected.matches(i)) {
+                continue;
+            }
+            // An SRV target given without its address (no additional record: a forwarder may
+            // leave them out) may be the expected address: it is not there to compare.
+            let unaddressed = answer
+                .instances
+                .iter()
+                .filter(|i| i.target.is_some() && i.address.is_none() && expected.port_matches(i))
+                .count();
+            match (expected.by_address(), unaddressed) {
+                (true, n) if n > 0 => unconfirmed.push((server.main.peer.to_string(), n)),
+                _ => missing.push(server.main.peer.to_string()),
+            }
+        }
         if !missing.is_empty() {
             report.add(
                 State::Critical,
                 format!("expected {expected} missing from {}", missing.join(", ")),
+            );
+        }
+        for (server, n) in unconfirmed {
+            report.add(
+                State::Warning,
+                format!(
+                    "expected {expected} not confirmed by {server}: its SRV answer names {} without their addresses (no additional records)",
+                    plural(n, "target", "targets")
+                ),
             );
         }
     }

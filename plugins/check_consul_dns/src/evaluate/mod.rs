@@ -27,7 +27,17 @@ impl Expected {
             Ok(ip) => instance.address == Some(ip),
             Err(_) => instance.target.as_deref() == Some(self.host.as_str()),
         };
-        host && (self.port.is_none() || self.port == instance.port)
+        host && self.port_matches(instance)
+    }
+
+    /// No port named, or the instance's.
+    fn port_matches(&self, instance: &Instance) -> bool {
+        self.port.is_none() || self.port == instance.port
+    }
+
+    /// Named by address (A/AAAA, or an SRV target's address) rather than by target.
+    fn by_address(&self) -> bool {
+        self.host.parse::<std::net::IpAddr>().is_ok()
     }
 }
 

@@ -248,6 +248,48 @@ fn names_outside_consul_must_resolve_everywhere() {
 }
 
 #[test]
+fn an_srv_target_without_its_address_is_not_confirmed_rather_than_missing() {
+    // A forwarder may pass SRV records on without the additional section: the targets are
+    // there, their addresses are not, so an expected address can neither be found nor missed.
+    let target = |node: &str, address: Option<&str>| Instance {
+        target: Some(format!("{node}.node.dc1.consul.")),
+        port: Some(3306),
+        address: address.map(|a| a.parse().expect("ip")),
+    };
+    let expect = |host: &str| Expected {
+        host: host.into(),
+        port: Some(3306),
+    };
+    let srv = |instances: Vec<Instance>| {
+        let mut answer = answer(Rcode::NoError, instances);
+        answer.authoritative = false;
+        answer.recursion_available = true;
+        answer
+    };
+    let criteria = Criteria {
+        expected: vec![expect("127.0.0.11"), expect("node2.node.dc1.consul.")],
+        ..Criteria::default()
+    };
+    let bare = srv(vec![target("node1", None), target("node2", None)]);
+    let (state, line) = first_line(&[outcome(53, Ok(bare))], &criteria);
+    assert_eq!(state, State::Warning, "{line}");
+    assert!(
+        line.starts_with("CONSUL DNS WARNING - expected 127.0.0.11:3306 not confirmed by 127.0.0.1:53: its SRV answer names 2 targets without their addresses (no additional records) |"),
+        "{line}"
+    );
+    // With the addresses there, an address not among them is missing, as before.
+    let other = srv(vec![target("node2", Some("127.0.0.12"))]);
+    let (state, line) = first_line(&[outcome(53, Ok(other))], &criteria);
+    assert_eq!(state, State::Critical, "{line}");
+    assert!(
+        line.starts_with(
+            "CONSUL DNS CRITICAL - expected 127.0.0.11:3306 missing from 127.0.0.1:53 |"
+        ),
+        "{line}"
+    );
+}
+
+#[test]
 fn srv_expectations_match_address_or_target() {
     let srv = |node: &str, ip: &str| Instance {
         target: Some(format!("{node}.node.dc1.consul.")),
