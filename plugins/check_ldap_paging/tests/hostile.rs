@@ -76,7 +76,7 @@ fn announced_sizes_are_checked_before_anything_is_read() {
     let out = check_bounded(&server);
     out.assert(
         2,
-        &format!("LDAP PAGING CRITICAL - {} sent a message of 2147483648 bytes, more than the 4194304 one may hold here", server.url()),
+        &format!("LDAP PAGING CRITICAL - {} sent a message of 2 GiB, more than the 4 MiB one may hold here", server.url()),
     );
     out.assert_ended_within(Duration::from_secs(2));
     let server = ScriptedLdap::start(directory(|request: &Request| match &request.cookie {
@@ -92,7 +92,7 @@ fn announced_sizes_are_checked_before_anything_is_read() {
     out.assert(
         2,
         &format!(
-            "LDAP PAGING CRITICAL - {} sent a message of 67108933 bytes",
+            "LDAP PAGING CRITICAL - {} sent a message of 64.0 MiB, more than the 4 MiB one may hold here",
             server.url()
         ),
     );

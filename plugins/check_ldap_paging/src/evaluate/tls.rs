@@ -5,7 +5,7 @@
 use hastack_common::certificate::date;
 use hastack_common::peer::Specific;
 use hastack_common::tls::{self, TrustGiven};
-use hastack_common::units::plural;
+use hastack_common::units::{self, plural};
 use hastack_common::{CheckError, Failure, Peer, Report, State};
 
 use super::Criteria;
@@ -113,7 +113,9 @@ impl Specific for LdapFailure {
             ),
             LdapFailure::BindRejected { dn, rc, text } => describe_bind(dn, *rc, text),
             LdapFailure::TooLarge { size, limit } => format!(
-                "{server} sent a message of {size} bytes, more than the {limit} one may hold here"
+                "{server} sent a message of {}, more than the {} one may hold here",
+                units::bytes(*size as f64),
+                units::bytes(*limit as f64)
             ),
             LdapFailure::Disconnected { rc, text } => format!(
                 "{server} closed the connection with a Notice of Disconnection: {} (result code {rc}){}",
@@ -304,7 +306,7 @@ mod tests {
                     limit: 4 << 20,
                 }),
                 State::Critical,
-                "ldap://dc1:389 sent a message of 2147483648 bytes, more than the 4194304 one may hold here",
+                "ldap://dc1:389 sent a message of 2 GiB, more than the 4 MiB one may hold here",
             ),
             (
                 Failure::Malformed("the message ID: the value ends before a tag".into()),
