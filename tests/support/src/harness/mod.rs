@@ -7,5 +7,6 @@ pub mod kernel;
 pub mod output;
 pub mod ports;
 pub mod process;
+pub mod seed;
 pub mod system;
 pub mod tls;

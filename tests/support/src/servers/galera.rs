@@ -7,10 +7,11 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::harness::ports::free_ports;
 use crate::harness::process::{Server, wait_until};
+use crate::harness::seed::{self, copy_dir};
 
 pub const MONITOR_USER: &str = "monitor";
 pub const MONITOR_PASSWORD: &str = "m0n-S3cret!pw";
@@ -433,19 +434,6 @@ fn write_cnf(dir: &Path, name: &str, p: Ports, gcomm: Option<&str>) -> Result<Pa
     Ok(path)
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(from)
-        .arg(to)
-        .status()
-        .map_err(|e| format!("cp: {e}"))?;
-    status
-        .success()
-        .then_some(())
-        .ok_or_else(|| format!("cp -a {} {} failed", from.display(), to.display()))
-}
-
 /// A failed node's log for the error: its last 30 lines, after any earlier line saying a port
 /// was taken (an SST listener that failed to bind is logged 30 s before the node gives up, and
 /// the start is tried again with new ports only when the error says so).
@@ -468,55 +456,13 @@ fn tail(text: &str, lines: usize) -> String {
 }
 
 /// A datadir that a bootstrapped one-node cluster left behind after a clean shutdown, with the
-/// test accounts: copies of it join each other by IST. Built once per machine and cached.
-///
-/// On a fresh machine the first tests to need it build it one at a time (a lock file across
-/// threads and test processes; seen once in a fresh root: a bootstrap failed while another test
-/// built its own seed), the others wait and take it; a failed build is tried once more.
-///
-/// The seed and its lock are the user's own (their names carry the user id): root's files in
-/// /tmp are neither readable nor lockable by anyone else, and another user's no safer to copy.
+/// test accounts: copies of it join each other by IST. Built once per machine and user and
+/// cached ([`seed::cached`]: seen once in a fresh root, a bootstrap failed while another test
+/// built its own seed, so the others wait for the first build, and a failed one is tried again).
 fn seed_datadir() -> Result<PathBuf, String> {
-    let uid = rustix::process::geteuid().as_raw();
-    let cache = std::env::temp_dir().join(format!("hastack-galera-seed-{SEED_VERSION}-uid{uid}"));
-    if cache.join("grastate.dat").exists() {
-        return Ok(cache);
-    }
-    let lock_path = cache.with_extension("lock");
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| format!("{}: {e}", lock_path.display()))?;
-    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)
-        .map_err(|e| format!("{}: {e}", lock_path.display()))?;
-    if cache.join("grastate.dat").exists() {
-        return Ok(cache);
-    }
-    let mut result = Err(String::new());
-    for _ in 0..2 {
-        let nonce = Instant::now().elapsed().as_nanos() ^ u128::from(std::process::id());
-        let build = std::env::temp_dir().join(format!(
-            "hastack-galera-seed-build-uid{uid}-{}-{nonce}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&build).map_err(|e| format!("{}: {e}", build.display()))?;
-        result = build_seed(&build);
-        if result.is_ok() {
-            let _ = std::fs::rename(build.join("data"), &cache);
-        }
-        let _ = std::fs::remove_dir_all(&build);
-        if result.is_ok() {
-            break;
-        }
-    }
-    result.and_then(|()| {
-        cache
-            .join("grastate.dat")
-            .exists()
-            .then_some(cache.clone())
-            .ok_or_else(|| "seed datadir missing".to_string())
+    seed::cached(&format!("hastack-galera-seed-{SEED_VERSION}"), |scratch| {
+        build_seed(scratch)?;
+        Ok(scratch.join("data"))
     })
 }
 
