@@ -211,6 +211,8 @@ fn defaults(root: &Path) -> Result<String, String> {
     let r = root.display();
     let paths = [
         ("with_systemd", "0".to_string()),
+        // dscreate makes {sysconf_dir}/dirsrv/schema: /etc, which only root may write.
+        ("sysconf_dir", format!("{r}/sysconf")),
         ("user", user_name().to_string()),
         ("group", group_name().to_string()),
         ("config_dir", format!("{r}/etc/slapd-{{instance_name}}")),
