@@ -14,7 +14,7 @@ use std::time::Duration;
 use crate::harness::ports::free_ports;
 use crate::harness::process::{Server, wait_until};
 use crate::harness::seed::{self, copy_dir};
-use crate::harness::system::{group_name, tool, user_name};
+use crate::harness::system::{as_root, group_name, tool, user_name};
 
 pub const SUFFIX: &str = "dc=example,dc=com";
 pub const PEOPLE: &str = "ou=people,dc=example,dc=com";
@@ -273,6 +273,18 @@ fn build_seed(scratch: &Path) -> Result<PathBuf, String> {
     let inf_dir = prefix.join("share/dirsrv/inf");
     std::fs::create_dir_all(&inf_dir).map_err(|e| e.to_string())?;
     std::fs::write(inf_dir.join("defaults.inf"), defaults(&root)?).map_err(|e| e.to_string())?;
+    // What dscreate copies from the package's /etc/dirsrv (0750, the dirsrv user's): its own
+    // copy under the seed, where it also makes its self-signed CA.
+    for file in [
+        "config/certmap.conf",
+        "config/slapd-collations.conf",
+        "schema/99user.ldif",
+    ] {
+        let to = root.join("sysconf/dirsrv").join(file);
+        std::fs::create_dir_all(to.parent().unwrap_or(&root)).map_err(|e| e.to_string())?;
+        std::fs::write(&to, system_file(&Path::new("/etc/dirsrv").join(file))?)
+            .map_err(|e| format!("{}: {e}", to.display()))?;
+    }
     let ports = free_ports(2);
     let instance = format!(
         "[general]\nfull_machine_name = localhost\nstart = False\nstrict_host_checking = False\n\
@@ -313,6 +325,31 @@ fn build_seed(scratch: &Path) -> Result<PathBuf, String> {
             .map_err(|e| e.to_string())?;
     }
     Ok(root)
+}
+
+/// A file of the system's, read through `sudo -n` when the user may not read it.
+fn system_file(path: &Path) -> Result<Vec<u8>, String> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            let out = as_root("cat")
+                .arg(path)
+                .output()
+                .map_err(|e| format!("sudo cat {}: {e}", path.display()))?;
+            match out.status.success() {
+                true => Ok(out.stdout),
+                false => Err(format!(
+                    "{}: {}",
+                    path.display(),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                )),
+            }
+        }
+        Err(e) => Err(format!(
+            "{} (scripts/setup installs 389-ds-base): {e}",
+            path.display()
+        )),
+    }
 }
 
 fn run(command: &mut Command, what: &str) -> Result<(), String> {
